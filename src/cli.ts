@@ -1,1 +1,219 @@
-console.log("hi")
+#!/usr/bin/env node
+/**
+ * The `sparkify` command. It only parses arguments, resolves config and calls
+ * the stages; exit codes: 0 ok, 1 failure, 2 usage error, 3 rejects over
+ * --max-errors or a failed check.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig, type Config, type Flags } from './config.ts';
+import { describeError, SparkifyError } from './errors.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
+import { createTables } from './warehouse/tables.ts';
+import { runEtl, type EtlSummary } from './etl.ts';
+import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
+import { plainProgress } from './progress.ts';
+import { redact } from './redact.ts';
+import { generateSample } from './generate/index.ts';
+import { demoSample } from './demo.ts';
+
+/** package.json, found upwards from this file (src/ when run from source, dist/src/ when built). */
+function packageInfo(): { version: string } {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+}
+const pkg = packageInfo();
+
+interface CommonFlags extends Flags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  reset?: boolean;
+}
+
+/** Flags every warehouse command takes. */
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'dwh.cfg to read (default: ./dwh.cfg when present)')
+    .option('--target <url>', 'postgres://user@host:port/db, redshift://user@host:5439/db or embedded (default: [CLUSTER] in dwh.cfg, else DATABASE_URL, else embedded)')
+    .option('--schema <name>', 'schema for every table (default: the database default schema)')
+    .option('--json', 'print one JSON summary on stdout; logs go to stderr')
+    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('-v, --verbose', 'debug lines on stderr');
+}
+
+/** Flags of commands that load. */
+function withLoad(cmd: Command): Command {
+  return withCommon(cmd)
+    .option('--songs <url>', 'song data: s3://bucket/prefix or a folder (default: [S3] SONG_DATA)')
+    .option('--logs <url>', 'event logs: s3://bucket/prefix or a folder (default: [S3] LOG_DATA)')
+    .option('--concurrency <n>', 'objects read at once (default 8)')
+    .option('--max-errors <n>', 'rejects allowed before exiting 3 (default 0)')
+    .option('--since <YYYY-MM-DD>', 'only log objects of this day or later (day read from the key)')
+    .option('--until <YYYY-MM-DD>', 'only log objects of this day or earlier')
+    .option('--full-refresh', 'reload every object (without --since/--until: forget all staged data first) and rebuild the star schema')
+    .option('--prune', 'remove staged rows of objects no longer in the source')
+    .option('--dry-run', 'list what would load and be pruned; change nothing')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
+    .option('--s3-region <region>', 'AWS region (default: AWS_REGION, [S3] REGION, us-west-2)')
+    .option('--s3-path-style', 'path-style bucket addressing (most S3-compatible servers need it)')
+    .option('--no-sign-request', 'read a public bucket without credentials')
+    .option('--iam-role <arn>', 'Redshift: IAM role for COPY (default: [IAM_ROLE] ARN)')
+    .option('--staging-prefix <s3url>', 'Redshift stage mode: where gzipped CSV parts go (default: [S3] STAGING_PREFIX)')
+    .option('--json-paths <s3url>', 'Redshift direct mode: JSONPaths file (default: [S3] LOG_JSONPATH)')
+    .addOption(new Option('--redshift-mode <mode>', 'Redshift: stage (validate locally, default) or direct (COPY … JSON)').choices(['stage', 'direct']));
+}
+
+function loggerFor(flags: CommonFlags): Logger {
+  return createLogger({ quiet: flags.quiet, verbose: flags.verbose });
+}
+
+/** commander gives `signRequest: false` for --no-sign-request. */
+function toFlags(raw: Record<string, unknown>): CommonFlags {
+  const { signRequest, ...rest } = raw;
+  return { ...(rest as CommonFlags), noSignRequest: signRequest === false ? true : undefined };
+}
+
+async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse) => Promise<T>): Promise<T> {
+  const wh = await openWarehouse(config, log);
+  try {
+    return await work(wh);
+  } finally {
+    await wh.close().catch((err: unknown) => log.warn(`closing the warehouse: ${describeError(err)}`));
+  }
+}
+
+async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Promise<number> {
+  const flags = toFlags(raw);
+  const log = loggerFor(flags);
+  const config = resolveConfig(flags, process.env);
+  const summary = await withWarehouse(config, log, async (wh) => {
+    if (name === 'run') await createTables(wh);
+    return runEtl(wh, config, name, { log, progress: plainProgress(log) });
+  });
+  report(summary, flags);
+  return exitCodeOf(summary);
+}
+
+function report(summary: EtlSummary, flags: CommonFlags): void {
+  if (flags.json) printJson(summary);
+  else process.stdout.write(`${humanSummary(summary)}\n`);
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('sparkify')
+    .description('Loads Sparkify song metadata and event logs (JSON in S3 or a folder) into Postgres or Redshift: validated CSV → COPY → staging → star schema.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)');
+
+  withCommon(program.command('create-tables'))
+    .description('create the staging, star-schema and bookkeeping tables (idempotent)')
+    .option('--reset', 'drop every table first (all loaded data is lost)')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw);
+      const log = loggerFor(flags);
+      const config = resolveConfig(flags, process.env);
+      await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }));
+      if (flags.json) printJson({ status: 'ok', target: config.target.kind, schema: config.schema ?? null, reset: !!flags.reset });
+      else log.info(`tables ready${flags.reset ? ' (reset)' : ''}`);
+      setExit(0);
+    });
+
+  withLoad(program.command('etl'))
+    .description('extract, validate and stage new or changed objects, then update the star schema')
+    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('etl', raw)));
+
+  withLoad(program.command('run'))
+    .description('create-tables, then etl')
+    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('run', raw)));
+
+  withCommon(program.command('demo'))
+    .description('generate a sample (once) and load it into the embedded Postgres; no config, no network')
+    .option('--sample <dir>', 'where the generated sample lives', '.sparkify/sample')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw) as CommonFlags & { sample: string };
+      const log = loggerFor(flags);
+      const sample = await demoSample(flags.sample, log);
+      // The demo ignores dwh.cfg: it always runs on the embedded default unless --target says otherwise.
+      const config = resolveConfig({ target: flags.target ?? 'embedded', schema: flags.schema, config: flags.config ?? '/nonexistent/dwh.cfg', songs: sample.songs, logs: sample.logs }, {}, process.cwd());
+      const summary = await withWarehouse(config, log, async (wh) => {
+        await createTables(wh);
+        return runEtl(wh, config, 'demo', { log, progress: plainProgress(log) });
+      });
+      report(summary, flags);
+      setExit(exitCodeOf(summary));
+    });
+
+  program
+    .command('generate')
+    .description('write a deterministic Udacity-format sample: OUT_DIR/song_data and OUT_DIR/log_data')
+    .argument('<out_dir>', 'folder to write into')
+    .option('--songs <n>', 'song objects', '200')
+    .option('--days <n>', 'day objects of events', '30')
+    .option('--users <n>', 'users', '100')
+    .option('--events <n>', 'total events (default: sample-like density)')
+    .option('--seed <n>', 'random seed', '42')
+    .option('--start-date <YYYY-MM-DD>', 'first day', '2018-11-01')
+    .option('--gzip', 'write log objects as .json.gz')
+    .option('--json', 'print the summary as JSON')
+    .action(async (outDir: string, raw: Record<string, string | boolean | undefined>) => {
+      const num = (name: string, min: number) => {
+        const v = raw[name];
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isSafeInteger(n) || n < min) throw new CommanderError(2, 'sparkify.usage', `--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+        return n;
+      };
+      const summary = await generateSample({
+        outDir,
+        songs: num('songs', 1)!,
+        days: num('days', 1)!,
+        users: num('users', 1)!,
+        events: num('events', 0),
+        seed: num('seed', 0)!,
+        startDate: raw.startDate as string,
+        gzip: !!raw.gzip,
+      });
+      if (raw.json) printJson(summary);
+      else process.stdout.write(`wrote ${summary.songObjects} song objects and ${summary.dayObjects} day objects (${summary.events} events) to ${outDir}\n`);
+      setExit(0);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  program.configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'sparkify.usage') process.stderr.write(`error: ${err.message}\n`);
+      return 2;
+    }
+    const exit = err instanceof SparkifyError && err.code === 'USAGE' ? 2 : err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 130 : 1;
+    if (argv.includes('--json')) printJson({ status: 'failed', error: describeError(err) });
+    process.stderr.write(`error: ${redact(describeError(err))}\n`);
+    if (argv.includes('--verbose') && err instanceof Error && err.stack) process.stderr.write(`${redact(err.stack)}\n`);
+    return exit;
+  }
+}
+
+// Run when executed (not when imported by tests).
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,25 @@
+/** What the CLI prints on stdout: the --json object or a short human summary. */
+import type { EtlSummary } from './etl.ts';
+import { redact } from './redact.ts';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${redact(JSON.stringify(value, null, 2))}\n`);
+}
+
+export function humanSummary(s: EtlSummary): string {
+  const lines = [
+    `status: ${s.status}${s.runId !== undefined ? ` (run ${s.runId})` : ''} in ${(s.durationMs / 1000).toFixed(1)}s`,
+    `objects: ${s.objects.listed} listed, ${s.objects.loaded} loaded, ${s.objects.skipped} skipped, ${s.objects.failed} failed${s.objects.pruned ? `, ${s.objects.pruned} pruned` : ''}`,
+    `records: ${s.records.staged} staged, ${s.records.rejected} rejected`,
+  ];
+  if (s.model) lines.push(`model: ${s.model.mode === 'none' ? 'up to date' : `${s.model.mode} build`}`);
+  const tables = Object.entries(s.tables);
+  if (tables.length) lines.push(`tables: ${tables.map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  if (s.error) lines.push(`error: ${s.error}`);
+  return redact(lines.join('\n'));
+}
+
+/** Exit code of a finished run (SPEC §8): 0 ok, 1 failed, 3 rejects over --max-errors. */
+export function exitCodeOf(s: EtlSummary): number {
+  return s.status === 'ok' ? 0 : s.status === 'rejects' ? 3 : 1;
+}

@@ -1,0 +1,92 @@
+/**
+ * dwh.cfg: the classic INI file of the Udacity project, with the sections
+ * [CLUSTER], [IAM_ROLE] and [S3], plus [ETL] for the loader's own knobs.
+ * Parsing is strict: an unknown section or key, a line that is not
+ * `KEY = value`, or a value of the wrong kind is a ConfigError naming the
+ * file, the line and what to do — a typo must not silently fall back to a default.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.ts';
+
+export type ConfigFile = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** Every section and key the loader reads, with a one-line description (used by --help and the README). */
+export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  CLUSTER: {
+    HOST: 'warehouse host; empty means the embedded Postgres',
+    DB_NAME: 'database name',
+    DB_USER: 'user name',
+    DB_PASSWORD: 'password (prefer PGPASSWORD in the environment)',
+    DB_PORT: 'port (5432 for Postgres, 5439 for Redshift)',
+    TYPE: 'postgres or redshift (default: redshift when HOST ends in .redshift.amazonaws.com or .redshift-serverless.amazonaws.com)',
+    SCHEMA: 'schema for every table (default: the database default schema)',
+    SSLMODE: 'disable, prefer, require, verify-ca or verify-full (default: prefer for Postgres, verify-full for Redshift)',
+    SSLROOTCERT: 'CA bundle file for verify-ca / verify-full',
+  },
+  IAM_ROLE: {
+    ARN: 'IAM role Redshift assumes to read S3 (COPY … IAM_ROLE)',
+  },
+  S3: {
+    LOG_DATA: 'source of the event logs: s3://bucket/prefix or a local folder',
+    SONG_DATA: 'source of the song metadata: s3://bucket/prefix or a local folder',
+    LOG_JSONPATH: 'JSONPaths file for Redshift direct mode (s3://…/log_json_path.json)',
+    ENDPOINT: 'S3-compatible endpoint URL (MinIO, Ceph, a local server); empty for AWS',
+    REGION: 'AWS region (default us-west-2, where the Udacity bucket lives)',
+    PATH_STYLE: 'true to address buckets as endpoint/bucket (needed by most S3-compatible servers)',
+    ANONYMOUS: 'true to read a public bucket without credentials',
+    STAGING_PREFIX: 'Redshift stage mode: s3://bucket/prefix where gzipped CSV parts are written',
+  },
+  ETL: {
+    CONCURRENCY: 'objects read at once (default 8)',
+    MAX_ERRORS: 'rejects allowed before the run exits 3 (default 0)',
+    REDSHIFT_MODE: 'stage (default) or direct',
+  },
+};
+
+/** Reads and validates a dwh.cfg. Returns undefined when `optional` and the file does not exist. */
+export function readConfigFile(path: string, optional: boolean): ConfigFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  return parseConfigText(text, path);
+}
+
+/** Parses INI text strictly (see module comment). */
+export function parseConfigText(text: string, path = 'dwh.cfg'): ConfigFile {
+  const out: Record<string, Record<string, string>> = {};
+  let section: string | undefined;
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const where = `${path}:${index + 1}`;
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    const header = /^\[([^\]]*)\]$/.exec(line);
+    if (header) {
+      section = header[1].trim().toUpperCase();
+      if (!(section in CONFIG_KEYS)) {
+        throw new ConfigError(`${where}: unknown section [${header[1]}]`, { hint: `known sections: ${Object.keys(CONFIG_KEYS).map((s) => `[${s}]`).join(' ')}` });
+      }
+      out[section] ??= {};
+      return;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`${where}: expected KEY = value or [SECTION], got ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line)}`);
+    if (!section) throw new ConfigError(`${where}: ${line.slice(0, eq).trim()} is outside any [SECTION]`);
+    const key = line.slice(0, eq).trim().toUpperCase();
+    if (!(key in CONFIG_KEYS[section])) {
+      throw new ConfigError(`${where}: unknown key ${key} in [${section}]`, { hint: `known keys: ${Object.keys(CONFIG_KEYS[section]).join(', ')}` });
+    }
+    out[section][key] = unquote(line.slice(eq + 1).trim());
+  });
+  return out;
+}
+
+/** `'value'` or `"value"` → value; anything else as written. */
+function unquote(value: string): string {
+  if (value.length >= 2 && (value[0] === "'" || value[0] === '"') && value.at(-1) === value[0]) return value.slice(1, -1);
+  return value;
+}

@@ -1,0 +1,309 @@
+/**
+ * Configuration is resolved once, at the edge: command-line flags, then the
+ * environment, then dwh.cfg, then defaults. The result is a frozen, typed
+ * object; library code never reads process.env or files on its own. Every
+ * secret met on the way is registered for redaction.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { readConfigFile, type ConfigFile } from './config-file.ts';
+import { ConfigError, UsageError } from './errors.ts';
+import { registerSecret } from './redact.ts';
+
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+export interface ConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** Non-enumerable: never shows in a dump or a stack trace. */
+  readonly password?: string;
+  readonly sslMode: SslMode;
+  readonly sslRootCert?: string;
+}
+
+export type Target =
+  | { readonly kind: 'embedded'; readonly dir: string }
+  | { readonly kind: 'postgres'; readonly connection: ConnectionSettings }
+  | { readonly kind: 'redshift'; readonly connection: ConnectionSettings };
+
+export interface S3Settings {
+  /** Custom endpoint (MinIO, s3rver…); undefined for AWS. */
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  /** Unsigned requests, for public buckets. */
+  readonly anonymous: boolean;
+}
+
+export interface RedshiftSettings {
+  readonly iamRole?: string;
+  /** s3://bucket/prefix for the gzipped CSV parts of stage mode. */
+  readonly stagingPrefix?: string;
+  /** JSONPaths file for direct mode. */
+  readonly jsonPaths?: string;
+  readonly mode: 'stage' | 'direct';
+}
+
+export interface LoadSettings {
+  /** Objects read from the source at once (default 8). */
+  readonly concurrency: number;
+  /** Rejects allowed before the run exits 3 (default 0). */
+  readonly maxErrors: number;
+  readonly since?: string;
+  readonly until?: string;
+  readonly fullRefresh: boolean;
+  readonly prune: boolean;
+  readonly dryRun: boolean;
+}
+
+export interface Config {
+  readonly target: Target;
+  readonly schema?: string;
+  readonly sources: { readonly songs?: string; readonly logs?: string };
+  readonly s3: S3Settings;
+  readonly redshift: RedshiftSettings;
+  readonly load: LoadSettings;
+  /** Identifies this run in the warehouse (lock holder, etl_runs). */
+  readonly runner: { readonly host: string; readonly pid: number };
+  readonly configFile?: string;
+}
+
+/** Command-line flags as commander gives them (all optional). */
+export interface Flags {
+  config?: string;
+  target?: string;
+  schema?: string;
+  songs?: string;
+  logs?: string;
+  concurrency?: string;
+  maxErrors?: string;
+  since?: string;
+  until?: string;
+  fullRefresh?: boolean;
+  prune?: boolean;
+  dryRun?: boolean;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3PathStyle?: boolean;
+  noSignRequest?: boolean;
+  iamRole?: string;
+  stagingPrefix?: string;
+  jsonPaths?: string;
+  redshiftMode?: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_EMBEDDED_DIR = '.sparkify';
+const REDSHIFT_HOST = /\.redshift(-serverless)?\.amazonaws\.com(\.cn)?$/i;
+
+/** Resolves flags → env → dwh.cfg → defaults into a frozen Config. */
+export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PGPASSWORD']) registerSecret(env[name]);
+
+  const configPath = flags.config ?? 'dwh.cfg';
+  const file: ConfigFile = readConfigFile(resolve(cwd, configPath), flags.config === undefined) ?? {};
+  const cfg = (section: string, key: string): string | undefined => {
+    const v = file[section]?.[key];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const where = (section: string, key: string) => `${configPath} [${section}] ${key}`;
+  registerSecret(cfg('CLUSTER', 'DB_PASSWORD'));
+
+  const schema = flags.schema ?? cfg('CLUSTER', 'SCHEMA');
+  if (schema !== undefined) validateIdentifier(schema, flags.schema !== undefined ? '--schema' : where('CLUSTER', 'SCHEMA'));
+
+  const target = resolveTarget(flags, env, cfg, where, cwd);
+  const s3: S3Settings = {
+    endpoint: flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? cfg('S3', 'ENDPOINT'),
+    region: flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION') ?? 'us-west-2',
+    forcePathStyle: flags.s3PathStyle ?? bool(cfg('S3', 'PATH_STYLE'), where('S3', 'PATH_STYLE')) ?? false,
+    anonymous: flags.noSignRequest ?? bool(cfg('S3', 'ANONYMOUS'), where('S3', 'ANONYMOUS')) ?? false,
+  };
+  if (s3.endpoint !== undefined) validateUrl(s3.endpoint, 'S3 endpoint', ['http:', 'https:']);
+  validateRegion(s3.region);
+
+  const modeText = flags.redshiftMode ?? cfg('ETL', 'REDSHIFT_MODE') ?? 'stage';
+  if (modeText !== 'stage' && modeText !== 'direct') {
+    throw flagOrConfig(flags.redshiftMode !== undefined, `--redshift-mode must be stage or direct, got ${JSON.stringify(modeText)}`, where('ETL', 'REDSHIFT_MODE'));
+  }
+  const redshift: RedshiftSettings = {
+    iamRole: flags.iamRole ?? cfg('IAM_ROLE', 'ARN'),
+    stagingPrefix: flags.stagingPrefix ?? cfg('S3', 'STAGING_PREFIX'),
+    jsonPaths: flags.jsonPaths ?? cfg('S3', 'LOG_JSONPATH'),
+    mode: modeText,
+  };
+
+  const load: LoadSettings = {
+    concurrency: int(flags.concurrency, '--concurrency', 1, 256) ?? int(cfg('ETL', 'CONCURRENCY'), where('ETL', 'CONCURRENCY'), 1, 256, true) ?? 8,
+    maxErrors: int(flags.maxErrors, '--max-errors', 0, Number.MAX_SAFE_INTEGER) ?? int(cfg('ETL', 'MAX_ERRORS'), where('ETL', 'MAX_ERRORS'), 0, Number.MAX_SAFE_INTEGER, true) ?? 0,
+    since: day(flags.since, '--since'),
+    until: day(flags.until, '--until'),
+    fullRefresh: flags.fullRefresh ?? false,
+    prune: flags.prune ?? false,
+    dryRun: flags.dryRun ?? false,
+  };
+  if (load.since && load.until && load.since > load.until) throw new UsageError(`--since ${load.since} is after --until ${load.until}`);
+
+  return deepFreeze({
+    target,
+    schema,
+    sources: { songs: flags.songs ?? cfg('S3', 'SONG_DATA'), logs: flags.logs ?? cfg('S3', 'LOG_DATA') },
+    s3,
+    redshift,
+    load,
+    runner: { host: hostname(), pid: process.pid },
+    configFile: existsSync(resolve(cwd, configPath)) ? configPath : undefined,
+  });
+}
+
+function resolveTarget(
+  flags: Flags,
+  env: Env,
+  cfg: (s: string, k: string) => string | undefined,
+  where: (s: string, k: string) => string,
+  cwd: string,
+): Target {
+  const fromFlag = flags.target;
+  const url = fromFlag ?? env.DATABASE_URL;
+  if (url !== undefined) return parseTargetUrl(url, fromFlag !== undefined ? '--target' : 'DATABASE_URL', env, cwd);
+  const host = cfg('CLUSTER', 'HOST');
+  if (!host) return { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) };
+  const type = cfg('CLUSTER', 'TYPE')?.toLowerCase() ?? (REDSHIFT_HOST.test(host) ? 'redshift' : 'postgres');
+  if (type !== 'postgres' && type !== 'redshift') throw new ConfigError(`${where('CLUSTER', 'TYPE')} must be postgres or redshift, got ${JSON.stringify(type)}`);
+  const portText = cfg('CLUSTER', 'DB_PORT');
+  const port = portText === undefined ? (type === 'redshift' ? 5439 : 5432) : int(portText, where('CLUSTER', 'DB_PORT'), 1, 65535, true)!;
+  const connection = makeConnection({
+    host,
+    port,
+    database: cfg('CLUSTER', 'DB_NAME') ?? (type === 'redshift' ? 'dev' : 'postgres'),
+    user: cfg('CLUSTER', 'DB_USER') ?? (type === 'redshift' ? 'awsuser' : 'postgres'),
+    password: cfg('CLUSTER', 'DB_PASSWORD') ?? env.PGPASSWORD,
+    sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type) ,
+    sslRootCert: cfg('CLUSTER', 'SSLROOTCERT'),
+  });
+  return type === 'redshift' ? { kind: 'redshift', connection } : { kind: 'postgres', connection };
+}
+
+/**
+ * `postgres://user:pass@host:port/db?sslmode=…&sslrootcert=…`,
+ * `redshift://…` (port 5439, TLS verified by default), `embedded` or
+ * `embedded:/path/to/dir`.
+ */
+export function parseTargetUrl(text: string, origin: string, env: Env = {}, cwd = process.cwd()): Target {
+  if (text === 'embedded') return { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) };
+  if (text.startsWith('embedded:')) return { kind: 'embedded', dir: resolve(cwd, text.slice('embedded:'.length)) };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${origin} is not a URL: expected postgres://user@host:port/db, redshift://user@host:5439/db or embedded`);
+  }
+  registerSecret(decodeURIComponent(url.password));
+  const scheme = url.protocol.replace(/:$/, '');
+  const kind = scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'redshift' ? 'redshift' : undefined;
+  if (!kind) throw new UsageError(`${origin} has scheme ${scheme}: expected postgres://, redshift:// or embedded`);
+  const params = url.searchParams;
+  for (const name of params.keys()) {
+    if (name !== 'sslmode' && name !== 'sslrootcert') throw new UsageError(`${origin}: unknown parameter ${name} (known: sslmode, sslrootcert)`);
+  }
+  const connection = makeConnection({
+    host: decodeURIComponent(url.hostname.replace(/^\[|\]$/g, '')) || 'localhost',
+    port: url.port ? Number(url.port) : kind === 'redshift' ? 5439 : 5432,
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || (kind === 'redshift' ? 'dev' : 'postgres'),
+    user: decodeURIComponent(url.username) || (kind === 'redshift' ? 'awsuser' : 'postgres'),
+    password: url.password ? decodeURIComponent(url.password) : env.PGPASSWORD,
+    sslMode: sslMode(params.get('sslmode') ?? undefined, `${origin} sslmode`, kind),
+    sslRootCert: params.get('sslrootcert') ?? undefined,
+  });
+  return kind === 'redshift' ? { kind, connection } : { kind, connection };
+}
+
+function makeConnection(c: Omit<ConnectionSettings, 'password'> & { password?: string }): ConnectionSettings {
+  const { password, ...rest } = c;
+  const out = { ...rest } as ConnectionSettings;
+  if (password !== undefined) {
+    registerSecret(password);
+    Object.defineProperty(out, 'password', { value: password, enumerable: false });
+  }
+  return out;
+}
+
+function sslMode(value: string | undefined, origin: string, kind: 'postgres' | 'redshift'): SslMode {
+  // Redshift hosts get TLS with a verified certificate unless told otherwise:
+  // its certificates come from a public CA (REDSHIFT-FACTS §8).
+  if (value === undefined) return kind === 'redshift' ? 'verify-full' : 'prefer';
+  const modes: SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+  if (!modes.includes(value as SslMode)) throw new ConfigError(`${origin} must be one of ${modes.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as SslMode;
+}
+
+/** A DATE flag: YYYY-MM-DD that is a real day. */
+function day(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : undefined;
+  if (!date || date.toISOString().slice(0, 10) !== value) throw new UsageError(`${flag} must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function int(value: string | undefined, origin: string, min: number, max: number, fromConfig = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const message = `${origin} must be an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}, got ${JSON.stringify(value)}`;
+    throw fromConfig ? new ConfigError(message) : new UsageError(message);
+  }
+  return n;
+}
+
+function bool(value: string | undefined, origin: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(v)) return true;
+  if (['false', 'no', '0', 'off'].includes(v)) return false;
+  throw new ConfigError(`${origin} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function flagOrConfig(isFlag: boolean, message: string, where: string): Error {
+  return isFlag ? new UsageError(message) : new ConfigError(`${where}: ${message.replace(/^--\S+ /, '')}`);
+}
+
+/** Schema names are quoted everywhere, yet a name no one could type twice is refused early. */
+function validateIdentifier(name: string, origin: string): void {
+  if (name.length === 0 || name.length > 63 || /[\0-\x1f]/.test(name)) {
+    throw new UsageError(`${origin} must be 1–63 characters without control characters, got ${JSON.stringify(name)}`);
+  }
+}
+
+function validateUrl(value: string, what: string, schemes: string[]): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${what} ${JSON.stringify(value)} is not a URL`);
+  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(`${what} must start with ${schemes.join(' or ')}//, got ${JSON.stringify(value)}`);
+}
+
+function validateRegion(region: string): void {
+  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region) && region !== 'auto') throw new ConfigError(`S3 region must look like us-west-2, got ${JSON.stringify(region)}`);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A display form of the target without any secret. */
+export function describeTarget(target: Target): string {
+  if (target.kind === 'embedded') return `embedded Postgres in ${target.dir}`;
+  const c = target.connection;
+  return `${target.kind}://${c.user}@${c.host}:${c.port}/${c.database}`;
+}

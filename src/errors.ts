@@ -1,0 +1,112 @@
+/**
+ * The loader's error hierarchy. Every error carries a stable `code` (tests
+ * assert codes, not text) and says whether retrying could help. Record-level
+ * problems are not errors: they become rejects (see extract/validate.ts).
+ */
+
+export type ErrorCode =
+  | 'USAGE' // bad flags or arguments: exit 2
+  | 'CONFIG' // dwh.cfg or environment cannot be used
+  | 'SOURCE' // listing or reading an object failed (S3 or local)
+  | 'CONNECTION' // the warehouse cannot be reached or refused us
+  | 'SQL' // a statement failed in the warehouse
+  | 'COPY' // a COPY into a table failed
+  | 'LOCKED' // another run holds the warehouse lock
+  | 'SCHEMA' // the tables are missing or not what we expect
+  | 'INTERRUPTED'; // SIGINT/SIGTERM
+
+export interface SparkifyErrorOptions {
+  cause?: unknown;
+  retryable?: boolean;
+  /** What the user can do about it, appended to the one-line message. */
+  hint?: string;
+}
+
+/** Base error: a one-line message that names what failed, plus a code. */
+export class SparkifyError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SparkifyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SparkifyError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.hint = options.hint;
+  }
+}
+
+export class UsageError extends SparkifyError {
+  constructor(message: string, options?: SparkifyErrorOptions) {
+    super('USAGE', message, options);
+    this.name = 'UsageError';
+  }
+}
+
+export class ConfigError extends SparkifyError {
+  constructor(message: string, options?: SparkifyErrorOptions) {
+    super('CONFIG', message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Listing or reading a source object failed; names the object. */
+export class SourceError extends SparkifyError {
+  readonly key: string | undefined;
+  constructor(message: string, key?: string, options?: SparkifyErrorOptions) {
+    super('SOURCE', message, options);
+    this.name = 'SourceError';
+    this.key = key;
+  }
+}
+
+/** A warehouse statement or COPY failed; keeps pg's error as `cause`. */
+export class WarehouseError extends SparkifyError {
+  readonly table: string | undefined;
+  /** SQLSTATE of the underlying database error, when there is one. */
+  readonly sqlState: string | undefined;
+  constructor(code: 'CONNECTION' | 'SQL' | 'COPY' | 'SCHEMA' | 'LOCKED', message: string, options: SparkifyErrorOptions & { table?: string; sqlState?: string } = {}) {
+    super(code, message, options);
+    this.name = 'WarehouseError';
+    this.table = options.table;
+    this.sqlState = options.sqlState;
+  }
+}
+
+export class InterruptedError extends SparkifyError {
+  readonly signal: string;
+  constructor(signal: string) {
+    super('INTERRUPTED', `interrupted by ${signal}`);
+    this.name = 'InterruptedError';
+    this.signal = signal;
+  }
+}
+
+/** A short, single-line description of any thrown value (never a stack). */
+export function describeError(err: unknown): string {
+  if (err instanceof SparkifyError) return err.hint ? `${err.message} (${err.hint})` : err.message;
+  if (err instanceof AggregateError && err.errors.length > 0) return describeError(err.errors[0]);
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const base = err.message || err.name;
+    return typeof code === 'string' && code && !base.includes(code) ? `${base} [${code}]` : base;
+  }
+  return String(err);
+}
+
+/** Fields node-postgres puts on a server error. */
+export interface PgErrorFields {
+  code?: string;
+  detail?: string;
+  hint?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+  where?: string;
+}
+
+export function pgFields(err: unknown): PgErrorFields | undefined {
+  if (err && typeof err === 'object' && 'severity' in err && 'code' in err) return err as PgErrorFields;
+  return undefined;
+}

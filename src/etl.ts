@@ -1,0 +1,242 @@
+/**
+ * One `etl` run: lock, list, plan, stage, prune, model, count, record.
+ * The CLI resolves config and calls this; everything it needs is passed in.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from './config.ts';
+import type { Dataset } from './datasets.ts';
+import { describeError, SparkifyError, UsageError } from './errors.ts';
+import { makeS3Client } from './extract/s3-client.ts';
+import { s3Source } from './extract/s3-source.ts';
+import { localSource } from './extract/local-source.ts';
+import { parseSourceUrl } from './extract/source-url.ts';
+import type { Source, SourceObject } from './extract/source.ts';
+import type { Logger } from './log.ts';
+import { buildStarSchema, type ModelResult } from './model/index.ts';
+import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
+import { noProgress, type ProgressReporter } from './progress.ts';
+import { forgetObjects } from './stage/bookkeeping.ts';
+import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
+import { postgresBackend } from './stage/postgres-backend.ts';
+import { inTransaction, type Warehouse } from './warehouse/connect.ts';
+import { acquireRunLock } from './warehouse/lock.ts';
+import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
+import { requireTables, tableCounts } from './warehouse/tables.ts';
+
+export interface EtlSummary {
+  status: 'ok' | 'rejects' | 'failed';
+  runId?: number;
+  objects: { listed: number; loaded: number; skipped: number; failed: number; pruned: number };
+  records: { staged: number; rejected: number };
+  tables: Record<string, number>;
+  model?: ModelResult;
+  durationMs: number;
+  dryRun?: { load: string[]; prune: string[] };
+  error?: string;
+}
+
+export interface EtlDeps {
+  log: Logger;
+  progress?: ProgressReporter;
+  signal?: AbortSignal;
+  /** Builds the staging backend (Redshift supplies its own). */
+  backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined) => StagingBackend;
+}
+
+/** Samples of rejects printed per run before "… and N more". */
+const REJECT_LINES = 20;
+
+export async function runEtl(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
+  const started = Date.now();
+  const { log } = deps;
+  const progress = deps.progress ?? noProgress;
+  const summary: EtlSummary = {
+    status: 'ok',
+    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0 },
+    records: { staged: 0, rejected: 0 },
+    tables: {},
+    durationMs: 0,
+  };
+  const sourceUrls = Object.entries(config.sources).filter((e): e is [string, string] => !!e[1]);
+  if (sourceUrls.length === 0) {
+    throw new UsageError('no source to load', { hint: 'give --logs and/or --songs (s3://bucket/prefix or a folder), or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg' });
+  }
+  await requireTables(wh);
+  const lock = await acquireRunLock(wh);
+  let s3: S3Client | undefined;
+  let runId: number | undefined;
+  try {
+    runId = await startRun(wh, command, config.runner);
+    summary.runId = runId;
+    log.info(`run ${runId}: loading into ${wh.description}${config.schema ? ` (schema ${config.schema})` : ''}`);
+
+    const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || wh.dialect.name === 'redshift';
+    s3 = needsS3 ? makeS3Client(config.s3) : undefined;
+    const sources = new Map<Dataset, Source>();
+    for (const [name, url] of sourceUrls) {
+      const dataset: Dataset = name === 'songs' ? 'songs' : 'events';
+      const loc = parseSourceUrl(url);
+      sources.set(dataset, loc.kind === 's3' ? s3Source(dataset, s3!, loc.bucket, loc.prefix) : localSource(dataset, loc.dir));
+    }
+
+    const listed: SourceObject[] = [];
+    for (const source of sources.values()) {
+      const before = listed.length;
+      for await (const o of source.list(deps.signal)) listed.push(o);
+      log.info(`listed ${listed.length - before} objects in ${source.description}`);
+    }
+    // --full-refresh without a day range forgets everything staged (after listing
+    // worked, so a missing bucket does not leave staging empty) and loads it all again.
+    const wipe = config.load.fullRefresh && !config.load.since && !config.load.until && !config.load.dryRun;
+    if (wipe) await wipeStaging(wh);
+    const plan = planLoad(listed, wipe ? new Map() : await loadedObjects(wh), {
+      fullRefresh: config.load.fullRefresh,
+      prune: config.load.prune,
+      since: config.load.since,
+      until: config.load.until,
+      listedDatasets: [...sources.keys()],
+    });
+    summary.objects.listed = plan.listed;
+    summary.objects.skipped = plan.skip.length;
+    if (config.load.dryRun) {
+      summary.dryRun = { load: plan.load.map((o) => o.key), prune: plan.prune.map((p) => p.key) };
+      for (const o of plan.load) log.info(`would load ${o.key} (${o.size} bytes)`);
+      for (const p of plan.prune) log.info(`would prune ${p.key}`);
+      log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune`);
+      summary.tables = await tableCounts(wh);
+      await finishRun(wh, runId, 'dry-run', countsOf(summary));
+      return finish(summary, started);
+    }
+    log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
+
+    const backend = (deps.backend ?? ((w, id) => postgresBackend(w, id)))(wh, runId, s3);
+    const staged = await stage(plan, sources, backend, wh, config, deps, progress, summary);
+    await prune(wh, plan, log);
+    summary.objects.pruned = plan.prune.length;
+    logRejects(staged, log);
+
+    summary.model = await buildStarSchema(wh, log, config.load.fullRefresh ? { force: 'full' } : {});
+    if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
+    summary.tables = await tableCounts(wh);
+
+    if (summary.objects.failed > 0) {
+      summary.status = 'failed';
+      summary.error = `${summary.objects.failed} object(s) could not be loaded; the others were, and the next run retries them`;
+    } else if (summary.records.rejected > config.load.maxErrors) {
+      summary.status = 'rejects';
+      summary.error = `${summary.records.rejected} record(s) rejected, more than --max-errors ${config.load.maxErrors}; see etl_rejects or \`sparkify status\``;
+    }
+    await finishRun(wh, runId, summary.status, countsOf(summary), summary.error);
+    return finish(summary, started);
+  } catch (err) {
+    summary.status = 'failed';
+    summary.error = describeError(err);
+    if (runId !== undefined) {
+      const status: RunStatus = err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 'interrupted' : 'failed';
+      await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => log.debug(`cannot record the run's end: ${describeError(e)}`));
+    }
+    throw err;
+  } finally {
+    progress.stop();
+    s3?.destroy();
+    await lock.release();
+  }
+}
+
+async function stage(
+  plan: LoadPlan,
+  sources: Map<Dataset, Source>,
+  backend: StagingBackend,
+  wh: Warehouse,
+  config: Config,
+  deps: EtlDeps,
+  progress: ProgressReporter,
+  summary: EtlSummary,
+): Promise<ObjectOutcome[]> {
+  if (plan.load.length === 0) return [];
+  progress.start(plan.load.length, plan.load.reduce((s, o) => s + o.size, 0));
+  const result = await stageObjects(
+    plan.load,
+    (o) => sources.get(o.dataset)!,
+    backend,
+    {
+      readConcurrency: config.load.concurrency,
+      unitConcurrency: Math.max(1, Math.min(config.load.concurrency, 2)),
+      signal: deps.signal,
+    },
+    deps.log,
+    {
+      bytes: (n) => progress.bytes(n),
+      objectDone: (o) => {
+        summary.objects.loaded++;
+        summary.records.staged += o.rows;
+        summary.records.rejected += o.rejects;
+        progress.object(o.rows, o.rejects);
+      },
+      objectFailed: () => {
+        summary.objects.failed++;
+        progress.object(0, 0);
+      },
+    },
+  );
+  progress.stop();
+  return result.outcomes;
+}
+
+async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {
+  for (const dataset of ['events', 'songs'] as const) {
+    const keys = plan.prune.filter((p) => p.dataset === dataset).map((p) => p.key);
+    if (keys.length === 0) continue;
+    await inTransaction(wh.pool, (client) => forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys));
+    log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
+  }
+}
+
+async function loadedObjects(wh: Warehouse): Promise<Map<string, LoadedObject>> {
+  const { rows } = await wh.pool.query(`SELECT source_key, dataset, fingerprint FROM ${wh.names.t('etl_objects')}`);
+  return new Map(rows.map((r) => [r.source_key as string, { key: r.source_key as string, dataset: r.dataset as Dataset, fingerprint: r.fingerprint as string }]));
+}
+
+/** --full-refresh: forget every staged object; the model step then rebuilds from what is loaded again. */
+async function wipeStaging(wh: Warehouse): Promise<void> {
+  const n = wh.names;
+  await inTransaction(wh.pool, async (client) => {
+    for (const t of ['stg_events', 'stg_songs', 'etl_objects', 'etl_rejects', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs']) {
+      await client.query(wh.dialect.emptyTable(n.t(t)));
+    }
+    await client.query(`DELETE FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending'`);
+    await client.query(`INSERT INTO ${n.t('etl_state')} (name, value) VALUES ('full_rebuild_pending', 'true')`);
+  });
+}
+
+function logRejects(outcomes: readonly ObjectOutcome[], log: Logger): void {
+  let shown = 0;
+  let total = 0;
+  for (const o of outcomes) {
+    total += o.rejects;
+    for (const r of o.samples ?? []) {
+      if (shown >= REJECT_LINES) break;
+      log.warn(`rejected ${r.key} line ${r.line}: ${r.reason}`);
+      shown++;
+    }
+  }
+  if (total > shown) log.warn(`… and ${total - shown} more rejects (etl_rejects has them all, with their raw text)`);
+}
+
+function countsOf(s: EtlSummary): RunCounts {
+  return {
+    objectsListed: s.objects.listed,
+    objectsLoaded: s.objects.loaded,
+    objectsSkipped: s.objects.skipped,
+    objectsFailed: s.objects.failed,
+    objectsPruned: s.objects.pruned,
+    recordsStaged: s.records.staged,
+    recordsRejected: s.records.rejected,
+    modelMode: s.model?.mode,
+  };
+}
+
+function finish(s: EtlSummary, started: number): EtlSummary {
+  s.durationMs = Date.now() - started;
+  return s;
+}

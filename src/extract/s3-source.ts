@@ -1,0 +1,87 @@
+/**
+ * An S3 (or S3-compatible) prefix as a source: paginated ListObjectsV2 and
+ * streamed GetObject. The client is passed in (s3-client.ts builds it from config).
+ */
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { Dataset } from '../datasets.ts';
+import { SourceError } from '../errors.ts';
+import { isDataKey, type OpenedObject, type Source, type SourceObject } from './source.ts';
+
+export function s3Source(dataset: Dataset, client: S3Client, bucket: string, prefix: string): Source {
+  const description = `s3://${bucket}/${prefix}`;
+  return {
+    dataset,
+    description,
+    async *list(signal?: AbortSignal) {
+      try {
+        const pages = paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix });
+        for await (const page of pages) {
+          signal?.throwIfAborted();
+          for (const o of page.Contents ?? []) {
+            if (!o.Key || !isDataKey(o.Key)) continue;
+            const etag = o.ETag ?? '';
+            yield { dataset, key: o.Key, size: o.Size ?? 0, etag, lastModified: o.LastModified, fingerprint: etag || `${o.Size}:${o.LastModified?.getTime()}` } satisfies SourceObject;
+          }
+        }
+      } catch (err) {
+        throw s3Error(err, `cannot list ${description}`);
+      }
+    },
+    async open(object: SourceObject, signal?: AbortSignal): Promise<OpenedObject> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }), { abortSignal: signal });
+        if (!out.Body) throw new SourceError(`s3://${bucket}/${object.key} has no body`, object.key);
+        return { body: out.Body as Readable, contentEncoding: out.ContentEncoding };
+      } catch (err) {
+        throw s3Error(err, `cannot read s3://${bucket}/${object.key}`, object.key);
+      }
+    },
+  };
+}
+
+/** Turns an SDK error into one line that says what to check. */
+export function s3Error(err: unknown, what: string, key?: string): SourceError {
+  if (err instanceof SourceError) return err;
+  const e = err as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? e.Code ?? e.code ?? 'Error';
+  let reason: string;
+  let hint: string | undefined;
+  let retryable = false;
+  switch (name) {
+    case 'NoSuchBucket':
+      reason = 'the bucket does not exist';
+      hint = 'check the bucket name and the region/endpoint';
+      break;
+    case 'NoSuchKey':
+      reason = 'the object no longer exists';
+      break;
+    case 'AccessDenied':
+    case 'Forbidden':
+      reason = 'access denied';
+      hint = 'check the credentials and the bucket policy';
+      break;
+    case 'InvalidAccessKeyId':
+    case 'SignatureDoesNotMatch':
+    case 'ExpiredToken':
+    case 'InvalidToken':
+    case 'CredentialsProviderError':
+      reason = `S3 refused the credentials (${name})`;
+      hint = 'check AWS_ACCESS_KEY_ID / AWS_PROFILE, or use --no-sign-request for a public bucket';
+      break;
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'TimeoutError':
+    case 'ETIMEDOUT':
+    case 'ECONNRESET':
+      reason = `cannot reach S3 (${name})`;
+      retryable = true;
+      break;
+    default:
+      reason = status ? `${name} (HTTP ${status})` : `${name}: ${(e.message ?? '').split('\n')[0]}`;
+      retryable = status !== undefined && (status >= 500 || status === 429);
+  }
+  return new SourceError(`${what}: ${reason}`, key, { cause: err, hint, retryable });
+}

@@ -1,0 +1,44 @@
+/**
+ * One interface for every source after listing: an object is listed with
+ * what identifies its version (ETag, or size and mtime for local files) and
+ * opened as a byte stream. extract/read-object.ts does the rest the same way
+ * for S3 and for folders.
+ */
+import type { Readable } from 'node:stream';
+import type { Dataset } from '../datasets.ts';
+
+export interface SourceObject {
+  readonly dataset: Dataset;
+  /** The object key as listed (S3 key; for a folder, the folder name + relative path). */
+  readonly key: string;
+  readonly size: number;
+  readonly etag?: string;
+  readonly lastModified?: Date;
+  /** What decides whether an object changed: the ETag, or `size:mtimeMs` for local files. */
+  readonly fingerprint: string;
+}
+
+export interface OpenedObject {
+  readonly body: Readable;
+  /** `gzip` when the server says so (Content-Encoding). */
+  readonly contentEncoding?: string;
+}
+
+export interface Source {
+  readonly dataset: Dataset;
+  /** Display form, e.g. s3://bucket/prefix. */
+  readonly description: string;
+  /** Every object under the location, sorted by key. */
+  list(signal?: AbortSignal): AsyncIterable<SourceObject>;
+  open(object: SourceObject, signal?: AbortSignal): Promise<OpenedObject>;
+}
+
+/**
+ * Keys that are not data: folder markers, hidden files and the `_SUCCESS`-style
+ * markers that Spark and Hadoop leave behind.
+ */
+export function isDataKey(key: string): boolean {
+  if (key.endsWith('/')) return false;
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return name.length > 0 && !name.startsWith('.') && !name.startsWith('_') && !name.endsWith('$folder$');
+}

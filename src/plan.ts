@@ -1,0 +1,50 @@
+/**
+ * The load plan of a run (SPEC §6): compare what the sources list with what
+ * etl_objects says is loaded. New or changed objects (ETag, or size and mtime
+ * for files) load; unchanged ones are skipped; with --prune, loaded objects no
+ * longer listed are removed; --since/--until keep only log objects of those days.
+ */
+import type { Dataset } from './datasets.ts';
+import { inDayRange } from './extract/day-of-key.ts';
+import type { SourceObject } from './extract/source.ts';
+
+export interface LoadedObject {
+  key: string;
+  dataset: Dataset;
+  fingerprint: string;
+}
+
+export interface PlanOptions {
+  fullRefresh: boolean;
+  prune: boolean;
+  since?: string;
+  until?: string;
+  /** Data sets whose source was listed (only those can be pruned). */
+  listedDatasets: readonly Dataset[];
+}
+
+export interface LoadPlan {
+  listed: number;
+  load: SourceObject[];
+  /** Unchanged, or outside --since/--until. */
+  skip: SourceObject[];
+  prune: LoadedObject[];
+}
+
+export function planLoad(listed: readonly SourceObject[], loaded: ReadonlyMap<string, LoadedObject>, options: PlanOptions): LoadPlan {
+  const load: SourceObject[] = [];
+  const skip: SourceObject[] = [];
+  const seen = new Set<string>();
+  for (const o of listed) {
+    seen.add(o.key);
+    if (o.dataset === 'events' && !inDayRange(o.key, options.since, options.until)) {
+      skip.push(o);
+      continue;
+    }
+    const before = loaded.get(o.key);
+    const unchanged = before !== undefined && before.dataset === o.dataset && before.fingerprint === o.fingerprint;
+    (unchanged && !options.fullRefresh ? skip : load).push(o);
+  }
+  const prune = options.prune ? [...loaded.values()].filter((l) => options.listedDatasets.includes(l.dataset) && !seen.has(l.key)) : [];
+  return { listed: listed.length, load, skip, prune };
+}

@@ -1,0 +1,77 @@
+/**
+ * Retries with capped exponential backoff and full jitter, for work that can
+ * fail transiently (S3 5xx/throttling/resets, a Postgres connection lost
+ * before commit). Permanent errors are thrown at once.
+ */
+import { SparkifyError } from './errors.ts';
+
+export interface RetryPolicy {
+  /** Total attempts, the first included (default 5). */
+  attempts: number;
+  /** First backoff in ms (default 200). */
+  baseMs: number;
+  /** Cap of one backoff in ms (default 10 000). */
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 10_000 };
+
+export interface RetryHooks {
+  isRetryable?: (err: unknown) => boolean;
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  signal?: AbortSignal;
+  /** Random source in [0, 1) (tests make it deterministic). */
+  random?: () => number;
+}
+
+export async function withRetry<T>(work: (attempt: number) => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY, hooks: RetryHooks = {}): Promise<T> {
+  const isRetryable = hooks.isRetryable ?? isTransient;
+  const random = hooks.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work(attempt);
+    } catch (err) {
+      if (attempt >= policy.attempts || !isRetryable(err) || hooks.signal?.aborted) throw err;
+      const delay = Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
+      hooks.onRetry?.(err, attempt, delay);
+      await sleep(delay, hooks.signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** SQLSTATE classes and codes worth another try: connection loss, shutdown, serialization, resources. */
+const TRANSIENT_SQLSTATE = /^(08|53|57P0[123]|40001|40P01)/;
+const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+
+/** Whether an error is worth retrying. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof SparkifyError) return err.retryable || (err.cause !== undefined && err.code !== 'USAGE' && err.code !== 'CONFIG' && isTransientCause(err.cause));
+  return isTransientCause(err);
+}
+
+function isTransientCause(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string') {
+    if (/^[0-9A-Z]{5}$/.test(e.code)) return TRANSIENT_SQLSTATE.test(e.code);
+    if (TRANSIENT_NODE_CODES.has(e.code)) return true;
+  }
+  if (e.$retryable) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (e.name === 'TimeoutError' || e.name === 'SlowDown' || e.name === 'RequestTimeout' || e.name === 'ThrottlingException') return true;
+  const message = e.message ?? '';
+  return /Connection terminated|terminating connection|socket hang up|aborted|premature close/i.test(message);
+}

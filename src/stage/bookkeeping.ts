@@ -1,0 +1,80 @@
+/**
+ * The bookkeeping statements every load unit runs inside its transaction:
+ * before the rows, remember what the object's old rows touched (for the
+ * incremental model step) and delete them with their rejects and manifest
+ * row; after the rows, write the manifest rows and mark the objects dirty.
+ * Plain SQL with bind parameters, valid on Postgres and Redshift.
+ */
+import type pg from 'pg';
+import type { Dataset } from '../datasets.ts';
+import type { Dialect, TableNames } from '../dialect/index.ts';
+import type { SourceObject } from '../extract/source.ts';
+import { sqlTimestamp, type Reject } from './reject-spool.ts';
+
+export interface ObjectOutcome {
+  object: SourceObject;
+  rows: number;
+  rejects: number;
+  format: string | undefined;
+  /** The first few rejects, for log lines. */
+  samples?: readonly Reject[];
+}
+
+interface Ctx {
+  names: TableNames;
+  dialect: Dialect;
+}
+
+/** Keys per statement: keeps parameter lists well under every protocol limit. */
+const KEYS_PER_STATEMENT = 500;
+
+/** Removes everything staged for these objects, remembering what their rows touched. */
+export async function forgetObjects(client: pg.ClientBase, ctx: Ctx, dataset: Dataset, keys: readonly string[]): Promise<void> {
+  const { names: n } = ctx;
+  for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
+    const list = placeholders(ctx.dialect, chunk.length, 1);
+    if (dataset === 'events') {
+      await client.query(`INSERT INTO ${n.t('etl_dirty_events')} (session_id, item_in_session, user_id) SELECT session_id, item_in_session, user_id FROM ${n.t('stg_events')} WHERE source_key IN (${list})`, chunk);
+    } else {
+      await client.query(`INSERT INTO ${n.t('etl_dirty_songs')} (song_id, artist_id, title, artist_name, duration) SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t('stg_songs')} WHERE source_key IN (${list})`, chunk);
+    }
+    for (const table of [dataset === 'events' ? 'stg_events' : 'stg_songs', 'etl_rejects', 'etl_objects', 'etl_dirty_objects']) {
+      await client.query(`DELETE FROM ${n.t(table)} WHERE source_key IN (${list})`, chunk);
+    }
+  }
+}
+
+/** Writes the manifest rows of loaded objects and marks them for the model step. */
+export async function recordObjects(client: pg.ClientBase, ctx: Ctx, runId: number, outcomes: readonly ObjectOutcome[], at = new Date()): Promise<void> {
+  const { names: n } = ctx;
+  const loadedAt = sqlTimestamp(at);
+  for (const chunk of chunks(outcomes, KEYS_PER_STATEMENT)) {
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    for (const o of chunk) {
+      const base = values.length;
+      values.push(o.object.key, o.object.dataset, o.object.fingerprint, o.object.etag ?? null, o.object.size, o.object.lastModified ? sqlTimestamp(o.object.lastModified) : null, o.format ?? null, o.rows, o.rejects, loadedAt, runId);
+      rows.push(`(${placeholders(ctx.dialect, 11, base + 1)})`);
+    }
+    await client.query(
+      `INSERT INTO ${n.t('etl_objects')} (source_key, dataset, fingerprint, etag, size, last_modified, format, rows_staged, rejects, loaded_at, run_id) VALUES ${rows.join(', ')}`,
+      values,
+    );
+    const dirty: unknown[] = [];
+    const dirtyRows = chunk.map((o, i) => {
+      dirty.push(o.object.dataset, o.object.key);
+      return `(${placeholders(ctx.dialect, 2, i * 2 + 1)})`;
+    });
+    await client.query(`INSERT INTO ${n.t('etl_dirty_objects')} (dataset, source_key) VALUES ${dirtyRows.join(', ')}`, dirty);
+  }
+}
+
+function placeholders(d: Dialect, count: number, first: number): string {
+  return Array.from({ length: count }, (_, i) => d.param(first + i)).join(', ');
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * Stage: moves the objects a run must load into the staging tables.
+ *
+ * Small objects (song files are a few hundred bytes) are read in parallel and
+ * committed many to a transaction; large ones are streamed, one transaction
+ * each. Two limiters, one per resource: `reads` bounds objects being read
+ * from the source, `units` bounds transactions (warehouse connections) in
+ * flight. Memory is bounded by reads × the small-object size plus units ×
+ * one chunk and one line. A failed object does not stop the others; a failed
+ * warehouse does, after the work in flight has settled.
+ */
+import pLimit from 'p-limit';
+import type { Source, SourceObject } from '../extract/source.ts';
+import { describeError, InterruptedError, SparkifyError, WarehouseError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
+import type { StagingBackend } from './backend.ts';
+import type { ObjectOutcome } from './bookkeeping.ts';
+import { readWholeObject, type ReadObject } from './read-object.ts';
+
+export type { StagingBackend } from './backend.ts';
+export type { ObjectOutcome } from './bookkeeping.ts';
+
+export interface StageOptions {
+  /** Objects read from the source at once. */
+  readConcurrency: number;
+  /** Transactions in flight (≤ pool size). */
+  unitConcurrency: number;
+  /** Objects up to this size are read whole and batched (default 256 KiB). */
+  smallObjectBytes?: number;
+  /** Most objects in one batch transaction (default 500). */
+  batchObjects?: number;
+  /** Most source bytes in one batch transaction (default 16 MiB). */
+  batchBytes?: number;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+}
+
+export interface StageProgress {
+  bytes?(n: number): void;
+  objectDone?(outcome: ObjectOutcome): void;
+  objectFailed?(object: SourceObject, err: unknown): void;
+}
+
+export interface StageResult {
+  outcomes: ObjectOutcome[];
+  failed: { object: SourceObject; error: unknown }[];
+}
+
+export type Unit = { kind: 'batch'; objects: SourceObject[] } | { kind: 'stream'; object: SourceObject };
+
+/** Groups objects (sorted by key) into load units. */
+export function planUnits(objects: readonly SourceObject[], options: Pick<StageOptions, 'smallObjectBytes' | 'batchObjects' | 'batchBytes'> = {}): Unit[] {
+  const small = options.smallObjectBytes ?? 256 * 1024;
+  const maxObjects = options.batchObjects ?? 500;
+  const maxBytes = options.batchBytes ?? 16 * 1024 * 1024;
+  const units: Unit[] = [];
+  let batch: SourceObject[] = [];
+  let batchBytes = 0;
+  const flush = () => {
+    if (batch.length) units.push({ kind: 'batch', objects: batch });
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const o of objects) {
+    if (o.size > small) {
+      units.push({ kind: 'stream', object: o });
+      continue;
+    }
+    if (batch.length && (batch[0].dataset !== o.dataset || batch.length >= maxObjects || batchBytes + o.size > maxBytes)) flush();
+    batch.push(o);
+    batchBytes += o.size;
+  }
+  flush();
+  return units;
+}
+
+/** Stages `objects` (each with its source) through `backend`. */
+export async function stageObjects(
+  objects: readonly SourceObject[],
+  sources: (o: SourceObject) => Source,
+  backend: StagingBackend,
+  options: StageOptions,
+  log: Logger,
+  progress: StageProgress = {},
+): Promise<StageResult> {
+  const outcomes: ObjectOutcome[] = [];
+  const failed: StageResult['failed'] = [];
+  const reads = pLimit(options.readConcurrency);
+  const units = pLimit(options.unitConcurrency);
+  const policy = options.retry ?? DEFAULT_RETRY;
+  let fatal: unknown;
+
+  const retrying = <T>(what: string, work: () => Promise<T>) =>
+    withRetry(work, policy, {
+      signal: options.signal,
+      isRetryable: (err) => !(err instanceof InterruptedError) && isTransient(err),
+      onRetry: (err, attempt, delay) => log.warn(`${what}: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.attempts})`),
+    });
+
+  const succeed = (list: ObjectOutcome[]) => {
+    for (const o of list) {
+      outcomes.push(o);
+      progress.objectDone?.(o);
+    }
+  };
+  const fail = (object: SourceObject, error: unknown) => {
+    failed.push({ object, error });
+    progress.objectFailed?.(object, error);
+    log.error(describeError(error));
+  };
+  /** Errors that mean the warehouse (not one object) is broken: stop taking new work. */
+  const isFatal = (err: unknown) => err instanceof InterruptedError || (err instanceof SparkifyError && (err.code === 'CONNECTION' || (err instanceof WarehouseError && err.retryable)));
+
+  async function runUnit(unit: Unit): Promise<void> {
+    if (fatal || options.signal?.aborted) return;
+    try {
+      if (unit.kind === 'stream') {
+        const o = unit.object;
+        succeed([await retrying(o.key, () => backend.streamObject(sources(o), o, { signal: options.signal, onBytes: progress.bytes }))]);
+        return;
+      }
+      if (!backend.readsLocally) {
+        succeed(await retrying(`batch from ${unit.objects[0].key}`, () => backend.loadRemote!(unit.objects)));
+        return;
+      }
+      const read = await Promise.all(
+        unit.objects.map((o) =>
+          reads(() =>
+            retrying(o.key, () => readWholeObject(sources(o), o, { ...backend.readOptions, signal: options.signal, onBytes: progress.bytes })).catch((err: unknown) => {
+              if (isFatal(err)) throw err;
+              fail(o, err);
+              return undefined;
+            }),
+          ),
+        ),
+      );
+      const ok = read.filter((r): r is ReadObject => r !== undefined);
+      if (ok.length) succeed(await retrying(`batch from ${ok[0].object.key}`, () => backend.commitBatch(ok)));
+    } catch (err) {
+      if (isFatal(err) || options.signal?.aborted) {
+        fatal ??= options.signal?.aborted && !(err instanceof InterruptedError) ? (options.signal.reason ?? err) : err;
+        return;
+      }
+      for (const o of unit.kind === 'stream' ? [unit.object] : unit.objects) if (!failed.some((f) => f.object === o)) fail(o, err);
+    }
+  }
+
+  await Promise.all(planUnits(objects, options).map((u) => units(() => runUnit(u))));
+  if (fatal) throw fatal;
+  return { outcomes, failed };
+}

@@ -1,0 +1,87 @@
+/**
+ * Receives the JSON values of one object (it is the reader's sink), validates
+ * each as a record of its data set and encodes the good ones as CSV rows of
+ * the staging table; the bad ones go to the reject spool with their line,
+ * field and raw text. The CSV accumulates until `take()` hands it on.
+ */
+import { FIELDS, type Dataset, type Field } from '../datasets.ts';
+import { exactReviver, ExactNumber } from '../extract/exact-number.ts';
+import type { ReaderSink } from '../extract/object-reader.ts';
+import { rawText, type RawText, type RawTextOptions } from '../extract/raw-text.ts';
+import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
+import { csvQuote, csvRow } from './csv-encode.ts';
+import type { RejectSpool } from './reject-spool.ts';
+
+export interface EncoderOptions {
+  limits: ValidationLimits;
+  nullToken: string;
+  raw: RawTextOptions;
+}
+
+export class ObjectEncoder implements ReaderSink {
+  rows = 0;
+  /** Set when the object turned out to be a malformed document (one reject for the whole object). */
+  documentError: { reason: string; raw: RawText } | undefined;
+  private out = '';
+  private readonly fields: readonly Field[];
+  private readonly keyField: string;
+  private readonly dataset: Dataset;
+  private readonly key: string;
+  private readonly options: EncoderOptions;
+  /** This object's rejects. */
+  readonly rejects: RejectSpool;
+
+  constructor(dataset: Dataset, key: string, rejects: RejectSpool, options: EncoderOptions) {
+    this.dataset = dataset;
+    this.key = key;
+    this.fields = FIELDS[dataset];
+    this.keyField = csvQuote(key);
+    this.rejects = rejects;
+    this.options = options;
+  }
+
+  value(value: unknown, line: number, raw: string | undefined, element: number | undefined): void {
+    let v = validateRecord(value, this.fields, this.options.limits);
+    if (!v.ok && 'inexact' in v && raw !== undefined) {
+      // A 64-bit integer beyond 2^53: read the line again keeping number source text.
+      const exact = JSON.parse(raw, exactReviver as never) as unknown;
+      v = validateRecord(element === undefined ? exact : (exact as unknown[])[element], this.fields, this.options.limits);
+    }
+    if (v.ok) {
+      this.out += `${csvRow(v.row, this.options.nullToken)},${this.keyField},${line}\n`;
+      this.rows++;
+      return;
+    }
+    const reason = 'inexact' in v ? `field "${v.field}" is an integer beyond 2^53 that this document cannot carry exactly` : v.reason;
+    const rawSource = raw !== undefined && element === undefined ? raw : stringify(value);
+    this.rejects.add({ dataset: this.dataset, key: this.key, line, field: v.field, reason, raw: rawText(rawSource, this.options.raw) });
+  }
+
+  reject(line: number, reason: string, raw: RawText): void {
+    this.rejects.add({ dataset: this.dataset, key: this.key, line, field: undefined, reason, raw });
+  }
+
+  /** The whole object becomes one reject: rows and earlier rejects of it are dropped. */
+  documentFailed(reason: string, raw: RawText): void {
+    this.documentError = { reason, raw };
+    this.out = '';
+    this.rows = 0;
+    this.rejects.clear();
+    this.rejects.add({ dataset: this.dataset, key: this.key, line: 1, field: undefined, reason, raw });
+  }
+
+  /** The CSV encoded since the last call. */
+  take(): string {
+    const out = this.out;
+    this.out = '';
+    return out;
+  }
+}
+
+function stringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (v instanceof ExactNumber ? Number(v.source) : v)) ?? String(value);
+  } catch {
+    return String(value); // cannot happen for parsed JSON, but a reject must never throw
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Staging into Postgres: CSV through `COPY … FROM STDIN` (pg-copy-streams),
+ * with backpressure from the COPY all the way back to the object body.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import pgCopy from 'pg-copy-streams';
+import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
+import { WarehouseError, pgFields } from '../errors.ts';
+import { pipe } from '../pipe.ts';
+import { decodeStages, isDecodeError } from '../extract/decode.ts';
+import { rawText } from '../extract/raw-text.ts';
+import type { Source, SourceObject } from '../extract/source.ts';
+import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
+import { DocumentRejected, type StagingBackend } from './backend.ts';
+import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { objectPipeline, type ReadObject, type ReadOptions } from './read-object.ts';
+import { REJECT_COLUMNS, RejectSpool } from './reject-spool.ts';
+
+const { from: copyFrom } = pgCopy;
+
+export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: number): StagingBackend {
+  const ctx = { names: wh.names, dialect: wh.dialect };
+  const readOptions: ReadOptions = {
+    runId,
+    maxLineBytes,
+    nullToken: wh.dialect.csvNull,
+    limits: { enforceWidths: wh.dialect.enforcesWidths },
+    raw: { maxBytes: wh.dialect.rawMaxBytes },
+  };
+
+  const copyStatement = (table: string, columns: readonly string[]) => `COPY ${wh.names.t(table)} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+
+  /** COPYs CSV into a table; the caller's transaction makes it atomic. */
+  async function copy(client: pg.ClientBase, table: string, columns: readonly string[], source: AsyncIterable<string | Buffer> | Iterable<string>): Promise<void> {
+    try {
+      await pipeline(Readable.from(source, { objectMode: false }), client.query(copyFrom(copyStatement(table, columns))));
+    } catch (err) {
+      throw copyError(err, table);
+    }
+  }
+
+  async function copyRejects(client: pg.ClientBase, spools: readonly RejectSpool[]): Promise<void> {
+    const withRows = spools.filter((s) => s.count > 0);
+    if (withRows.length === 0) return;
+    await copy(client, 'etl_rejects', REJECT_COLUMNS, (async function* () {
+      for (const s of withRows) yield* s.chunks();
+    })());
+  }
+
+  async function commitBatch(items: readonly ReadObject[]): Promise<ObjectOutcome[]> {
+    if (items.length === 0) return [];
+    const dataset = items[0].object.dataset;
+    const outcomes = items.map((i) => ({ object: i.object, rows: i.rows, rejects: i.rejects.count, format: i.format, samples: i.rejects.samples.slice(0, 3) }));
+    try {
+      await inTransaction(wh.pool, async (client) => {
+        await forgetObjects(client, ctx, dataset, items.map((i) => i.object.key));
+        if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), items.flatMap((i) => i.csv));
+        await copyRejects(client, items.map((i) => i.rejects));
+        await recordObjects(client, ctx, runId, outcomes);
+      });
+    } finally {
+      for (const i of items) i.rejects.dispose();
+    }
+    return outcomes;
+  }
+
+  async function streamObject(source: Source, object: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
+    const dataset: Dataset = object.dataset;
+    const { encoder, reader } = objectPipeline(dataset, object.key, readOptions);
+    try {
+      return await inTransaction(wh.pool, async (client) => {
+        await forgetObjects(client, ctx, dataset, [object.key]);
+        const opened = await source.open(object, hooks.signal);
+        const rows = async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hooks.onBytes?.(chunk.length);
+            reader.push(chunk);
+            if (encoder.documentError) throw new DocumentRejected();
+            const out = encoder.take();
+            if (out) yield out;
+          }
+          reader.end();
+          if (encoder.documentError) throw new DocumentRejected();
+          const out = encoder.take();
+          if (out) yield out;
+        };
+        try {
+          await pipe([opened.body, ...decodeStages(opened, object.key), rows, client.query(copyFrom(copyStatement(STAGING_TABLE[dataset], stagingColumns(dataset))))], { signal: hooks.signal });
+        } catch (err) {
+          if (err instanceof DocumentRejected || isDecodeError(err)) throw err;
+          throw copyError(err, STAGING_TABLE[dataset], object.key);
+        }
+        await copyRejects(client, [encoder.rejects]);
+        const outcome = { object, rows: encoder.rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
+        await recordObjects(client, ctx, runId, [outcome]);
+        return outcome;
+      });
+    } catch (err) {
+      if (!(err instanceof DocumentRejected) && !isDecodeError(err)) throw err;
+      // Rows of it may already have gone into the rolled-back COPY: load it again as one reject.
+      if (isDecodeError(err)) encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', readOptions.raw));
+      const [outcome] = await commitBatch([{ object, csv: [], rows: 0, rejects: encoder.rejects, format: reader.format }]);
+      return outcome;
+    } finally {
+      encoder.rejects.dispose();
+    }
+  }
+
+  return { readOptions, readsLocally: true, commitBatch, streamObject };
+}
+
+/** A failed COPY, naming the table (and object) and keeping pg's error. */
+export function copyError(err: unknown, table: string, key?: string): Error {
+  if (err instanceof WarehouseError) return err;
+  const fields = pgFields(err);
+  if (!fields) return err as Error; // a source error surfaced through the pipeline
+  const where = key ? ` from ${key}` : '';
+  return new WarehouseError('COPY', `COPY into ${table}${where} failed: ${(err as Error).message}${fields.where ? ` (${fields.where.split('\n')[0]})` : ''}`, {
+    cause: err,
+    table,
+    sqlState: fields.code,
+    retryable: /^(08|57P0[123]|40001|40P01|53)/.test(fields.code ?? ''),
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Reads a whole object into memory as CSV rows and rejects: used for small
+ * objects, which are then committed many to a transaction (a song object is
+ * a few hundred bytes; one COPY per object would cost more than the data).
+ */
+import { pipe } from '../pipe.ts';
+import type { Dataset } from '../datasets.ts';
+import { decodeStages, isDecodeError } from '../extract/decode.ts';
+import { ObjectReader, type Format } from '../extract/object-reader.ts';
+import { rawText } from '../extract/raw-text.ts';
+import type { Source, SourceObject } from '../extract/source.ts';
+import { ObjectEncoder, type EncoderOptions } from './object-encoder.ts';
+import { RejectSpool } from './reject-spool.ts';
+
+export interface ReadOptions extends EncoderOptions {
+  runId: number;
+  maxLineBytes?: number;
+  signal?: AbortSignal;
+  /** Called with the number of decoded bytes as they are read. */
+  onBytes?: (n: number) => void;
+}
+
+/** An object read in full: its CSV rows (for its staging table) and its rejects. */
+export interface ReadObject {
+  object: SourceObject;
+  csv: string[];
+  rows: number;
+  rejects: RejectSpool;
+  format: Format | undefined;
+}
+
+/** Everything needed to turn one object's bytes into CSV and rejects. */
+export function objectPipeline(dataset: Dataset, key: string, options: ReadOptions): { encoder: ObjectEncoder; reader: ObjectReader } {
+  const spool = new RejectSpool(options.runId, options.nullToken);
+  const encoder = new ObjectEncoder(dataset, key, spool, options);
+  const reader = new ObjectReader(encoder, { raw: options.raw, maxLineBytes: options.maxLineBytes });
+  return { encoder, reader };
+}
+
+export async function readWholeObject(source: Source, object: SourceObject, options: ReadOptions): Promise<ReadObject> {
+  const opened = await source.open(object, options.signal);
+  const { encoder, reader } = objectPipeline(object.dataset, object.key, options);
+  const csv: string[] = [];
+  try {
+    await pipe([opened.body, ...decodeStages(opened, object.key), async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) {
+        options.onBytes?.(chunk.length);
+        reader.push(chunk);
+        const out = encoder.take();
+        if (out) csv.push(out);
+      }
+      reader.end();
+      const out = encoder.take();
+      if (out) csv.push(out);
+    }], { signal: options.signal });
+  } catch (err) {
+    encoder.rejects.dispose();
+    if (!isDecodeError(err)) throw err;
+    encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', options.raw));
+  }
+  return { object, csv: encoder.documentError ? [] : csv, rows: encoder.rows, rejects: encoder.rejects, format: reader.format };
+}

@@ -1,0 +1,144 @@
+/**
+ * Opens the warehouse a run works on: a pg.Pool on Postgres, Redshift or the
+ * embedded default, with TLS settings applied and connection failures turned
+ * into one clear line (never a password, never a stack).
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { describeTarget, type Config, type ConnectionSettings } from '../config.ts';
+import { dialectFor, TableNames, type Dialect } from '../dialect/index.ts';
+import { SparkifyError, WarehouseError, pgFields } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { openEmbedded, type EmbeddedServer } from './embedded.ts';
+
+export interface Warehouse {
+  readonly dialect: Dialect;
+  readonly names: TableNames;
+  readonly pool: pg.Pool;
+  /** Display form of the target, without secrets. */
+  readonly description: string;
+  readonly embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/** Connects to the configured target and checks the connection works. */
+export async function openWarehouse(config: Config, log: Logger, options: OpenOptions = {}): Promise<Warehouse> {
+  const target = config.target;
+  let embedded: EmbeddedServer | undefined;
+  let settings: ConnectionSettings;
+  if (target.kind === 'embedded') {
+    embedded = await openEmbedded(target.dir, log);
+    settings = embedded.connection;
+  } else {
+    settings = target.connection;
+  }
+  const dialect = dialectFor(target.kind === 'redshift' ? 'redshift' : 'postgres');
+  const description = describeTarget(target);
+  const pool = new pg.Pool({
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    user: settings.user,
+    password: settings.password,
+    ssl: sslOptions(settings),
+    max: options.poolSize ?? 10,
+    application_name: `sparkify ${config.runner.host}:${config.runner.pid}`,
+    connectionTimeoutMillis: 15_000,
+    keepAlive: true,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', (err) => log.debug(`idle connection error: ${err.message}`));
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    if (embedded?.startedHere) await embedded.stop().catch(() => undefined);
+    throw connectionError(err, description);
+  }
+  return {
+    dialect,
+    names: new TableNames(config.schema),
+    pool,
+    description,
+    embedded,
+    async close() {
+      let othersConnected = 0;
+      if (embedded) {
+        // Leave the embedded server up while another sparkify run still uses it.
+        const r = await pool
+          .query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sparkify %' AND pid <> pg_backend_pid() AND application_name <> $1`, [`sparkify ${config.runner.host}:${config.runner.pid}`])
+          .catch(() => ({ rows: [{ n: 0 }] }));
+        othersConnected = r.rows[0].n;
+      }
+      await pool.end();
+      if (embedded && othersConnected === 0) await embedded.stop();
+    },
+  };
+}
+
+function sslOptions(c: ConnectionSettings): pg.ClientConfig['ssl'] {
+  const ca = c.sslRootCert ? readFileSync(c.sslRootCert, 'utf8') : undefined;
+  switch (c.sslMode) {
+    case 'disable':
+    case 'prefer': // pg has no opportunistic TLS; prefer behaves as disable (documented in the README)
+      return false;
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true, ca };
+  }
+}
+
+/** One line saying why we could not connect, and what to check. */
+export function connectionError(err: unknown, description: string): SparkifyError {
+  if (err instanceof SparkifyError) return err;
+  const e = err as NodeJS.ErrnoException & { code?: string };
+  const fields = pgFields(err);
+  const at = `cannot connect to ${description}`;
+  switch (fields?.code ?? e.code) {
+    case 'ECONNREFUSED':
+      return new WarehouseError('CONNECTION', `${at}: connection refused`, { cause: err, hint: 'is the server running and the port right?' });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new WarehouseError('CONNECTION', `${at}: host not found`, { cause: err });
+    case 'ETIMEDOUT':
+      return new WarehouseError('CONNECTION', `${at}: timed out`, { cause: err, retryable: true });
+    case '28P01':
+    case '28000':
+      return new WarehouseError('CONNECTION', `${at}: authentication failed`, { cause: err, sqlState: fields?.code, hint: 'check the user and password' });
+    case '3D000':
+      return new WarehouseError('CONNECTION', `${at}: the database does not exist`, { cause: err, sqlState: '3D000' });
+    default: {
+      const message = e.message?.includes('timeout') ? 'timed out' : (e.message ?? String(err)).split('\n')[0];
+      return new WarehouseError('CONNECTION', `${at}: ${message}`, { cause: err, sqlState: fields?.code });
+    }
+  }
+}
+
+/** Runs `work` inside BEGIN … COMMIT on one pooled client; rolls back on any error. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true; // the connection is gone: do not return it to the pool
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

