@@ -44,15 +44,16 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
 };
 
 /** Reads and validates a dwh.cfg. Returns undefined when `optional` and the file does not exist. */
-export function readConfigFile(path: string, optional: boolean): ConfigFile | undefined {
+export function readConfigFile(path: string, optional: boolean, shownAs = path): ConfigFile | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot read config file ${shownAs}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   }
-  return parseConfigText(text, path);
+  return parseConfigText(text, shownAs);
 }
 
 /** Parses INI text strictly (see module comment). */

@@ -105,7 +105,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PGPASSWORD']) registerSecret(env[name]);
 
   const configPath = flags.config ?? 'dwh.cfg';
-  const file: ConfigFile = readConfigFile(resolve(cwd, configPath), flags.config === undefined) ?? {};
+  const file: ConfigFile = readConfigFile(resolve(cwd, configPath), flags.config === undefined, configPath) ?? {};
   const cfg = (section: string, key: string): string | undefined => {
     const v = file[section]?.[key];
     return v === undefined || v === '' ? undefined : v;

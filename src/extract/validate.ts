@@ -69,7 +69,8 @@ export function validateRecord(value: unknown, fields: readonly Field[], limits:
           break;
         }
         if (typeof v !== 'number') return fail(field, `must be an integer, got ${describe(v)}`);
-        if (!Number.isFinite(v)) return fail(field, `${describe(v)} is out of int64 range`);
+        // Beyond 2^63 even a rounded double is certainly out of range; nearer, re-read the digits.
+        if (!Number.isFinite(v) || Math.abs(v) > 9.3e18) return fail(field, `${describe(v)} is out of int64 range`);
         if (mayBeInexact(v)) return { ok: false, field: field.json, reason: 'needs exact re-read', inexact: true };
         if (!Number.isInteger(v)) return fail(field, `must be an integer, got ${describe(v)}`);
         row[i] = v;
@@ -113,6 +114,8 @@ function userIdProblem(v: unknown): string | undefined {
 
 function stringProblem(v: string, field: Field, limits: ValidationLimits): string | undefined {
   if (v.includes('\0')) return 'contains U+0000, which a text column cannot hold';
+  // JSON's \uD800 escapes can make a lone surrogate, which UTF-8 cannot carry: it would arrive as U+FFFD.
+  if (!v.isWellFormed()) return 'contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not valid Unicode';
   if (limits.enforceWidths && field.maxBytes !== undefined && v.length * 3 > field.maxBytes) {
     const bytes = Buffer.byteLength(v, 'utf8');
     if (bytes > field.maxBytes) return `is ${bytes} bytes of UTF-8, wider than its VARCHAR(${field.maxBytes}) column`;

@@ -9,7 +9,6 @@ const server = new S3rver({
   port: Number(portArg ?? 0),
   directory,
   silent: true,
-  allowMismatchedSignatures: true,
 });
 const { port } = await server.run();
 process.send?.({ port });
