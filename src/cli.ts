@@ -12,7 +12,8 @@ import { resolveConfig, type Config, type Flags } from './config.ts';
 import { describeError, SparkifyError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
-import { createTables } from './warehouse/tables.ts';
+import { createTables, requireTables } from './warehouse/tables.ts';
+import { readStatus, renderStatus } from './status.ts';
 import { runEtl, type EtlSummary } from './etl.ts';
 import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
@@ -127,6 +128,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('extract, validate and stage new or changed objects, then update the star schema')
     .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('etl', raw)));
 
+  withCommon(program.command('status'))
+    .description('what is loaded (by data set and day), the last runs, rejects by reason')
+    .option('--runs <n>', 'how many recent runs to show', '10')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw) as CommonFlags & { runs: string };
+      const log = loggerFor(flags);
+      const config = resolveConfig(flags, process.env);
+      const status = await withWarehouse(config, log, async (wh) => {
+        await requireTables(wh);
+        return readStatus(wh, { runs: Number(flags.runs) || 10 });
+      });
+      if (flags.json) printJson(status);
+      else process.stdout.write(`${renderStatus(status)}\n`);
+      setExit(0);
+    });
+
   withLoad(program.command('run'))
     .description('create-tables, then etl')
     .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('run', raw)));
@@ -139,7 +156,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const log = loggerFor(flags);
       const sample = await demoSample(flags.sample, log);
       // The demo ignores dwh.cfg: it always runs on the embedded default unless --target says otherwise.
-      const config = resolveConfig({ target: flags.target ?? 'embedded', schema: flags.schema, config: flags.config ?? '/nonexistent/dwh.cfg', songs: sample.songs, logs: sample.logs }, {}, process.cwd());
+      const config = resolveConfig({ target: flags.target ?? 'embedded', schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
       const summary = await withWarehouse(config, log, async (wh) => {
         await createTables(wh);
         return runEtl(wh, config, 'demo', { log, progress: plainProgress(log) });

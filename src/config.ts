@@ -74,6 +74,8 @@ export interface Config {
 /** Command-line flags as commander gives them (all optional). */
 export interface Flags {
   config?: string;
+  /** Read no dwh.cfg at all (the demo, tests). */
+  ignoreConfigFile?: boolean;
   target?: string;
   schema?: string;
   songs?: string;
@@ -105,7 +107,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PGPASSWORD']) registerSecret(env[name]);
 
   const configPath = flags.config ?? 'dwh.cfg';
-  const file: ConfigFile = readConfigFile(resolve(cwd, configPath), flags.config === undefined, configPath) ?? {};
+  const file: ConfigFile = flags.ignoreConfigFile ? {} : (readConfigFile(resolve(cwd, configPath), flags.config === undefined, configPath) ?? {});
   const cfg = (section: string, key: string): string | undefined => {
     const v = file[section]?.[key];
     return v === undefined || v === '' ? undefined : v;
@@ -156,7 +158,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     redshift,
     load,
     runner: { host: hostname(), pid: process.pid },
-    configFile: existsSync(resolve(cwd, configPath)) ? configPath : undefined,
+    configFile: !flags.ignoreConfigFile && existsSync(resolve(cwd, configPath)) ? configPath : undefined,
   });
 }
 

@@ -11,6 +11,8 @@ import { SparkifyError, WarehouseError, pgFields } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { openEmbedded, type EmbeddedServer } from './embedded.ts';
 
+const TIMESTAMP_OID = 1114;
+
 export interface Warehouse {
   readonly dialect: Dialect;
   readonly names: TableNames;
@@ -51,6 +53,8 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     connectionTimeoutMillis: 15_000,
     keepAlive: true,
     idleTimeoutMillis: 30_000,
+    // TIMESTAMP columns hold UTC without a zone: keep their text rather than reading them as local time.
+    types: { getTypeParser: ((oid: number, format?: string) => (oid === TIMESTAMP_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', (err) => log.debug(`idle connection error: ${err.message}`));

@@ -1,0 +1,37 @@
+/** Runs the loader in the test process (fast enough for hundreds of runs). */
+import { resolveConfig, type Flags } from '../../src/config.ts';
+import { runEtl, type EtlSummary } from '../../src/etl.ts';
+import { silentLogger } from '../../src/log.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/connect.ts';
+import { createTables } from '../../src/warehouse/tables.ts';
+import { S3_TEST_CREDENTIALS, s3Endpoint } from './services.ts';
+
+/** The S3 SDK in this process reads the test server's key from the environment. */
+export function useTestS3Credentials(): void {
+  process.env.AWS_ACCESS_KEY_ID = S3_TEST_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = S3_TEST_CREDENTIALS.secretAccessKey;
+}
+
+export function testConfig(flags: Flags) {
+  return resolveConfig({ ignoreConfigFile: true, s3Endpoint: s3Endpoint(), s3PathStyle: true, s3Region: 'us-east-1', ...flags }, {});
+}
+
+export async function etl(flags: Flags, options: { reset?: boolean } = {}): Promise<EtlSummary> {
+  const config = testConfig(flags);
+  const wh = await openWarehouse(config, silentLogger);
+  try {
+    await createTables(wh, { reset: options.reset });
+    return await runEtl(wh, config, 'etl', { log: silentLogger });
+  } finally {
+    await wh.close();
+  }
+}
+
+export async function withWarehouse<T>(flags: Flags, work: (wh: Warehouse) => Promise<T>): Promise<T> {
+  const wh = await openWarehouse(testConfig(flags), silentLogger);
+  try {
+    return await work(wh);
+  } finally {
+    await wh.close();
+  }
+}
