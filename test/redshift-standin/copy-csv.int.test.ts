@@ -155,6 +155,25 @@ describe('Redshift stand-in: COPY CSV from S3', () => {
     expect((await c.query('SELECT id, name FROM strict_csv WHERE id IN (3, 8) ORDER BY id')).rows).toEqual([{ id: 3, name: 'tool' }, { id: 8, name: 'é' }]);
   });
 
+  it('treats invalid UTF-8 and NUL bytes as load errors, and replaces bad bytes with ACCEPTINVCHARS', async () => {
+    await c.query('CREATE TABLE enc (id INT, s VARCHAR(10))');
+    await put('enc/rows.csv', Buffer.concat([Buffer.from('1,fine\n2,"bad '), Buffer.from([0xe2, 0x28, 0xa1]), Buffer.from('"\n3,"nul'), Buffer.from([0]), Buffer.from('here"\n')]));
+    await c.query(`COPY enc FROM 's3://${bucket}/enc/rows.csv' ${ROLE} CSV MAXERROR 5`);
+    const errors = await c.query('SELECT line_number::int AS line, err_code, trim(err_reason) AS reason FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY 1');
+    expect(errors.rows.map((r) => [r.line, r.err_code])).toEqual([[2, 1220], [3, 1220]]);
+    expect(errors.rows[0].reason).toMatch(/^String contains invalid or unsupported UTF-8 codepoints. Bad UTF-8 hex sequence: e2 \(error 4\)$/);
+    await c.query(`COPY enc FROM 's3://${bucket}/enc/rows.csv' ${ROLE} CSV MAXERROR 5 ACCEPTINVCHARS AS '^'`);
+    expect((await c.query('SELECT s FROM enc WHERE id = 2')).rows).toEqual([{ s: 'bad ^(^' }]);
+  });
+
+  it('fails the COPY on a file that is not gzip when GZIP is given, and on a compressed manifest', async () => {
+    await put('notgz/plain.csv', '1,x\n');
+    const err = await errorOf(c.query(`COPY enc FROM 's3://${bucket}/notgz/plain.csv' ${ROLE} CSV GZIP`));
+    expect(err.code).toBe('XX000');
+    await put('stage/gz.manifest', gzipSync(manifest([{ url: `s3://${bucket}/notgz/plain.csv`, mandatory: true }])));
+    expect((await errorOf(c.query(`COPY enc FROM 's3://${bucket}/stage/gz.manifest' ${ROLE} CSV MANIFEST`))).message).toMatch(/not in correct json format/);
+  });
+
   it.each([
     [`COPY events_csv FROM 's3://b/k' CSV`, /IAM_ROLE/],
     [`COPY events_csv FROM 's3://b/k' ${ROLE} ACCESS_KEY_ID 'a' SECRET_ACCESS_KEY 'b' CSV`, /conflicting authorization/],

@@ -5,6 +5,7 @@
  * COPY FROM STDIN and Postgres' COPY forms. [REDSHIFT-FACTS §1, §2, §5]
  */
 import { internalError, notSupported, StandinError, syntaxError } from './errors.ts';
+import { validateCredentials, validateRoles } from './copy-auth.ts';
 import { identValue, isPunct, isWord, matchParen, readQualifiedName, splitTopLevel, type Token } from './sql-lexer.ts';
 
 export type CopyFormat = 'text' | 'csv' | 'json';
@@ -46,8 +47,6 @@ export interface CopyCommand {
 
 /** Redshift's documented MAXERROR ceiling [DG:copy-parameters-data-load]. */
 export const MAXERROR_LIMIT = 100000;
-
-const ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 const FLAGS = new Set([
   'emptyasnull', 'blanksasnull', 'gzip', 'zstd', 'manifest', 'ignoreblanklines', 'truncatecolumns', 'roundec', 'fillrecord',
@@ -312,38 +311,6 @@ function validateCombinations(cmd: CopyCommand, seen: Seen, auth: string[], sig:
   if (auth.length > 1) throw new StandinError('42601', `conflicting authorization parameters: ${auth.join(' and ')}`);
   if (seen.has('access_key_id') !== seen.has('secret_access_key') || (seen.has('session_token') && !seen.has('access_key_id'))) {
     throw new StandinError('42601', 'ACCESS_KEY_ID and SECRET_ACCESS_KEY must be given together');
-  }
-}
-
-function validateRoles(value: string, t: Token): void {
-  // Role chaining: a comma-separated list of ARNs, each well-formed.
-  for (const arn of value.split(',')) {
-    if (!ARN.test(arn.trim())) {
-      throw new StandinError('XX000', `Invalid IAM_ROLE: '${arn.trim()}' is not an IAM role ARN (arn:aws:iam::<account-id>:role/<role-name>)`, { offset: t.start });
-    }
-  }
-}
-
-function validateCredentials(value: string): void {
-  const pairs = new Map<string, string>();
-  for (const part of value.split(';').filter((p) => p.trim() !== '')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) pairs.set(part.trim(), '');
-    else pairs.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
-  }
-  const bad = internalError(
-    "Invalid credentials. Must be of the format: credentials 'aws_iam_role=...' or 'aws_access_key_id=...;aws_secret_access_key=...[;token=...]'",
-  );
-  const role = pairs.get('aws_iam_role');
-  const keys = pairs.has('aws_access_key_id') || pairs.has('aws_secret_access_key');
-  if (role !== undefined && keys) throw bad;
-  if (role !== undefined) {
-    if (!role.split(',').every((r) => ARN.test(r.trim()))) throw bad;
-    return;
-  }
-  if (!pairs.get('aws_access_key_id') || !pairs.get('aws_secret_access_key')) throw bad;
-  for (const k of pairs.keys()) {
-    if (!['aws_access_key_id', 'aws_secret_access_key', 'token', 'master_symmetric_key'].includes(k)) throw bad;
   }
 }
 

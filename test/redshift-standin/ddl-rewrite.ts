@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { notSupported, StandinError, syntaxError } from './errors.ts';
 import { readColumnType, type MappedType } from './column-types.ts';
-import { identValue, isPunct, isWord, matchParen, readQualifiedName, splitTopLevel, type Token } from './sql-lexer.ts';
+import { identText, identValue, isPunct, isWord, matchParen, readQualifiedName, splitTopLevel, type Token } from './sql-lexer.ts';
 
 /** A replacement of text[start, end) in a statement. */
 export interface Edit {
@@ -132,11 +132,12 @@ function parseColumn(tokens: Token[], text: string, table: string, forcedNotNull
       throw syntaxError(t.text, t.start);
     }
   }
-  const parts = [tokens[0].text, type.pg];
+  const columnSql = identText(tokens[0]);
+  const parts = [columnSql, type.pg];
   if (identity) parts.push(identity);
   parts.push(...pieces);
   if (notNull) parts.push('NOT NULL');
-  if (type.varcharBytes !== undefined) parts.push(byteCheckClause(tokens[0].text, name, type.varcharBytes));
+  if (type.varcharBytes !== undefined) parts.push(byteCheckClause(columnSql, name, type.varcharBytes));
   return { name, sql: parts.join(' '), distkey, sortkey, offset: tokens[0].start };
 }
 

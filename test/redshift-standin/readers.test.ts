@@ -91,6 +91,12 @@ describe('JSON root splitter', () => {
     ]);
   });
 
+  it('turns an object over 4 MB into one oversize piece and goes on', () => {
+    const big = `{"a":"${'x'.repeat(4 * 1024 * 1024)}"}`;
+    const pieces = split(`{"ok":1}\n${big}\n{"ok":2}`);
+    expect(pieces.map((p) => [p.kind, p.line])).toEqual([['value', 1], ['oversize', 2], ['value', 3]]);
+  });
+
   it('reports an object left open at the end of the file', () => {
     expect(kinds(split('{"a":1}\n{"b":'))).toEqual([['value', 1, '{"a":1}'], ['unterminated', 2, '{"b":']]);
   });

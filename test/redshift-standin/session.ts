@@ -6,15 +6,17 @@
  * upstream transaction status, so BEGIN/COMMIT/ROLLBACK and the failed-
  * transaction state behave as on the server.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import pg from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StandinError, UpstreamFailure, type ErrorFields } from './errors.ts';
-import { codePointLength, isWord, significant, splitStatements, tokenize, type Token } from './sql-lexer.ts';
+import { ExtendedQuery } from './extended-query.ts';
+import { codePointLength, isWord, significant, splitStatements } from './sql-lexer.ts';
 import { checkRefusals } from './sql-refusals.ts';
 import type { CopyFunctionValues } from './sql-rewrite.ts';
+import { md5Response, redshiftParameterStatus, refusedParameter, upstreamSettings } from './startup.ts';
 import { runStatement, type Outcome, type RunnerContext } from './statement-runner.ts';
 import { Upstream, type UpstreamNotice } from './upstream.ts';
 import * as wire from './wire.ts';
@@ -34,23 +36,8 @@ export interface SessionServices {
   closed(session: Session): void;
 }
 
-/** Startup parameters Redshift accepts; any other is FATAL 42704 [REDSHIFT-FACTS §8]. */
-const ACCEPTED_PARAMETERS = new Set(['user', 'database', 'client_encoding', 'application_name', 'statement_timeout', 'datestyle', 'timezone', 'extra_float_digits']);
-
 /** Redshift's userid for the admin user, as STL tables show it. */
 const USER_ID = 100;
-
-interface Prepared {
-  text: string;
-  tokens: Token[];
-  paramTypes: number[];
-}
-
-interface Portal {
-  stmt: Prepared;
-  values: unknown[];
-  outcome?: Outcome;
-}
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
 
@@ -65,12 +52,12 @@ export class Session {
   private upstream: Upstream | undefined;
   private pool: pg.Pool | undefined;
   private readonly lastCopy: CopyFunctionValues = { lastCopyId: -1, lastCopyCount: 0 };
-  private readonly statements = new Map<string, Prepared>();
-  private readonly portals = new Map<string, Portal>();
-  /** After an error in the extended protocol, messages are skipped until Sync. */
-  private skipping = false;
-  /** SQL of the extended-protocol statement being handled, for error positions. */
-  private extendedText = '';
+  private readonly extended = new ExtendedQuery({
+    send: (...messages) => this.send(...messages),
+    run: (stmt, values) => runStatement(stmt, values, this.runnerContext()),
+    sendOutcome: (outcome, describe) => this.sendOutcome(outcome, describe),
+    reportError: (err, sql) => this.reportError(err, sql, 0),
+  });
 
   constructor(socket: net.Socket, services: SessionServices) {
     this.socket = socket;
@@ -158,10 +145,9 @@ export class Session {
       case 'D':
       case 'E':
       case 'C':
-        return this.extended(msg);
+        return this.extended.handle(msg);
       case 'S':
-        this.skipping = false;
-        this.portals.delete('');
+        this.extended.sync();
         this.sendReady();
         return;
       case 'H':
@@ -205,9 +191,8 @@ export class Session {
     }
     if (code !== wire.PROTOCOL_3) return this.fatal('0A000', `unsupported frontend protocol ${code >> 16}.${code & 0xffff}`);
     this.params = wire.parseStartupParameters(reader);
-    for (const name of this.params.keys()) {
-      if (!ACCEPTED_PARAMETERS.has(name.toLowerCase())) return this.fatal('42704', `unrecognized configuration parameter "${name}"`);
-    }
+    const refused = refusedParameter(this.params);
+    if (refused !== undefined) return this.fatal('42704', `unrecognized configuration parameter "${refused}"`);
     if (!this.params.get('user')) return this.fatal('28000', 'no PostgreSQL user name specified in startup packet');
     // Redshift asks for an MD5 password (authentication code 5) [REDSHIFT-FACTS §8].
     this.phase = 'auth';
@@ -227,52 +212,23 @@ export class Session {
     const user = this.params.get('user') as string;
     if (msg.type !== 'p') return this.fatal('08P01', 'expected password response');
     const given = new wire.BodyReader(msg.body).cstring();
-    const inner = createHash('md5').update(this.services.password + this.services.user).digest('hex');
-    const expected = `md5${createHash('md5').update(inner).update(this.salt).digest('hex')}`;
-    if (user !== this.services.user || given !== expected) return this.fatal('28P01', `password authentication failed for user "${user}"`);
+    if (user !== this.services.user || given !== md5Response(this.services.user, this.services.password, this.salt)) return this.fatal('28P01', `password authentication failed for user "${user}"`);
     const database = this.params.get('database') || this.services.defaultDatabase;
     try {
       this.pool = await this.services.bookkeeping(database);
-      this.upstream = await Upstream.connect(this.upstreamConfig(database), (n) => this.relayNotice(n), () => this.close());
+      const config = { ...this.services.upstreamConfig(database), ...upstreamSettings(this.params) };
+      this.upstream = await Upstream.connect(config, (n) => this.relayNotice(n), () => this.close());
     } catch (err) {
       const e = err as { code?: string; message?: string };
       return this.fatal(e.code ?? '08006', e.message ?? String(err));
     }
     this.phase = 'ready';
-    const status: [string, string][] = [
-      ['server_version', '8.0.2'],
-      ['client_encoding', 'UNICODE'],
-      ['DateStyle', 'ISO, MDY'],
-      ['TimeZone', 'UTC'],
-      ['integer_datetimes', 'on'],
-      ['standard_conforming_strings', 'on'],
-      ['is_superuser', 'on'],
-      ['session_authorization', user],
-    ];
     this.send(
       wire.authenticationOk(),
-      ...status.map(([k, v]) => wire.parameterStatus(k, v)),
+      ...redshiftParameterStatus(user).map(([k, v]) => wire.parameterStatus(k, v)),
       wire.backendKeyData(this.upstream.processId, randomInt(1, 2 ** 31 - 1)),
     );
     this.sendReady();
-  }
-
-  private upstreamConfig(database: string): pg.ClientConfig {
-    const get = (name: string): string | undefined => [...this.params].find(([k]) => k.toLowerCase() === name)?.[1];
-    // Session settings go to Postgres as -c options; a backslash escapes spaces in values.
-    const settings: [string, string][] = [
-      ['TimeZone', get('timezone') ?? 'UTC'],
-      ['DateStyle', get('datestyle') ?? 'ISO, MDY'],
-    ];
-    const floatDigits = get('extra_float_digits');
-    if (floatDigits !== undefined) settings.push(['extra_float_digits', floatDigits]);
-    const timeout = get('statement_timeout');
-    return {
-      ...this.services.upstreamConfig(database),
-      application_name: get('application_name'),
-      statement_timeout: timeout !== undefined ? Number(timeout) : undefined,
-      options: settings.map(([k, v]) => `-c ${k}=${v.replace(/\s/g, '\\ ')}`).join(' '),
-    };
   }
 
   private relayNotice(n: UpstreamNotice): void {
@@ -391,86 +347,5 @@ export class Session {
       // The exception is the point: the upstream transaction is now in the failed state.
       if (!(err instanceof pg.DatabaseError)) throw err;
     }
-  }
-
-  // ---- extended query protocol ----
-
-  private async extended(msg: wire.FrontendMessage): Promise<void> {
-    if (this.skipping) return;
-    const r = new wire.BodyReader(msg.body);
-    try {
-      switch (msg.type) {
-        case 'P': {
-          const name = r.cstring();
-          const text = r.cstring();
-          const n = r.int16();
-          const paramTypes = Array.from({ length: n }, () => r.int32());
-          this.extendedText = text;
-          const tokens = tokenize(text);
-          checkRefusals(significant(tokens));
-          this.statements.set(name, { text, tokens, paramTypes });
-          this.send(wire.parseComplete());
-          return;
-        }
-        case 'B': {
-          const portal = r.cstring();
-          const name = r.cstring();
-          const stmt = this.statements.get(name);
-          if (!stmt) throw new StandinError('26000', `prepared statement "${name}" does not exist`);
-          const formats = Array.from({ length: r.int16() }, () => r.int16());
-          const values = Array.from({ length: r.int16() }, (_, k) => {
-            const len = r.int32();
-            if (len < 0) return null;
-            const bytes = r.bytes(len);
-            const binary = (formats.length === 1 ? formats[0] : formats[k]) === 1;
-            return binary ? Buffer.from(bytes) : bytes.toString('utf8');
-          });
-          this.portals.set(portal, { stmt, values });
-          this.send(wire.bindComplete());
-          return;
-        }
-        case 'D': {
-          const kind = r.byte();
-          const name = r.cstring();
-          if (kind === 'S') {
-            const stmt = this.statements.get(name);
-            if (!stmt) throw new StandinError('26000', `prepared statement "${name}" does not exist`);
-            // Statement describe is not emulated in full: parameter types only, as text when unspecified.
-            const count = Math.max(stmt.paramTypes.length, ...stmt.tokens.filter((t) => t.kind === 'param').map((t) => Number(t.text.slice(1))), 0);
-            this.send(wire.parameterDescription(Array.from({ length: count }, (_, k) => stmt.paramTypes[k] || 25)), wire.noData());
-            return;
-          }
-          const portal = await this.runPortal(name);
-          this.send(portal.outcome?.fields ? wire.rowDescription(portal.outcome.fields) : wire.noData());
-          return;
-        }
-        case 'E': {
-          const name = r.cstring();
-          const portal = await this.runPortal(name);
-          this.sendOutcome(portal.outcome as Outcome, false);
-          return;
-        }
-        case 'C': {
-          const kind = r.byte();
-          const name = r.cstring();
-          if (kind === 'S') this.statements.delete(name);
-          else this.portals.delete(name);
-          this.send(wire.closeComplete());
-          return;
-        }
-      }
-    } catch (err) {
-      this.skipping = true;
-      await this.reportError(err, this.extendedText, 0);
-    }
-  }
-
-  /** Runs a portal's statement once (at Describe or Execute, whichever comes first) and keeps the outcome. */
-  private async runPortal(name: string): Promise<Portal> {
-    const portal = this.portals.get(name);
-    if (!portal) throw new StandinError('34000', `portal "${name}" does not exist`);
-    this.extendedText = portal.stmt.text;
-    portal.outcome ??= await runStatement({ text: portal.stmt.text, tokens: portal.stmt.tokens }, portal.values, this.runnerContext());
-    return portal;
   }
 }

@@ -101,6 +101,24 @@ describe('Redshift stand-in: refusals', () => {
     await c.query('SET search_path TO public');
     expect(rows[0]).toEqual({ a: 'x', b: 3, c: true, d: -1, e: true });
   });
+
+  it('knows Redshift configuration parameters, not Postgres-only ones', async () => {
+    await c.query("SET query_group TO 'etl'");
+    await c.query('SET enable_result_cache_for_session TO off');
+    await c.query('SET statement_timeout = 60000');
+    for (const sql of ['SET lock_timeout = 1000', 'SET idle_in_transaction_session_timeout = 0', 'SET IntervalStyle = iso_8601', 'SHOW server_version_num']) {
+      const err = await errorOf(c.query(sql));
+      expect(err.code, sql).toBe('42704');
+    }
+  });
+
+  it('folds quoted identifiers to lower case, result columns included', async () => {
+    await c.query('CREATE TABLE "MixedCase" ("userId" INT, "Level" VARCHAR(10))');
+    await c.query(`INSERT INTO mixedcase (userid, "LEVEL") VALUES (1, 'free')`);
+    const { rows, fields } = await c.query('SELECT "userId" AS "UserId", level FROM "MIXEDCASE"');
+    expect(fields.map((f) => f.name)).toEqual(['userid', 'level']);
+    expect(rows).toEqual([{ userid: 1, level: 'free' }]);
+  });
 });
 
 describe('Redshift stand-in: DDL and transactions', () => {

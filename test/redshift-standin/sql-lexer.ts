@@ -222,12 +222,24 @@ export function splitTopLevel(sig: Token[], from: number, to: number): Token[][]
   return parts;
 }
 
-/** Identifier value of a word or quoted identifier token (words fold to lower case, like Redshift). */
+/**
+ * Identifier value of a word or quoted identifier token. Redshift folds both to
+ * lower case (quoted ones too, unless enable_case_sensitive_identifier is on).
+ */
 export function identValue(t: Token | undefined): string | undefined {
   if (!t) return undefined;
   if (t.kind === 'word') return t.value;
-  if (t.kind === 'qident') return t.value;
+  if (t.kind === 'qident') return t.value.toLowerCase();
   return undefined;
+}
+
+/** SQL text for an identifier token as Redshift resolves it: quoted identifiers folded to lower case. */
+export function identText(t: Token): string {
+  return t.kind === 'qident' ? quoteIdent(t.value.toLowerCase()) : t.text;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Reads a possibly qualified name (`a`, `"a"`, `s.t`) starting at sig[i]; returns its parts and the next index. */
@@ -235,11 +247,11 @@ export function readQualifiedName(sig: Token[], i: number): { parts: string[]; t
   const first = identValue(sig[i]);
   if (first === undefined) return undefined;
   const parts = [first];
-  const texts = [sig[i].text];
+  const texts = [identText(sig[i])];
   let j = i + 1;
   while (isPunct(sig[j], '.') && identValue(sig[j + 1]) !== undefined) {
     parts.push(identValue(sig[j + 1]) as string);
-    texts.push(sig[j + 1].text);
+    texts.push(identText(sig[j + 1]));
     j += 2;
   }
   return { parts, text: texts.join('.'), next: j };

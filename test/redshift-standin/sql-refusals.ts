@@ -5,6 +5,7 @@
  * [REDSHIFT-FACTS §5]
  */
 import { notSupported, StandinError, syntaxError } from './errors.ts';
+import { checkSetting } from './settings.ts';
 import { isPunct, isWord, matchParen, splitTopLevel, type Token } from './sql-lexer.ts';
 
 /**
@@ -82,15 +83,14 @@ function checkStatementForm(sig: Token[]): void {
   if (isWord(a, 'alter', 'drop') && isWord(b, 'sequence')) throw syntaxError(b.text, b.start);
   if (isWord(a, 'alter', 'drop') && isWord(b, 'index')) throw notSupported(`${a.value.toUpperCase()} INDEX is not supported`, b.start);
   if (isWord(a, 'deallocate') && isWord(b, 'all')) throw notSupported('DEALLOCATE ALL is not supported', b.start);
-  if (isWord(a, 'show') && isWord(b, 'server_version_num')) {
-    throw new StandinError('42704', 'unrecognized configuration parameter "server_version_num"', { offset: b.start });
-  }
+  checkSetting(sig);
   if (isWord(a, 'truncate')) checkTruncate(sig);
   if (isWord(a, 'merge')) checkMerge(sig, 0);
   if (isWord(a, 'with')) {
     const merge = sig.findIndex((t) => isWord(t, 'merge'));
     if (merge > 0 && depthAt(sig, merge) === 0) throw syntaxError(sig[merge].text, sig[merge].start);
   }
+  if (isWord(a, 'unload')) throw notSupported('the Redshift stand-in does not emulate UNLOAD', a.start);
   if (isWord(a, 'listen', 'notify', 'unlisten')) throw notSupported(`${a.value.toUpperCase()} is not supported`, a.start);
 }
 

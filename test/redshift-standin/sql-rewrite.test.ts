@@ -80,9 +80,9 @@ describe('system rewrites', () => {
 describe('COPY parsing', () => {
   const copy = (params: string) => parseCopy(sig(`COPY t (a, "B") FROM 's3://b/k' ${params}`));
 
-  it('reads parameters in any order', () => {
+  it('reads parameters in any order (quoted column names fold to lower case)', () => {
     const cmd = copy("MAXERROR AS 10 GZIP IAM_ROLE 'arn:aws:iam::123456789012:role/r' NULL AS '\\N' FORMAT AS CSV QUOTE AS '''' MANIFEST IGNOREHEADER 1");
-    expect(cmd).toMatchObject({ columns: ['a', 'B'], format: 'csv', delimiter: ',', quote: "'", nullAs: '\\N', compression: 'gzip', manifest: true, maxError: 10, ignoreHeader: 1 });
+    expect(cmd).toMatchObject({ columns: ['a', 'b'], format: 'csv', delimiter: ',', quote: "'", nullAs: '\\N', compression: 'gzip', manifest: true, maxError: 10, ignoreHeader: 1 });
     expect(copy("IAM_ROLE default DELIMITER '\\t'").delimiter).toBe('\t');
     expect(copy("IAM_ROLE default JSON 'auto ignorecase'").jsonOption).toBe('auto ignorecase');
   });

@@ -7,7 +7,7 @@
  * client sent.
  */
 import type { Edit } from './ddl-rewrite.ts';
-import { isPunct, isWord, type Token } from './sql-lexer.ts';
+import { isPunct, isWord, quoteIdent, type Token } from './sql-lexer.ts';
 
 export const SYS_SCHEMA = 'standin_sys';
 
@@ -19,11 +19,17 @@ export interface CopyFunctionValues {
   lastCopyCount: number;
 }
 
-/** Edits for system relations, pg_last_copy_id()/pg_last_copy_count(), version(), GETDATE(), SYSDATE, NVL, LEN. */
+/** Edits for quoted identifiers, system relations, pg_last_copy_id()/pg_last_copy_count(), version(), GETDATE(), SYSDATE, NVL, LEN. */
 export function systemRewrites(sig: Token[], values: CopyFunctionValues): Edit[] {
   const edits: Edit[] = [];
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i];
+    if (t.kind === 'qident' && t.value !== t.value.toLowerCase()) {
+      // Redshift folds quoted identifiers to lower case too (enable_case_sensitive_identifier is off by default),
+      // result column aliases included.
+      edits.push({ start: t.start, end: t.end, text: quoteIdent(t.value.toLowerCase()) });
+      continue;
+    }
     const name = t.kind === 'word' ? t.value : t.kind === 'qident' ? t.value : undefined;
     if (name === undefined) continue;
     // `pg_catalog.x` counts as unqualified; any other qualifier means a user object.

@@ -10,8 +10,9 @@ import { parseCopy } from './copy-options.ts';
 import { readColumnType } from './column-types.ts';
 import { BYTE_CHECK_PREFIX, byteCheckClause, byteCheckName, rewriteAlterAddColumn, rewriteCreateTable, type Edit } from './ddl-rewrite.ts';
 import { notSupported, StandinError, syntaxError, UpstreamFailure, type ErrorFields } from './errors.ts';
+import { REDSHIFT_ONLY, settingName } from './settings.ts';
 import { checkRefusals, mergeParts } from './sql-refusals.ts';
-import { identValue, isWord, jsIndexOfPosition, readQualifiedName, significant, tokenize, type Token } from './sql-lexer.ts';
+import { identText, identValue, isWord, jsIndexOfPosition, readQualifiedName, significant, tokenize, type Token } from './sql-lexer.ts';
 import { applyEdits, chain, systemRewrites, type CopyFunctionValues, type Rewritten } from './sql-rewrite.ts';
 import type { Upstream } from './upstream.ts';
 import type { FieldDescription } from './wire.ts';
@@ -56,6 +57,7 @@ export async function runStatement(stmt: StatementText, values: unknown[] | unde
   if (isWord(head, 'vacuum')) edits = vacuum(sig, stmt.text);
   if (isWord(head, 'analyze')) edits = analyze(sig);
   if (isWord(head, 'merge')) await checkMergeSource(sig, ctx);
+  if (isWord(head, 'create')) edits.push(...lateBindingView(sig));
   const first = applyEdits(stmt.text, edits);
   const second = applyEdits(first.text, systemRewrites(significant(tokenize(first.text)), ctx.lastCopy));
   return upstreamRun(chain(first, second), values, ctx, isWord(head, 'merge'));
@@ -112,6 +114,13 @@ async function truncate(stmt: StatementText, ctx: RunnerContext): Promise<Outcom
 /** Statements answered without running the client's text upstream. */
 async function specialForms(sig: Token[], ctx: RunnerContext): Promise<Outcome | undefined> {
   if (isWord(sig[0], 'analyze') && isWord(sig[1], 'compression')) return done('ANALYZE');
+  // Postgres allows LOCK only inside a transaction block; Redshift accepts it anywhere (it just has no lasting effect).
+  if (isWord(sig[0], 'lock') && ctx.upstream.status === 'I') return done('LOCK TABLE');
+  const setting = settingName(sig);
+  if (setting && REDSHIFT_ONLY.has(setting.value.toLowerCase())) {
+    if (isWord(sig[0], 'show')) throw notSupported(`the Redshift stand-in does not track ${setting.value}`, setting.start);
+    return done(sig[0].value.toUpperCase());
+  }
   if (!isWord(sig[0], 'alter') || !isWord(sig[1], 'table')) return undefined;
   const name = readQualifiedName(sig, 2);
   if (!name) return undefined;
@@ -159,7 +168,7 @@ async function alterColumnType(sig: Token[], text: string, tableText: string, ta
     [tableText, suffix],
     ctx,
   );
-  const columnSql = sig[at].text;
+  const columnSql = identText(sig[at]);
   const drops = old.rows.map((r) => `, DROP CONSTRAINT ${r[0]}`).join('');
   const sql = `ALTER COLUMN ${columnSql} TYPE ${type.pg}${drops}, ADD ${byteCheckClause(columnSql, column, type.varcharBytes)}`;
   const actionStart = sig[at - (isWord(sig[at - 1], 'column') ? 2 : 1)].start;
@@ -178,6 +187,14 @@ function vacuum(sig: Token[], text: string): Edit[] {
   return [{ start: 0, end: text.length, text: name ? `VACUUM ${name.text}` : 'VACUUM' }];
 }
 
+/** CREATE VIEW … WITH NO SCHEMA BINDING (a late-binding view) is an ordinary view for Postgres. */
+function lateBindingView(sig: Token[]): Edit[] {
+  const n = sig.length;
+  const isView = sig.slice(1, 4).some((t) => isWord(t, 'view'));
+  if (!isView || n < 4 || !isWord(sig[n - 4], 'with') || !isWord(sig[n - 3], 'no') || !isWord(sig[n - 2], 'schema') || !isWord(sig[n - 1], 'binding')) return [];
+  return [{ start: sig[n - 4].start, end: sig[n - 1].end, text: '' }];
+}
+
 /** ANALYZE … PREDICATE COLUMNS / ALL COLUMNS: the column choice is Redshift-only. */
 function analyze(sig: Token[]): Edit[] {
   const at = sig.findIndex((t, i) => isWord(t, 'predicate', 'all') && isWord(sig[i + 1], 'columns'));
@@ -188,7 +205,7 @@ function analyze(sig: Token[]): Edit[] {
 async function checkMergeSource(sig: Token[], ctx: RunnerContext): Promise<void> {
   const parts = mergeParts(sig);
   if (!parts || parts.source.length === 0) return;
-  const text = (ts: Token[]): string => ts.map((t) => t.text).join('');
+  const text = (ts: Token[]): string => ts.map(identText).join('');
   const res = await upstreamRun(
     applyEdits(`SELECT c.relkind::text, (c.oid = to_regclass($2))::text FROM pg_class c WHERE c.oid = to_regclass($1)`, []),
     [text(parts.source), text(parts.target)],
