@@ -100,7 +100,7 @@ export async function startRedshiftStandin(opts: StandinOptions): Promise<Redshi
       `redshift://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${port}/${encodeURIComponent(database)}`,
     async close() {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of [...sessions]) s.destroy();
+      await Promise.all([...sessions].map((s) => s.destroy()));
       await stopped;
       await Promise.all(allPools.map((p) => p.end()));
       s3.destroy();

@@ -51,6 +51,7 @@ export class Session {
   private salt = randomBytes(4);
   private upstream: Upstream | undefined;
   private pool: pg.Pool | undefined;
+  private ended: Promise<void> | undefined;
   private readonly lastCopy: CopyFunctionValues = { lastCopyId: -1, lastCopyCount: 0 };
   private readonly extended = new ExtendedQuery({
     send: (...messages) => this.send(...messages),
@@ -124,14 +125,15 @@ export class Session {
     const up = this.upstream;
     this.upstream = undefined;
     // The session is over either way; a failure to say goodbye to Postgres changes nothing.
-    up?.end().catch((err: unknown) => void err);
+    this.ended = up?.end().catch((err: unknown) => void err);
     this.services.closed(this);
   }
 
-  /** Hard stop, used when the server closes. */
-  destroy(): void {
+  /** Hard stop, used when the server closes; resolves once the upstream connection has ended. */
+  async destroy(): Promise<void> {
     this.socket.destroy();
     this.close();
+    await this.ended;
   }
 
   private async handle(msg: wire.FrontendMessage): Promise<void> {

@@ -196,6 +196,23 @@ describe('Redshift stand-in: DDL and transactions', () => {
     expect((await c.query('SELECT count(*)::int AS n FROM vb')).rows[0].n).toBe(3);
   });
 
+  it('moves rows with ALTER TABLE APPEND outside transactions only', async () => {
+    await c.query('CREATE TABLE app_tgt (a INT, b VARCHAR(5))');
+    await c.query('CREATE TABLE app_src (a INT, b VARCHAR(5), extra INT)');
+    await c.query("INSERT INTO app_src VALUES (1, 'x', 9), (2, 'y', 9)");
+    expect((await errorOf(c.query('ALTER TABLE app_tgt APPEND FROM app_src'))).message).toMatch(/IGNOREEXTRA/);
+    await c.query('BEGIN');
+    expect((await errorOf(c.query('ALTER TABLE app_tgt APPEND FROM app_src IGNOREEXTRA'))).code).toBe('25001');
+    await c.query('ROLLBACK');
+    await c.query('ALTER TABLE app_tgt APPEND FROM app_src IGNOREEXTRA');
+    expect((await c.query('SELECT count(*)::int AS n FROM app_tgt')).rows[0].n).toBe(2);
+    expect((await c.query('SELECT count(*)::int AS n FROM app_src')).rows[0].n).toBe(0);
+    // ALTER COLUMN TYPE is refused inside a transaction block as well.
+    await c.query('BEGIN');
+    expect((await errorOf(c.query('ALTER TABLE app_tgt ALTER COLUMN b TYPE VARCHAR(10)'))).code).toBe('25001');
+    await c.query('ROLLBACK');
+  });
+
   it('does not enforce PRIMARY KEY or UNIQUE, like Redshift', async () => {
     await c.query('CREATE TABLE pk (id INT PRIMARY KEY, code VARCHAR(5) UNIQUE, ref INT REFERENCES pk (id))');
     await c.query("INSERT INTO pk VALUES (1, 'a', 99), (1, 'a', 98)");

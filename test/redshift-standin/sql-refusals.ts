@@ -80,6 +80,13 @@ function checkStatementForm(sig: Token[]): void {
     if (isWord(kind, 'index')) throw notSupported('CREATE INDEX is not supported', kind.start);
     if (isWord(b, 'sequence') || (isWord(b, 'temp', 'temporary') && isWord(c, 'sequence'))) throw syntaxError(isWord(b, 'sequence') ? b.text : c.text, (isWord(b, 'sequence') ? b : c).start);
   }
+  if (isWord(a, 'create') && isWord(b, 'schema')) {
+    // Redshift: "the schema can't be named PUBLIC", IF NOT EXISTS or not [DG:r_CREATE_SCHEMA].
+    const name = isWord(c, 'if') ? sig[5] : c;
+    if (name && (name.kind === 'word' || name.kind === 'qident') && name.value.toLowerCase() === 'public') {
+      throw new StandinError('42P06', 'schema "public" already exists', { offset: name.start });
+    }
+  }
   if (isWord(a, 'alter', 'drop') && isWord(b, 'sequence')) throw syntaxError(b.text, b.start);
   if (isWord(a, 'alter', 'drop') && isWord(b, 'index')) throw notSupported(`${a.value.toUpperCase()} INDEX is not supported`, b.start);
   if (isWord(a, 'deallocate') && isWord(b, 'all')) throw notSupported('DEALLOCATE ALL is not supported', b.start);

@@ -5,6 +5,7 @@
  * then translate Postgres' errors into Redshift's where they differ.
  */
 import pg from 'pg';
+import { alterAppend } from './alter-append.ts';
 import { runCopy, type CopyEnvironment } from './copy-from-s3.ts';
 import { parseCopy } from './copy-options.ts';
 import { readColumnType } from './column-types.ts';
@@ -129,7 +130,7 @@ async function specialForms(sig: Token[], ctx: RunnerContext): Promise<Outcome |
   const redshiftOnly =
     (isWord(action, 'alter') && isWord(next, 'diststyle', 'distkey', 'sortkey', 'compound', 'interleaved', 'encode')) ||
     (isWord(action, 'add') && (isWord(next, 'primary', 'unique', 'foreign') || (isWord(next, 'constraint') && isWord(sig[name.next + 3], 'primary', 'unique', 'foreign'))));
-  if (isWord(action, 'append')) throw notSupported('the Redshift stand-in does not emulate ALTER TABLE APPEND', action.start);
+  if (isWord(action, 'append')) return alterAppend(sig, name.next, name.text, ctx, upstreamRun);
   if (!redshiftOnly) return undefined;
   // Distribution/sort changes and informational key constraints change nothing Postgres can see; check the table exists.
   await upstreamRun(applyEdits('SELECT $1::regclass', []), [name.text], ctx);
