@@ -71,6 +71,8 @@ export const postgres: Dialect = {
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
   dropTempTable: () => undefined,
   analyze: (table) => `ANALYZE ${table}`,
+  // Sorts of the full build (winners per event, latest event per user) stay in memory.
+  modelSettings: () => [`SET LOCAL work_mem = '128MB'`],
   param: (i) => `$${i}`,
 
   latestEventPerUser(n, affectedUsers) {

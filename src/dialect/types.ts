@@ -26,6 +26,8 @@ export interface Dialect {
   createTempTableAs(name: string, select: string): string;
   /** Drops a temp table created by createTempTableAs, where it outlives the transaction. */
   dropTempTable(name: string): string | undefined;
+  /** Settings for the model step's transaction (e.g. a larger work_mem). */
+  modelSettings(): string[];
   /** Refreshes planner statistics of a (temp) table, or undefined when not needed. */
   analyze(table: string): string | undefined;
   /**

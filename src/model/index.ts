@@ -52,7 +52,7 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   if (mode === 'none') return { mode, durationMs: Date.now() - started };
 
   const statements = mode === 'full' ? fullBuildStatements(m) : incrementalBuildStatements(m, s.dirty_songs + s.dirty_song_objects > 0);
-  log.debug(`model: ${mode} build (${s.dirty_objects} objects changed since the last build)`);
+  log.info(`model: ${mode} build started (${s.dirty_objects} objects changed since the last build)`);
   await inTransaction(wh.pool, async (client) => {
     for (const sql of statements) {
       try {

@@ -55,26 +55,44 @@ SELECT artist_id, artist_name, CASE WHEN ${d.textEquals('artist_location', "''")
 }
 
 /**
+ * For each (title, artist name, duration), the current song an event with
+ * those values plays: the lowest song_id among the songs' winning versions.
+ * Materialised (and analysed) before songplays, so the planner knows its
+ * size and joins it by hash.
+ */
+function songMatchTable(m: ModelSql): string[] {
+  const { dialect: d } = m;
+  return [
+    d.createTempTableAs(
+      'tmp_song_match',
+      `SELECT title, artist_name, duration, song_id, artist_id FROM (
+  SELECT title, artist_name, duration, song_id, artist_id,
+         ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY ${d.byteOrder('song_id')}) AS rn
+  FROM (${currentSongs(m)}) cs
+) best WHERE rn = 1`,
+    ),
+    d.analyze('tmp_song_match'),
+  ].filter((x): x is string => !!x);
+}
+
+/**
  * One row per winning NextSong event with a user: the copy from the greatest
  * source_key wins (then the later line), and the song is the current song
  * whose title, artist name and duration equal the event's exactly (lowest
- * song_id when several do).
+ * song_id when several do). The song is joined before the window, whose
+ * output the planner cannot size.
  */
 function insertSongplays(m: ModelSql, scope: Scope): string {
   const { names: n, dialect: d } = m;
   const join = scope.events ? ` JOIN ${scope.events} k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session` : '';
   return `INSERT INTO ${n.t('songplays')} (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent)
-SELECT ${d.epochMsToTimestamp('w.ts')}, ${userIdInt('w.user_id')}, w.level, sm.song_id, sm.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
+SELECT ${d.epochMsToTimestamp('w.ts')}, ${userIdInt('w.user_id')}, w.level, w.song_id, w.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
 FROM (
-  SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, e.song, e.artist, e.length,
+  SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
          ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY ${d.byteOrder('e.source_key')} DESC, e.source_line DESC) AS rn
   FROM ${n.t('stg_events')} e${join}
+  LEFT JOIN tmp_song_match sm ON ${d.textEquals('sm.title', 'e.song')} AND ${d.textEquals('sm.artist_name', 'e.artist')} AND sm.duration = e.length
 ) w
-LEFT JOIN (
-  SELECT song_id, artist_id, title, artist_name, duration,
-         ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY ${d.byteOrder('song_id')}) AS rn
-  FROM (${currentSongs(m)}) cs
-) sm ON sm.rn = 1 AND ${d.textEquals('sm.title', 'w.song')} AND ${d.textEquals('sm.artist_name', 'w.artist')} AND sm.duration = w.length
 WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> ''`;
 }
 
@@ -98,13 +116,17 @@ export const DIRTY_TABLES = ['etl_dirty_objects', 'etl_dirty_events', 'etl_dirty
 export function fullBuildStatements(m: ModelSql): string[] {
   const all: Scope = {};
   return [
+    ...m.dialect.modelSettings(),
+    ...analyzeStaging(m),
     ...STAR_TABLES.map((t) => m.dialect.emptyTable(m.names.t(t))),
     insertSongs(m, all),
     insertArtists(m, all),
+    ...songMatchTable(m),
     insertSongplays(m, all),
     insertTime(m, all),
     insertUsers(m, all),
     ...clearDirty(m),
+    ...dropTemps(m, ['tmp_song_match']),
   ];
 }
 
@@ -128,8 +150,10 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
       : []),
   ].join(' UNION ALL ');
   const scope: Scope = { songs: 'tmp_aff_songs', artists: 'tmp_aff_artists', events: 'tmp_aff_keys', times: 'tmp_aff_times', users: 'tmp_aff_users' };
-  const temps = ['tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_aff_times'];
+  const temps = ['tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_aff_times', 'tmp_song_match'];
   return [
+    ...d.modelSettings(),
+    ...analyzeStaging(m),
     ...tmp('tmp_changed_songs', changedSongs),
     ...tmp('tmp_aff_songs', `SELECT DISTINCT song_id FROM tmp_changed_songs`),
     ...tmp('tmp_aff_artists', `SELECT DISTINCT artist_id FROM tmp_changed_songs`),
@@ -145,6 +169,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     insertSongs(m, scope),
     `DELETE FROM ${n.t('artists')} WHERE artist_id IN (SELECT artist_id FROM tmp_aff_artists)`,
     insertArtists(m, scope),
+    ...songMatchTable(m),
     `DELETE FROM ${n.t('songplays')} USING tmp_aff_keys k WHERE ${n.t('songplays')}.session_id = k.session_id AND ${n.t('songplays')}.item_in_session = k.item_in_session`,
     insertSongplays(m, scope),
     `INSERT INTO tmp_aff_times (start_time) SELECT p.start_time FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`,
@@ -153,8 +178,17 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     `DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`,
     insertUsers(m, scope),
     ...clearDirty(m),
-    ...temps.map((t) => d.dropTempTable(t)).filter((s): s is string => !!s),
+    ...dropTemps(m, temps),
   ];
+}
+
+function dropTemps(m: ModelSql, temps: string[]): string[] {
+  return temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s);
+}
+
+/** Fresh planner statistics for the staging tables a run just changed. */
+function analyzeStaging(m: ModelSql): string[] {
+  return ['stg_events', 'stg_songs'].map((t) => m.dialect.analyze(m.names.t(t))).filter((s): s is string => !!s);
 }
 
 function clearDirty(m: ModelSql): string[] {
