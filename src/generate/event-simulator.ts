@@ -32,6 +32,7 @@ interface Session {
 
 const earlier = (a: Session, b: Session): boolean => a.ts < b.ts || (a.ts === b.ts && a.id < b.id);
 
+/** Emits the run's events one line at a time, in (ts, sessionId) order, exactly `timeline.total` of them. */
 export class EventSimulator {
   /** Events emitted so far. */
   events = 0;

@@ -3,7 +3,7 @@
  * the exact layout and JSON spelling of the Udacity sample, for tests, demos and
  * benchmarks. Same options ⇒ byte-identical files.
  *
- * Memory: bounded by the user population (~25 bytes per user), the open sessions, two
+ * Memory: bounded by the user population (13 bytes per user), the open sessions, two
  * caches of at most 65,536 encoded songs, and in-flight writes; it does not grow with
  * the number of events or days.
  */
@@ -39,7 +39,8 @@ const MS_OFFSET = 0x4d534f46;
  * Writes `opts.songs` song objects under `outDir/song_data/` and `opts.days` day
  * objects under `outDir/log_data/`, overwriting files of the same name. Song objects
  * and events are written concurrently; if either fails, the other settles first and
- * the first error is thrown.
+ * the first error is thrown. Files of an earlier run that this one does not rewrite
+ * (more songs or days, another start date) are left in place: use an empty `outDir`.
  */
 export async function generateSample(opts: GenerateOptions): Promise<GenerateSummary> {
   const o = resolveOptions(opts);

@@ -7,6 +7,7 @@ export class MinHeap<T> {
     this.#less = less;
   }
 
+  /** Number of items held. */
   get size(): number {
     return this.#items.length;
   }

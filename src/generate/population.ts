@@ -38,6 +38,7 @@ export const LOGGED_OUT: Profile = Object.freeze({
 /** User-facing level names, indexed by the stored level. */
 export const LEVELS = ['free', 'paid'] as const;
 
+/** The users of one run: static profiles on demand, current level and open sessions in typed arrays. */
 export class Population {
   readonly size: number;
   /** Current level of each user: 0 free, 1 paid; Submit Upgrade/Downgrade change it. */
