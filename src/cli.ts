@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { runEtl, type EtlSummary } from './etl.ts';
+import { requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
@@ -92,6 +92,7 @@ async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Pr
   const flags = toFlags(raw);
   const log = loggerFor(flags);
   const config = resolveConfig(flags, process.env);
+  requireSources(config);
   const summary = await withWarehouse(config, log, async (wh) => {
     if (name === 'run') await createTables(wh);
     return runEtl(wh, config, name, { log, progress: plainProgress(log) });

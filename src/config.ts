@@ -33,6 +33,8 @@ export interface S3Settings {
   /** Custom endpoint (MinIO, s3rver…); undefined for AWS. */
   readonly endpoint?: string;
   readonly region: string;
+  /** Whether the region was configured (flag, env or file) rather than defaulted. */
+  readonly regionConfigured: boolean;
   readonly forcePathStyle: boolean;
   /** Unsigned requests, for public buckets. */
   readonly anonymous: boolean;
@@ -122,6 +124,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   const s3: S3Settings = {
     endpoint: flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? cfg('S3', 'ENDPOINT'),
     region: flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION') ?? 'us-west-2',
+    regionConfigured: (flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION')) !== undefined,
     forcePathStyle: flags.s3PathStyle ?? bool(cfg('S3', 'PATH_STYLE'), where('S3', 'PATH_STYLE')) ?? false,
     anonymous: flags.noSignRequest ?? bool(cfg('S3', 'ANONYMOUS'), where('S3', 'ANONYMOUS')) ?? false,
   };

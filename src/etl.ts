@@ -18,6 +18,10 @@ import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects } from './stage/bookkeeping.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
 import { postgresBackend } from './stage/postgres-backend.ts';
+import { redshiftStageBackend } from './stage/redshift-backend.ts';
+import { redshiftDirectBackend } from './stage/redshift-direct.ts';
+import { parseStagingPrefix, StagingArea } from './stage/s3-staging.ts';
+import { validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
 import { acquireRunLock } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
@@ -57,12 +61,11 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     tables: {},
     durationMs: 0,
   };
-  const sourceUrls = Object.entries(config.sources).filter((e): e is [string, string] => !!e[1]);
-  if (sourceUrls.length === 0) {
-    throw new UsageError('no source to load', { hint: 'give --logs and/or --songs (s3://bucket/prefix or a folder), or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg' });
-  }
+  const sourceUrls = requireSources(config);
+  // Settings the backend needs are checked before anything is locked, listed or written.
+  const makeBackend = deps.backend ?? chooseBackend(config, wh);
   await requireTables(wh);
-  const lock = await acquireRunLock(wh);
+  const lock = await acquireRunLock(wh, config.runner);
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
@@ -109,8 +112,13 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     }
     log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
 
-    const backend = (deps.backend ?? ((w, id) => postgresBackend(w, id)))(wh, runId, s3);
-    const staged = await stage(plan, sources, backend, wh, config, deps, progress, summary);
+    const backend = makeBackend(wh, runId, s3);
+    let staged: ObjectOutcome[];
+    try {
+      staged = await stage(plan, sources, backend, wh, config, deps, progress, summary);
+    } finally {
+      await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
+    }
     await prune(wh, plan, log);
     summary.objects.pruned = plan.prune.length;
     logRejects(staged, log);
@@ -141,6 +149,42 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     s3?.destroy();
     await lock.release();
   }
+}
+
+/** The staging backend for the warehouse and mode; validates its settings now. */
+function chooseBackend(config: Config, wh: Warehouse): NonNullable<EtlDeps['backend']> {
+  if (wh.dialect.name !== 'redshift') return (w, runId) => postgresBackend(w, runId);
+  const iamRole = validateIamRole(config.redshift.iamRole);
+  const staging = parseStagingPrefix(config.redshift.stagingPrefix);
+  const region = config.s3.regionConfigured ? config.s3.region : undefined;
+  if (config.redshift.mode === 'stage') return (w, runId, s3) => redshiftStageBackend(w, runId, s3!, { iamRole, staging, region });
+  const buckets = new Map<Dataset, string>();
+  for (const [dataset, url] of [['songs', config.sources.songs], ['events', config.sources.logs]] as const) {
+    if (!url) continue;
+    const loc = parseSourceUrl(url);
+    if (loc.kind !== 's3') throw new UsageError(`Redshift direct mode reads the sources from S3 itself, but the ${dataset} come from a local folder`, { hint: 'use --redshift-mode stage (the default), which reads local folders too' });
+    buckets.set(dataset, loc.bucket);
+  }
+  const jsonPaths = config.redshift.jsonPaths ? validateS3Url(config.redshift.jsonPaths, 'JSONPaths file') : undefined;
+  return (w, runId, s3) =>
+    redshiftDirectBackend(w, runId, new StagingArea(s3!, staging, runId), {
+      iamRole,
+      staging,
+      region,
+      jsonPaths,
+      maxError: 100000,
+      sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
+    });
+}
+
+/** The configured sources (checked before any connection is opened). */
+export function requireSources(config: Config): [string, string][] {
+  const urls = Object.entries(config.sources).filter((e): e is [string, string] => !!e[1]);
+  if (urls.length === 0) {
+    throw new UsageError('no source to load', { hint: 'give --logs and/or --songs (s3://bucket/prefix or a folder), or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg' });
+  }
+  for (const [, url] of urls) parseSourceUrl(url);
+  return urls;
 }
 
 async function stage(

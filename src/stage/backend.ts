@@ -18,6 +18,8 @@ export interface StagingBackend {
   streamObject(source: Source, object: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome>;
   /** Loads objects the warehouse reads itself (Redshift direct mode). */
   loadRemote?(objects: readonly SourceObject[]): Promise<ObjectOutcome[]>;
+  /** Removes whatever the backend left for the run (staged files), success or not. */
+  close?(): Promise<void>;
 }
 
 /** Thrown inside a streaming COPY when the object turns out to be one malformed document. */

@@ -115,13 +115,14 @@ export async function stageObjects(
   async function runUnit(unit: Unit): Promise<void> {
     if (fatal || options.signal?.aborted) return;
     try {
+      if (!backend.readsLocally) {
+        const list = unit.kind === 'stream' ? [unit.object] : unit.objects;
+        succeed(await retrying(`load from ${list[0].key}`, () => backend.loadRemote!(list)));
+        return;
+      }
       if (unit.kind === 'stream') {
         const o = unit.object;
         succeed([await retrying(o.key, () => backend.streamObject(sources(o), o, { signal: options.signal, onBytes: progress.bytes }))]);
-        return;
-      }
-      if (!backend.readsLocally) {
-        succeed(await retrying(`batch from ${unit.objects[0].key}`, () => backend.loadRemote!(unit.objects)));
         return;
       }
       const read = await Promise.all(

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { WarehouseError } from '../errors.ts';
+import { sqlTimestamp } from '../stage/reject-spool.ts';
 import type { Warehouse } from './connect.ts';
 
 export interface RunLock {
@@ -15,7 +16,12 @@ export interface RunLock {
 /** First key of the two-int advisory lock: 'SP' for sparkify. */
 const LOCK_CLASS = 0x5350;
 
-export async function acquireRunLock(wh: Warehouse): Promise<RunLock> {
+/** Takes the run lock of the warehouse schema, or says who holds it. */
+export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid: number }): Promise<RunLock> {
+  return wh.dialect.name === 'redshift' ? acquireLease(wh, runner) : acquireAdvisoryLock(wh);
+}
+
+async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {
   const client = await wh.pool.connect();
   client.on('error', () => undefined); // reported by the next query, not as a crash
   try {
@@ -65,4 +71,64 @@ function hash31(text: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h & 0x7fffffff;
+}
+
+/** A lease is stale when its holder stopped renewing it, or is a dead process on this host. */
+const LEASE_STALE_MS = 120_000;
+const LEASE_HEARTBEAT_MS = 20_000;
+
+/**
+ * Redshift has no advisory locks: the lock is one row of etl_lock, taken
+ * under an explicit LOCK of that table and renewed by a heartbeat. A loader
+ * that dies stops renewing; its lease is taken over after two minutes, or at
+ * once by a run on the same host when the holder's process is gone.
+ */
+async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }): Promise<RunLock> {
+  const table = wh.names.t('etl_lock');
+  const me = `${runner.host}:${runner.pid}`;
+  const now = () => sqlTimestamp(new Date());
+  const client = await wh.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`LOCK ${table}`);
+    const { rows } = await client.query(`SELECT holder, heartbeat_at, acquired_at FROM ${table} WHERE name = 'run'`);
+    const held = rows[0];
+    if (held && held.holder !== me && !leaseStale(held.holder, String(held.heartbeat_at), runner.host)) {
+      await client.query('ROLLBACK');
+      throw new WarehouseError('LOCKED', `another sparkify run holds the lock on ${wh.names.schema ?? 'the default schema'}: loader ${held.holder}, since ${String(held.acquired_at).slice(0, 19)} UTC, last seen ${String(held.heartbeat_at).slice(0, 19)} UTC`, {
+        hint: `wait for it to finish; a lease not renewed for ${LEASE_STALE_MS / 1000} s is taken over`,
+      });
+    }
+    await client.query(`DELETE FROM ${table} WHERE name = 'run'`);
+    await client.query(`INSERT INTO ${table} (name, holder, acquired_at, heartbeat_at) VALUES ('run', $1, $2, $2)`, [me, now()]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+    throw err;
+  }
+  client.release();
+  const timer = setInterval(() => {
+    wh.pool.query(`UPDATE ${table} SET heartbeat_at = $1 WHERE name = 'run' AND holder = $2`, [now(), me]).catch(() => undefined);
+  }, LEASE_HEARTBEAT_MS);
+  timer.unref();
+  return {
+    async release() {
+      clearInterval(timer);
+      await wh.pool.query(`DELETE FROM ${table} WHERE name = 'run' AND holder = $1`, [me]).catch(() => undefined);
+    },
+  };
+}
+
+function leaseStale(holder: string, heartbeat: string, host: string): boolean {
+  const age = Date.now() - Date.parse(`${heartbeat.replace(' ', 'T')}Z`);
+  if (!(age < LEASE_STALE_MS)) return true;
+  const [holderHost, pid] = [holder.slice(0, holder.lastIndexOf(':')), Number(holder.slice(holder.lastIndexOf(':') + 1))];
+  if (holderHost !== host || !Number.isInteger(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,0 +1,202 @@
+/**
+ * Amazon Redshift. What differs from Postgres, and why (sources in
+ * ../shared/REDSHIFT-FACTS.md):
+ *
+ * - No indexes; distribution and sort keys instead, chosen per table (README
+ *   "Running on Redshift" explains each choice).
+ * - `TEXT` would silently be VARCHAR(256): every string column gets an
+ *   explicit width in bytes, the same widths validation enforces (§5, §9).
+ * - Keys are informational only; NOT NULL is enforced.
+ * - TRUNCATE commits the open transaction, so tables are emptied with DELETE (§4).
+ * - Comparisons ignore trailing spaces in `=`: exact text equality also
+ *   compares the strings with a sentinel appended (§5).
+ * - Text compares by bytes in a default (case-sensitive) database: no COLLATE needed.
+ * - CSV cannot tell NULL from '' without a marker: NULL is written `\N` (§1).
+ */
+import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, type Field } from '../datasets.ts';
+import { latestEventPerUserWindow } from './shared.ts';
+import { quoteIdent, type TableNames } from './sql.ts';
+import type { Dialect } from './types.ts';
+
+const TYPES: Record<Exclude<Field['kind'], 'string' | 'user_id'>, string> = {
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  number: 'DOUBLE PRECISION',
+};
+
+const type = (f: Field) => (f.kind === 'string' || f.kind === 'user_id' ? `VARCHAR(${f.maxBytes ?? 256})` : TYPES[f.kind]);
+const width = (fields: readonly Field[], column: string) => fields.find((f) => f.column === column)!.maxBytes!;
+
+function stagingColumns(fields: readonly Field[]): string {
+  return [...fields.map((f) => `${f.column} ${type(f)}${f.required ? ' NOT NULL' : ''}`), `source_key VARCHAR(${SOURCE_KEY_MAX_BYTES}) NOT NULL`, 'source_line BIGINT NOT NULL'].join(',\n  ');
+}
+
+const E = (c: string) => width(EVENT_FIELDS, c);
+const S = (c: string) => width(SONG_FIELDS, c);
+
+/** Largest VARCHAR (bytes). */
+export const VARCHAR_MAX = 65535;
+
+export const redshift: Dialect = {
+  name: 'redshift',
+  csvNull: '\\N',
+  enforcesWidths: true,
+  rawMaxBytes: VARCHAR_MAX,
+
+  createTables(n: TableNames): string[] {
+    return [
+      ...(n.schema ? [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(n.schema)}`] : []),
+      // Events are distributed on session_id: the winner of each (session_id,
+      // item_in_session) is picked without moving rows; sorted by source_key,
+      // which every delete and incremental scan filters on.
+      `CREATE TABLE IF NOT EXISTS ${n.t('stg_events')} (\n  ${stagingColumns(EVENT_FIELDS)}\n)\nDISTSTYLE KEY DISTKEY (session_id)\nSORTKEY (source_key)`,
+      // The song catalogue is small and joined to every event: a copy on every node.
+      `CREATE TABLE IF NOT EXISTS ${n.t('stg_songs')} (\n  ${stagingColumns(SONG_FIELDS)}\n)\nDISTSTYLE ALL\nSORTKEY (source_key)`,
+      `CREATE TABLE IF NOT EXISTS ${n.t('songplays')} (
+  songplay_id BIGINT IDENTITY(1, 1),
+  start_time TIMESTAMP NOT NULL,
+  user_id INTEGER NOT NULL,
+  level VARCHAR(${E('level')}),
+  song_id VARCHAR(${S('song_id')}),
+  artist_id VARCHAR(${S('artist_id')}),
+  session_id BIGINT NOT NULL,
+  item_in_session INTEGER NOT NULL,
+  location VARCHAR(${E('location')}),
+  user_agent VARCHAR(${E('user_agent')}),
+  PRIMARY KEY (songplay_id),
+  UNIQUE (session_id, item_in_session)
+)
+DISTSTYLE KEY DISTKEY (user_id)
+COMPOUND SORTKEY (start_time)`,
+      `CREATE TABLE IF NOT EXISTS ${n.t('users')} (
+  user_id INTEGER NOT NULL,
+  first_name VARCHAR(${E('first_name')}),
+  last_name VARCHAR(${E('last_name')}),
+  gender VARCHAR(${E('gender')}),
+  level VARCHAR(${E('level')}),
+  PRIMARY KEY (user_id)
+)
+DISTSTYLE ALL
+SORTKEY (user_id)`,
+      `CREATE TABLE IF NOT EXISTS ${n.t('songs')} (
+  song_id VARCHAR(${S('song_id')}) NOT NULL,
+  title VARCHAR(${S('title')}),
+  artist_id VARCHAR(${S('artist_id')}),
+  year INTEGER,
+  duration DOUBLE PRECISION,
+  PRIMARY KEY (song_id)
+)
+DISTSTYLE ALL
+SORTKEY (song_id)`,
+      `CREATE TABLE IF NOT EXISTS ${n.t('artists')} (
+  artist_id VARCHAR(${S('artist_id')}) NOT NULL,
+  name VARCHAR(${S('artist_name')}),
+  location VARCHAR(${S('artist_location')}),
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  PRIMARY KEY (artist_id)
+)
+DISTSTYLE ALL
+SORTKEY (artist_id)`,
+      // One row per distinct millisecond of play: as large as the fact table,
+      // so it is distributed on its key instead of copied to every node.
+      `CREATE TABLE IF NOT EXISTS ${n.t('time')} (
+  start_time TIMESTAMP NOT NULL,
+  hour INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  week INTEGER NOT NULL,
+  month INTEGER NOT NULL,
+  year INTEGER NOT NULL,
+  weekday INTEGER NOT NULL,
+  PRIMARY KEY (start_time)
+)
+DISTSTYLE KEY DISTKEY (start_time)
+SORTKEY (start_time)`,
+      ...bookkeeping(n),
+    ];
+  },
+
+  dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  emptyTable: (table) => `DELETE FROM ${table}`,
+  // The documented idiom; ts / 1000.0 keeps the milliseconds (INT8 / INT8 would truncate).
+  epochMsToTimestamp: (expr) => `(TIMESTAMP 'epoch' + ${expr} / 1000.0 * INTERVAL '1 second')`,
+  // DATE_PART(week, …) is documented as ISO-8601; dow counts from Sunday = 0.
+  datePart: (part, expr) => `CAST(DATE_PART('${part}', ${expr}) AS INTEGER)`,
+  byteOrder: (expr) => expr,
+  textEquals: (a, b) => `(${a} = ${b} AND ${a} || '|' = ${b} || '|')`,
+  createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
+  dropTempTable: (name) => `DROP TABLE IF EXISTS ${name}`,
+  analyze: () => undefined,
+  modelSettings: () => [],
+  param: (i) => `$${i}`,
+  latestEventPerUser: (n, affected) => latestEventPerUserWindow(n, affected, (e) => e),
+};
+
+export const ALL_TABLES = [
+  'songplays', 'users', 'songs', 'artists', 'time', 'stg_events', 'stg_songs',
+  'etl_objects', 'etl_rejects', 'etl_runs', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'etl_state', 'etl_lock',
+] as const;
+
+function bookkeeping(n: TableNames): string[] {
+  const key = `VARCHAR(${SOURCE_KEY_MAX_BYTES})`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_runs')} (
+  run_id BIGINT IDENTITY(1, 1),
+  command VARCHAR(32) NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  host VARCHAR(256),
+  pid INTEGER,
+  objects_listed INTEGER,
+  objects_loaded INTEGER,
+  objects_skipped INTEGER,
+  objects_failed INTEGER,
+  objects_pruned INTEGER,
+  records_staged BIGINT,
+  records_rejected BIGINT,
+  model_mode VARCHAR(16),
+  error VARCHAR(4096),
+  PRIMARY KEY (run_id)
+)
+DISTSTYLE ALL`,
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_objects')} (
+  source_key ${key} NOT NULL,
+  dataset VARCHAR(16) NOT NULL,
+  fingerprint VARCHAR(256) NOT NULL,
+  etag VARCHAR(256),
+  size BIGINT,
+  last_modified TIMESTAMP,
+  format VARCHAR(16),
+  rows_staged BIGINT NOT NULL,
+  rejects BIGINT NOT NULL,
+  loaded_at TIMESTAMP NOT NULL,
+  run_id BIGINT,
+  PRIMARY KEY (source_key)
+)
+DISTSTYLE ALL
+SORTKEY (source_key)`,
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_rejects')} (
+  reject_id BIGINT IDENTITY(1, 1),
+  run_id BIGINT,
+  dataset VARCHAR(16) NOT NULL,
+  source_key ${key} NOT NULL,
+  source_line BIGINT,
+  field VARCHAR(128),
+  reason VARCHAR(4096) NOT NULL,
+  raw_text VARCHAR(${VARCHAR_MAX}),
+  raw_escaped BOOLEAN NOT NULL,
+  raw_truncated BOOLEAN NOT NULL,
+  rejected_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (reject_id)
+)
+DISTSTYLE EVEN
+SORTKEY (source_key)`,
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_objects')} (dataset VARCHAR(16) NOT NULL, source_key ${key} NOT NULL) DISTSTYLE ALL`,
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_events')} (session_id BIGINT, item_in_session INTEGER, user_id VARCHAR(${E('user_id')})) DISTSTYLE KEY DISTKEY (session_id)`,
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_songs')} (song_id VARCHAR(${S('song_id')}), artist_id VARCHAR(${S('artist_id')}), title VARCHAR(${S('title')}), artist_name VARCHAR(${S('artist_name')}), duration DOUBLE PRECISION) DISTSTYLE ALL`,
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_state')} (name VARCHAR(64) NOT NULL, value VARCHAR(256) NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`,
+    // Redshift has no advisory locks: one row here is the run lease (warehouse/lock.ts).
+    `CREATE TABLE IF NOT EXISTS ${n.t('etl_lock')} (name VARCHAR(64) NOT NULL, holder VARCHAR(512) NOT NULL, acquired_at TIMESTAMP NOT NULL, heartbeat_at TIMESTAMP NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`,
+  ];
+}
