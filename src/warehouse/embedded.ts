@@ -8,7 +8,7 @@
  */
 import { execFile as execFileCb } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { chown, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +90,17 @@ function connection(port: number, password: string): ConnectionSettings {
 
 async function initialise(bin: Binaries, dataDir: string, passwordFile: string, runAs: RunAs): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if (runAs.uid !== undefined) await chown(dataDir, runAs.uid, runAs.gid!);
+  if (runAs.uid !== undefined) {
+    await chown(dataDir, runAs.uid, runAs.gid!);
+    // As root, Postgres runs as the postgres user, who must be able to reach the folder.
+    const reachable = await execFile('test', ['-w', dataDir, '-a', '-x', dataDir], { ...runAs, cwd: tmpdir() }).then(() => true, () => false);
+    if (!reachable) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw new WarehouseError('CONNECTION', `the embedded Postgres runs as the "${USER}" user, who cannot reach ${dataDir} (a parent folder is private to root)`, {
+        hint: 'run as a regular user, or use --target embedded:/some/shared/dir',
+      });
+    }
+  }
   const password = randomBytes(18).toString('base64url');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   // initdb reads the password from a file the postgres user can read.
@@ -195,9 +205,4 @@ function firstLine(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
   const text = (e.stderr && e.stderr.trim()) || e.message || String(err);
   return text.split('\n')[0];
-}
-
-/** Makes `dir` reachable by the postgres user (a parent created with 0700 would block it). */
-export async function makeTraversable(dir: string): Promise<void> {
-  await chmod(dir, 0o755);
 }

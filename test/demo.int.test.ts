@@ -1,0 +1,31 @@
+/**
+ * `npm start` on a fresh checkout: `sparkify demo` generates a sample, starts
+ * the embedded Postgres in ./.sparkify, loads it and prints a summary.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chmodSync } from 'node:fs';
+import { json, runCli } from './support/cli.ts';
+
+describe('demo on the embedded default', () => {
+  it('builds the star schema with no configuration, then finds nothing new', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sparkify-demo-'));
+    chmodSync(cwd, 0o755); // the embedded Postgres runs as its own user when we are root
+    const first = await runCli(['demo', '--json'], { cwd });
+    expect(first.code, first.stderr).toBe(0);
+    const s = json(first);
+    expect(s.status).toBe('ok');
+    expect(s.records.rejected).toBe(0);
+    expect(s.objects.loaded).toBe(430);
+    for (const table of ['stg_events', 'stg_songs', 'songplays', 'users', 'songs', 'artists', 'time']) expect(s.tables[table], table).toBeGreaterThan(0);
+    expect(existsSync(join(cwd, '.sparkify', 'pg', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(cwd, '.sparkify', 'pg', 'postmaster.pid'))).toBe(false); // stopped after the run
+
+    const second = await runCli(['demo'], { cwd });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/objects: 430 listed, 0 loaded, 430 skipped, 0 failed/);
+    expect(second.stdout).toContain(`songplays ${s.tables.songplays}`);
+  }, 180_000);
+});
