@@ -117,6 +117,12 @@ function durationUnits(rng: Rng, parity: 0 | 1): number {
 
 /** Songs and artists of one seed. */
 export class Catalogue {
+  readonly #psqlSafe: boolean;
+
+  #safe(value: string | null): string | null {
+    return this.#psqlSafe && value !== null && /(^|\n)\\\.\r?(\n|$)/.test(value) ? null : value;
+  }
+
   readonly songCount: number;
   readonly artistCount: number;
   readonly offCatalogueCount: number;
@@ -124,7 +130,9 @@ export class Catalogue {
   readonly #artistStride: number;
   readonly #songStride: number;
 
-  constructor(key: number, songs: number) {
+  /** @param psqlSafe leave out values holding a line that is exactly `\.` (psql's \copy reads it as end of data) */
+  constructor(key: number, songs: number, psqlSafe = false) {
+    this.#psqlSafe = psqlSafe;
     this.key = key;
     this.songCount = songs;
     // ~80% as many artists as songs: every artist owns song `artist` and the other
@@ -140,7 +148,7 @@ export class Catalogue {
     const rng = new Rng(this.key, SONG, i);
     const trackId = `TR${chars(rng, LETTERS, 5)}${rng.pick(['128F', '128E', '12A8', '1290'])}${hex(permuteBits(i, 28, this.key), 7)}`;
     const songId = `SO${chars(rng, LETTERS, 5)}12A${hex(permuteBits(i, 32, hash32(this.key, SONG)), 8)}`;
-    const title = nastyAt(NASTY_TITLES, i, 8, 3, hash32(this.key, SONG)) ?? makeTitle(rng);
+    const title = this.#safe(nastyAt(NASTY_TITLES, i, 8, 3, hash32(this.key, SONG))) ?? makeTitle(rng);
     const duration = durationUnits(rng, 0) / 1e5;
     const year = rng.chance(0.6) ? 0 : Math.max(1950, 2010 - Math.floor(Math.abs(rng.normal()) * 14));
     let artist = i;
@@ -155,8 +163,8 @@ export class Catalogue {
   artistAt(j: number): Artist {
     const rng = new Rng(this.key, ARTIST, j);
     const id = `AR${chars(rng, ALNUM, 5)}1187${hex(permuteBits(j, 28, hash32(this.key, ARTIST)), 7)}`;
-    const name = nastyAt(NASTY_ARTISTS, j, 8, 5, hash32(this.key, ARTIST)) ?? makeArtistName(rng);
-    const nastyLocation = nastyAt(NASTY_LOCATIONS, j, 8, 7, hash32(this.key, ARTIST, 1));
+    const name = this.#safe(nastyAt(NASTY_ARTISTS, j, 8, 5, hash32(this.key, ARTIST))) ?? makeArtistName(rng);
+    const nastyLocation = this.#safe(nastyAt(NASTY_LOCATIONS, j, 8, 7, hash32(this.key, ARTIST, 1)));
     if (nastyLocation !== null) return { id, name, location: nastyLocation, latitude: null, longitude: null };
     const r = rng.float();
     if (r < 0.4) return { id, name, location: '', latitude: null, longitude: null };

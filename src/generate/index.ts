@@ -45,7 +45,7 @@ const MS_OFFSET = 0x4d534f46;
 export async function generateSample(opts: GenerateOptions): Promise<GenerateSummary> {
   const o = resolveOptions(opts);
   const key = seedKey(o.seed);
-  const catalogue = new Catalogue(key, o.songs);
+  const catalogue = new Catalogue(key, o.songs, o.psqlSafe);
   // eventsim's timestamps share one millisecond part across a run (the sample's all end in 796).
   const msOffset = hash32(key, MS_OFFSET) % 1000;
   const population = new Population(key, o.users, o.startMs, msOffset);

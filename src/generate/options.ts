@@ -21,6 +21,8 @@ export interface GenerateOptions {
   events?: number;
   /** Write day objects as `.json.gz`; default false. */
   gzip?: boolean;
+  /** Leave out the nasty values holding a line that is exactly `\.`, which psql's \copy reads as end of data (benchmark baselines); default false. */
+  psqlSafe?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -33,6 +35,7 @@ export interface ResolvedOptions {
   readonly startMs: number;
   readonly events: number;
   readonly gzip: boolean;
+  readonly psqlSafe: boolean;
 }
 
 function count(name: string, value: unknown, min: number, max: number): number {
@@ -69,5 +72,5 @@ export function resolveOptions(opts: GenerateOptions): ResolvedOptions {
     throw new RangeError(`generateSample: ${events} events need at least one user and one day`);
   }
   if (opts.gzip !== undefined && typeof opts.gzip !== 'boolean') throw new TypeError('generateSample: gzip must be a boolean');
-  return Object.freeze({ outDir: opts.outDir, songs, days, users, seed, startMs, events, gzip: opts.gzip ?? false });
+  return Object.freeze({ outDir: opts.outDir, songs, days, users, seed, startMs, events, gzip: opts.gzip ?? false, psqlSafe: opts.psqlSafe ?? false });
 }
