@@ -1,0 +1,136 @@
+/**
+ * The data-quality checks of `sparkify check`, as SQL plus a verdict on the
+ * one row it returns. Written once for Postgres and Redshift: Redshift does not
+ * enforce primary keys, unique or foreign keys, so on Redshift these checks are
+ * the only thing that notices a duplicate or an orphan.
+ */
+import type { Dialect } from '../dialect/types.ts';
+import type { TableNames } from '../dialect/sql.ts';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** The numbers behind the verdict, one line. */
+  detail: string;
+}
+
+export interface CheckSpec {
+  name: string;
+  sql: string;
+  /** Verdict on the query's single row (values may be strings: pg returns bigint as text). */
+  judge(row: Record<string, unknown>): { ok: boolean; detail: string };
+}
+
+export const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'] as const;
+export const STAGING_TABLES = ['stg_events', 'stg_songs'] as const;
+
+const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;
+
+/** Every check, in the order they run and print. */
+export function checkSpecs(names: TableNames, dialect: Dialect): CheckSpec[] {
+  const t = (table: string) => names.t(table);
+  return [
+    ...[...STAR_TABLES, ...STAGING_TABLES].map((table): CheckSpec => ({
+      name: `${table} has rows`,
+      sql: `SELECT COUNT(*) AS total FROM ${t(table)}`,
+      judge: (r) => ({ ok: n(r.total) > 0, detail: plural(n(r.total), 'row') }),
+    })),
+    keyCheck(t('users'), 'users', ['user_id']),
+    keyCheck(t('songs'), 'songs', ['song_id']),
+    keyCheck(t('artists'), 'artists', ['artist_id']),
+    keyCheck(t('time'), 'time', ['start_time']),
+    keyCheck(t('songplays'), 'songplays', ['songplay_id']),
+    keyCheck(t('songplays'), 'songplays', ['session_id', 'item_in_session']),
+    referenceCheck(t('songplays'), 'user_id', t('users'), 'users', false),
+    referenceCheck(t('songplays'), 'start_time', t('time'), 'time', false),
+    referenceCheck(t('songplays'), 'song_id', t('songs'), 'songs', true),
+    referenceCheck(t('songplays'), 'artist_id', t('artists'), 'artists', true),
+    reconciliation(names, dialect),
+    rejectsSummary(names),
+  ];
+}
+
+/** Unique and not null, counted rather than trusted (Redshift keys are informational). */
+function keyCheck(table: string, label: string, columns: string[]): CheckSpec {
+  const key = columns.join(', ');
+  const anyNull = columns.map((c) => `${c} IS NULL`).join(' OR ');
+  const noneNull = columns.map((c) => `${c} IS NOT NULL`).join(' AND ');
+  return {
+    name: columns.length === 1 ? `${label}.${key} unique and not null` : `${label} (${key}) unique and not null`,
+    sql: `SELECT a.total, a.nulls, d.duplicated_keys, d.duplicated_rows
+FROM (SELECT COUNT(*) AS total, SUM(CASE WHEN ${anyNull} THEN 1 ELSE 0 END) AS nulls FROM ${table}) a
+CROSS JOIN (
+  SELECT COUNT(*) AS duplicated_keys, COALESCE(SUM(copies), 0) AS duplicated_rows
+  FROM (SELECT COUNT(*) AS copies FROM ${table} WHERE ${noneNull} GROUP BY ${key} HAVING COUNT(*) > 1) dup
+) d`,
+    judge: (r) => {
+      const nulls = n(r.nulls);
+      const keys = n(r.duplicated_keys);
+      return {
+        ok: nulls === 0 && keys === 0,
+        detail: `${plural(n(r.total), 'row')}, ${nulls} with a null key, ${plural(keys, 'duplicated key')}${keys > 0 ? ` on ${n(r.duplicated_rows)} rows` : ''}`,
+      };
+    },
+  };
+}
+
+/** Every songplay's `column` exists in `parent` (only where set, for optional references). */
+function referenceCheck(child: string, column: string, parent: string, parentLabel: string, optional: boolean): CheckSpec {
+  const scope = optional ? ` WHERE c.${column} IS NOT NULL` : '';
+  const missing = `${optional ? `c.${column} IS NOT NULL AND ` : ''}NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${column} = c.${column})`;
+  return {
+    name: `songplays.${column} in ${parentLabel}`,
+    sql: `SELECT
+  (SELECT COUNT(*) FROM ${child} c${scope}) AS total,
+  (SELECT COUNT(*) FROM ${child} c WHERE ${missing}) AS missing,
+  (SELECT COUNT(DISTINCT c.${column}) FROM ${child} c WHERE ${missing}) AS missing_keys`,
+    judge: (r) => {
+      const missingRows = n(r.missing);
+      return {
+        ok: missingRows === 0,
+        detail: `${missingRows} of ${plural(n(r.total), `songplay${optional ? ` with a ${column}` : ''}`, `songplays${optional ? ` with a ${column}` : ''}`)} not in ${parentLabel}${missingRows > 0 ? ` (${plural(n(r.missing_keys), 'distinct value')})` : ''}`,
+      };
+    },
+  };
+}
+
+/**
+ * Staging against the fact table: the events songplays must hold are the
+ * winning copies (greatest source_key by bytes, then the later line) of each
+ * (session_id, item_in_session) that are NextSong plays of a logged-in user.
+ */
+function reconciliation(names: TableNames, dialect: Dialect): CheckSpec {
+  return {
+    name: 'staging reconciles with songplays',
+    sql: `SELECT
+  (SELECT COUNT(*) FROM (
+     SELECT e.page, e.user_id,
+            ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY ${dialect.byteOrder('e.source_key')} DESC, e.source_line DESC) AS rn
+     FROM ${names.t('stg_events')} e
+   ) w WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '') AS expected,
+  (SELECT COUNT(*) FROM ${names.t('songplays')}) AS songplays`,
+    judge: (r) => ({
+      ok: n(r.expected) === n(r.songplays),
+      detail: `${n(r.expected)} NextSong events with a user id in stg_events (winning copies), ${n(r.songplays)} songplays`,
+    }),
+  };
+}
+
+/** Reports what was rejected; never fails (the etl run's exit code already judged rejects against --max-errors). */
+function rejectsSummary(names: TableNames): CheckSpec {
+  return {
+    name: 'rejects',
+    sql: `SELECT COUNT(*) AS total,
+  SUM(CASE WHEN dataset = 'events' THEN 1 ELSE 0 END) AS events,
+  SUM(CASE WHEN dataset = 'songs' THEN 1 ELSE 0 END) AS songs
+FROM ${names.t('etl_rejects')}`,
+    judge: (r) => {
+      const total = n(r.total);
+      return {
+        ok: true,
+        detail: total === 0 ? '0 records rejected (etl_rejects is empty)' : `${plural(total, 'record')} rejected in etl_rejects (events ${n(r.events)}, songs ${n(r.songs)}); see \`sparkify status\``,
+      };
+    },
+  };
+}

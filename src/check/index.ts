@@ -1,0 +1,42 @@
+/**
+ * `sparkify check`: data-quality checks on the loaded warehouse (checks.ts),
+ * run after every etl and on demand. A check that fails is a result, not an
+ * error; only a warehouse that cannot answer throws.
+ */
+import { WarehouseError, pgFields } from '../errors.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
+import { checkSpecs, type CheckResult } from './checks.ts';
+
+export type { CheckResult } from './checks.ts';
+export { checkSpecs } from './checks.ts';
+
+/** Runs every check, one query each, and returns their verdicts in order. Read-only. */
+export async function runChecks(wh: Warehouse): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const spec of checkSpecs(wh.names, wh.dialect)) {
+    let row: Record<string, unknown>;
+    try {
+      row = (await wh.pool.query(spec.sql)).rows[0] ?? {};
+    } catch (err) {
+      const f = pgFields(err);
+      throw new WarehouseError('SQL', `check "${spec.name}" could not run: ${(err as Error).message}`, {
+        cause: err,
+        sqlState: f?.code,
+        table: f?.table,
+        hint: f?.code === '42P01' ? 'run `sparkify create-tables` and `sparkify etl` first' : undefined,
+      });
+    }
+    results.push({ name: spec.name, ...spec.judge(row) });
+  }
+  return results;
+}
+
+/** One line per check: `PASS name — detail` or `FAIL name — detail`. */
+export function renderChecks(results: readonly CheckResult[]): string {
+  return results.map((r) => `${r.ok ? 'PASS' : 'FAIL'} ${r.name} — ${r.detail}`).join('\n');
+}
+
+/** True when no check failed (the CLI exits 3 otherwise). */
+export function checksPassed(results: readonly CheckResult[]): boolean {
+  return results.every((r) => r.ok);
+}

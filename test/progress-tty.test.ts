@@ -1,0 +1,96 @@
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { ttyProgress } from '../src/progress-tty.ts';
+
+/** A stream that says it is a terminal and keeps what is written to it. */
+class FakeTty extends Writable {
+  readonly isTTY = true;
+  columns = 160;
+  rows = 40;
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b(?:\[[0-9;?]*[A-Za-z]|[78])/g;
+const MB = 1048576;
+
+describe('ttyProgress', () => {
+  it('draws a live line with objects, records, rejects, bytes, rate and ETA, in place, then ends it', async () => {
+    const tty = new FakeTty();
+    let now = 1_000_000;
+    const p = ttyProgress(tty as unknown as NodeJS.WriteStream, { fps: 100, now: () => now });
+    p.start(4, 8 * MB);
+    p.bytes(2 * MB);
+    p.object(1000, 2);
+    now += 2000;
+    await sleep(80); // a few redraws at 100 fps
+    const midway = tty.text.replace(ANSI, '');
+    expect(midway).toContain('1/4 objects, 1000 records (2 rejected), 2.0 MB of 8.0 MB, 500 records/s, ETA 6s');
+    expect(midway).toMatch(/ 25% /);
+    expect(tty.text).toMatch(ANSI); // redrawn in place with cursor control, not appended lines
+    expect(tty.text).not.toContain('\n');
+
+    p.bytes(6 * MB);
+    for (let i = 0; i < 3; i++) p.object(1000, 0);
+    now += 2000;
+    p.stop();
+    const lines = tty.text.replace(ANSI, '').split('\n');
+    expect(lines).toHaveLength(2); // the last state, then a newline so later output starts clean
+    expect(lines[1]).toBe('');
+    expect(lines[0]).toContain('100% 4/4 objects, 4000 records (2 rejected), 8.0 MB of 8.0 MB, 1000 records/s, ETA 0s');
+    expect(lines[0]).toContain('█'.repeat(24));
+
+    // etl stops its reporter twice: the second stop draws nothing more.
+    const before = tty.text;
+    p.stop();
+    expect(tty.text).toBe(before);
+  });
+
+  it('prints log lines above the live line instead of through it', async () => {
+    const tty = new FakeTty();
+    let now = 0;
+    const p = ttyProgress(tty as unknown as NodeJS.WriteStream, { fps: 100, now: () => now });
+    p.write('before the bar\n');
+    p.start(2, 2 * MB);
+    p.bytes(MB);
+    p.object(10, 0);
+    await sleep(30);
+    p.write('warning: retrying log_data/x.json\n');
+    p.write('warning: no newline given');
+    p.bytes(MB);
+    p.object(10, 0);
+    now += 1000;
+    p.stop();
+    p.write('after the bar\n');
+    // What a terminal would show: each line as last drawn (carriage returns and cursor moves redraw in place).
+    const screen = tty.text.replace(ANSI, '\r').split('\n').map((l) => l.split('\r').filter(Boolean).at(-1) ?? '');
+    expect(screen[0]).toBe('before the bar');
+    expect(screen[1]).toBe('warning: retrying log_data/x.json');
+    expect(screen[2]).toBe('warning: no newline given');
+    expect(screen[3]).toContain('100% 2/2 objects, 20 records (0 rejected), 2.0 MB of 2.0 MB, 20 records/s, ETA 0s');
+    expect(screen[4]).toBe('after the bar');
+  });
+
+  it('draws nothing when no load started', () => {
+    const tty = new FakeTty();
+    const p = ttyProgress(tty as unknown as NodeJS.WriteStream);
+    p.stop();
+    expect(tty.text).toBe('');
+  });
+
+  it('counts objects when there are no bytes to count', () => {
+    const tty = new FakeTty();
+    let now = 0;
+    const p = ttyProgress(tty as unknown as NodeJS.WriteStream, { now: () => now });
+    p.start(2, 0);
+    p.object(0, 0);
+    now += 1000;
+    p.stop();
+    expect(tty.text.replace(ANSI, '')).toContain(' 50% 1/2 objects, 0 records (0 rejected), 0.0 MB of 0.0 MB, 0 records/s, ETA 1s');
+  });
+});
