@@ -13,13 +13,19 @@ export function humanSummary(s: EtlSummary): string {
     `records: ${s.records.staged} staged, ${s.records.rejected} rejected`,
   ];
   if (s.model) lines.push(`model: ${s.model.mode === 'none' ? 'up to date' : `${s.model.mode} build`}`);
+  if (s.checks) {
+    const failed = s.checks.filter((c) => !c.ok);
+    lines.push(failed.length ? `checks: ${failed.length} of ${s.checks.length} FAILED (${failed.map((c) => c.name).join('; ')})` : `checks: all ${s.checks.length} passed`);
+  }
   const tables = Object.entries(s.tables);
   if (tables.length) lines.push(`tables: ${tables.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   if (s.error) lines.push(`error: ${s.error}`);
   return redact(lines.join('\n'));
 }
 
-/** Exit code of a finished run (SPEC §8): 0 ok, 1 failed, 3 rejects over --max-errors. */
+/** Exit code of a finished run (SPEC §8): 0 ok, 1 failed, 3 rejects over --max-errors or a failed check. */
 export function exitCodeOf(s: EtlSummary): number {
-  return s.status === 'ok' ? 0 : s.status === 'rejects' ? 3 : 1;
+  if (s.status === 'failed') return 1;
+  if (s.status === 'rejects' || s.checks?.some((c) => !c.ok)) return 3;
+  return 0;
 }

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, type Config, type Flags } from './config.ts';
 import { describeError, SparkifyError } from './errors.ts';
@@ -18,6 +18,11 @@ import { requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
+import { handleStopSignals } from './signals.ts';
+import { runReport, renderReportText, writeReportHtml } from './report/index.ts';
+import { runChecks, renderChecks, checksPassed } from './check/index.ts';
+import { ttyProgress } from './progress-tty.ts';
+import type { ProgressReporter } from './progress.ts';
 import { generateSample } from './generate/index.ts';
 import { demoSample } from './demo.ts';
 
@@ -59,6 +64,8 @@ function withLoad(cmd: Command): Command {
     .option('--full-refresh', 'reload every object (without --since/--until: forget all staged data first) and rebuild the star schema')
     .option('--prune', 'remove staged rows of objects no longer in the source')
     .option('--dry-run', 'list what would load and be pruned; change nothing')
+    .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
+    .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned (default 60)')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
     .option('--s3-region <region>', 'AWS region (default: AWS_REGION, [S3] REGION, us-west-2)')
     .option('--s3-path-style', 'path-style bucket addressing (most S3-compatible servers need it)')
@@ -69,8 +76,15 @@ function withLoad(cmd: Command): Command {
     .addOption(new Option('--redshift-mode <mode>', 'Redshift: stage (validate locally, default) or direct (COPY … JSON)').choices(['stage', 'direct']));
 }
 
-function loggerFor(flags: CommonFlags): Logger {
-  return createLogger({ quiet: flags.quiet, verbose: flags.verbose });
+function loggerFor(flags: CommonFlags, write?: (line: string) => void): Logger {
+  return createLogger({ quiet: flags.quiet, verbose: flags.verbose, write });
+}
+
+/** A live bar when stderr is a terminal and no --json; plain lines on stderr otherwise. */
+function progressFor(flags: CommonFlags): { log: Logger; progress: ProgressReporter } {
+  const tty = process.stderr.isTTY && !flags.json && !flags.quiet ? ttyProgress(process.stderr) : undefined;
+  const log = loggerFor(flags, tty ? (line) => tty.write(line) : undefined);
+  return { log, progress: tty ?? plainProgress(log) };
 }
 
 /** commander gives `signRequest: false` for --no-sign-request. */
@@ -90,15 +104,42 @@ async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehous
 
 async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Promise<number> {
   const flags = toFlags(raw);
-  const log = loggerFor(flags);
   const config = resolveConfig(flags, process.env);
   requireSources(config);
-  const summary = await withWarehouse(config, log, async (wh) => {
-    if (name === 'run') await createTables(wh);
-    return runEtl(wh, config, name, { log, progress: plainProgress(log) });
-  });
-  report(summary, flags);
-  return exitCodeOf(summary);
+  return loadAndReport(config, name, flags, name === 'run');
+}
+
+/**
+ * Runs etl with graceful stop on SIGINT/SIGTERM, then the data-quality checks
+ * (unless it was a dry run or failed), prints the summary, returns the exit code.
+ */
+async function loadAndReport(config: Config, command: string, flags: CommonFlags, create: boolean, after?: (wh: Warehouse) => Promise<void>): Promise<number> {
+  const { log, progress } = progressFor(flags);
+  const stop = handleStopSignals(log);
+  try {
+    const summary = await withWarehouse(config, log, async (wh) => {
+      if (create) await createTables(wh);
+      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
+      if (!config.load.dryRun && s.status !== 'failed') {
+        s.checks = await runChecks(wh);
+        const failed = s.checks.filter((x) => !x.ok);
+        for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
+        if (failed.length && !s.error) s.error = `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join('; ')}`;
+      }
+      await after?.(wh);
+      return s;
+    });
+    report(summary, flags);
+    return exitCodeOf(summary);
+  } catch (err) {
+    const code = stop.exitCode();
+    if (code === undefined) throw err;
+    if (flags.json) printJson({ status: 'interrupted', error: describeError(err) });
+    log.error(`${describeError(err)}; objects in flight were rolled back, run again to finish`);
+    return code;
+  } finally {
+    stop.dispose();
+  }
 }
 
 function report(summary: EtlSummary, flags: CommonFlags): void {
@@ -145,6 +186,42 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
+  withCommon(program.command('report'))
+    .description("the analysts' questions (sql/report/*.sql) as tables, --json, or one self-contained --html FILE")
+    .option('--html <file>', 'write the report as one self-contained HTML page')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw) as CommonFlags & { html?: string };
+      const log = loggerFor(flags);
+      const config = resolveConfig(flags, process.env);
+      const result = await withWarehouse(config, log, async (wh) => {
+        await requireTables(wh);
+        return runReport(wh);
+      });
+      if (flags.html) {
+        await writeReportHtml(result, flags.html);
+        log.info(`wrote ${flags.html}`);
+      }
+      if (flags.json) printJson(result);
+      else if (!flags.html) process.stdout.write(`${renderReportText(result)}\n`);
+      setExit(0);
+    });
+
+  withCommon(program.command('check'))
+    .description('data-quality checks: rows, unique keys, references, staging vs songplays, rejects (exit 3 on a failure)')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw);
+      const log = loggerFor(flags);
+      const config = resolveConfig(flags, process.env);
+      const results = await withWarehouse(config, log, async (wh) => {
+        await requireTables(wh);
+        return runChecks(wh);
+      });
+      const ok = checksPassed(results);
+      if (flags.json) printJson({ status: ok ? 'ok' : 'failed', checks: results });
+      else process.stdout.write(`${renderChecks(results)}\n`);
+      setExit(ok ? 0 : 3);
+    });
+
   withLoad(program.command('run'))
     .description('create-tables, then etl')
     .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('run', raw)));
@@ -158,12 +235,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const sample = await demoSample(flags.sample, log);
       // The demo ignores dwh.cfg: it always runs on the embedded default unless --target says otherwise.
       const config = resolveConfig({ target: flags.target ?? 'embedded', schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
-      const summary = await withWarehouse(config, log, async (wh) => {
-        await createTables(wh);
-        return runEtl(wh, config, 'demo', { log, progress: plainProgress(log) });
-      });
-      report(summary, flags);
-      setExit(exitCodeOf(summary));
+      // The demo also writes the analysts' report next to the sample.
+      const html = resolve(flags.sample, '..', 'report.html');
+      setExit(
+        await loadAndReport(config, 'demo', flags, true, async (wh) => {
+          await writeReportHtml(await runReport(wh), html);
+          log.info(`report: ${html}`);
+        }),
+      );
     });
 
   program

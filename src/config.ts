@@ -59,6 +59,10 @@ export interface LoadSettings {
   readonly fullRefresh: boolean;
   readonly prune: boolean;
   readonly dryRun: boolean;
+  /** Retries of a failed object, transaction or model step on a transient error (default 4). */
+  readonly retries: number;
+  /** Seconds of network silence after which an S3 request or a connection attempt is abandoned (default 60). */
+  readonly timeoutSeconds: number;
 }
 
 export interface Config {
@@ -97,6 +101,8 @@ export interface Flags {
   stagingPrefix?: string;
   jsonPaths?: string;
   redshiftMode?: string;
+  retries?: string;
+  timeout?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -147,6 +153,8 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     maxErrors: int(flags.maxErrors, '--max-errors', 0, Number.MAX_SAFE_INTEGER) ?? int(cfg('ETL', 'MAX_ERRORS'), where('ETL', 'MAX_ERRORS'), 0, Number.MAX_SAFE_INTEGER, true) ?? 0,
     since: day(flags.since, '--since'),
     until: day(flags.until, '--until'),
+    retries: int(flags.retries, '--retries', 0, 100) ?? int(cfg('ETL', 'RETRIES'), where('ETL', 'RETRIES'), 0, 100, true) ?? 4,
+    timeoutSeconds: int(flags.timeout, '--timeout', 1, 86_400) ?? int(cfg('ETL', 'TIMEOUT'), where('ETL', 'TIMEOUT'), 1, 86_400, true) ?? 60,
     fullRefresh: flags.fullRefresh ?? false,
     prune: flags.prune ?? false,
     dryRun: flags.dryRun ?? false,

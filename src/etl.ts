@@ -12,6 +12,8 @@ import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
 import type { Source, SourceObject } from './extract/source.ts';
 import type { Logger } from './log.ts';
+import type { CheckResult } from './check/index.ts';
+import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
@@ -35,7 +37,13 @@ export interface EtlSummary {
   tables: Record<string, number>;
   model?: ModelResult;
   durationMs: number;
+  /** Where the time went: listing the sources, staging, the model step (ms). */
+  timings: { listMs: number; stageMs: number; modelMs: number };
+  /** The loader process's peak resident memory, in MB. */
+  peakRssMb: number;
   dryRun?: { load: string[]; prune: string[] };
+  /** Data-quality checks run after the load (check/). */
+  checks?: CheckResult[];
   error?: string;
 }
 
@@ -60,6 +68,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     records: { staged: 0, rejected: 0 },
     tables: {},
     durationMs: 0,
+    timings: { listMs: 0, stageMs: 0, modelMs: 0 },
+    peakRssMb: 0,
   };
   const sourceUrls = requireSources(config);
   // Settings the backend needs are checked before anything is locked, listed or written.
@@ -74,7 +84,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     log.info(`run ${runId}: loading into ${wh.description}${config.schema ? ` (schema ${config.schema})` : ''}`);
 
     const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || wh.dialect.name === 'redshift';
-    s3 = needsS3 ? makeS3Client(config.s3) : undefined;
+    s3 = needsS3 ? makeS3Client(config.s3, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 }) : undefined;
     const sources = new Map<Dataset, Source>();
     for (const [name, url] of sourceUrls) {
       const dataset: Dataset = name === 'songs' ? 'songs' : 'events';
@@ -83,11 +93,13 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     }
 
     const listed: SourceObject[] = [];
+    let t = Date.now();
     for (const source of sources.values()) {
       const before = listed.length;
       for await (const o of source.list(deps.signal)) listed.push(o);
       log.info(`listed ${listed.length - before} objects in ${source.description}`);
     }
+    summary.timings.listMs = Date.now() - t;
     // --full-refresh without a day range forgets everything staged (after listing
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
     const wipe = config.load.fullRefresh && !config.load.since && !config.load.until && !config.load.dryRun;
@@ -114,16 +126,21 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 
     const backend = makeBackend(wh, runId, s3);
     let staged: ObjectOutcome[];
+    t = Date.now();
     try {
       staged = await stage(plan, sources, backend, wh, config, deps, progress, summary);
     } finally {
       await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
     }
+    summary.timings.stageMs = Date.now() - t;
     await prune(wh, plan, log);
     summary.objects.pruned = plan.prune.length;
     logRejects(staged, log);
 
-    summary.model = await buildStarSchema(wh, log, config.load.fullRefresh ? { force: 'full' } : {});
+    if (deps.signal?.aborted) throw deps.signal.reason;
+    const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
+    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry });
+    summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);
 
@@ -207,6 +224,7 @@ async function stage(
       readConcurrency: config.load.concurrency,
       unitConcurrency: Math.max(1, Math.min(config.load.concurrency, 2)),
       signal: deps.signal,
+      retry: { ...DEFAULT_RETRY, attempts: config.load.retries + 1 },
     },
     deps.log,
     {
@@ -282,5 +300,6 @@ function countsOf(s: EtlSummary): RunCounts {
 
 function finish(s: EtlSummary, started: number): EtlSummary {
   s.durationMs = Date.now() - started;
+  s.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   return s;
 }

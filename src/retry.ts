@@ -35,6 +35,7 @@ export async function withRetry<T>(work: (attempt: number) => Promise<T>, policy
       const delay = Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
       hooks.onRetry?.(err, attempt, delay);
       await sleep(delay, hooks.signal);
+      if (hooks.signal?.aborted) throw err;
     }
   }
 }

@@ -2,11 +2,19 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config.ts';
 
-export function makeS3Client(settings: S3Settings, overrides: Partial<S3ClientConfig> = {}): S3Client {
+export interface S3ClientLimits {
+  /** Attempts per request, the first included (the SDK retries 5xx, throttling and resets with backoff). */
+  maxAttempts: number;
+  /** Connection and idle-socket timeout in ms: a stalled body fails instead of hanging. */
+  timeoutMs: number;
+}
+
+export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { maxAttempts: 5, timeoutMs: 60_000 }, overrides: Partial<S3ClientConfig> = {}): S3Client {
   const config: S3ClientConfig = {
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
-    maxAttempts: 5,
+    maxAttempts: limits.maxAttempts,
+    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs },
     ...overrides,
   };
   if (settings.endpoint) {

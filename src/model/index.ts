@@ -9,7 +9,8 @@
  */
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
+import { describeError, WarehouseError, pgFields } from '../errors.ts';
+import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
 import type { Logger } from '../log.ts';
 import { fullBuildStatements, incrementalBuildStatements } from './star-schema.ts';
 
@@ -25,6 +26,10 @@ export interface ModelResult {
 export interface ModelOptions {
   /** Force a mode instead of choosing (tests, --full-refresh). */
   force?: 'full' | 'incremental';
+  /** Cancels the running statement (and rolls the step back) when aborted. */
+  signal?: AbortSignal;
+  /** Retries of the whole step on a transient error (it is one transaction, so retrying is safe). */
+  retry?: RetryPolicy;
 }
 
 /** Builds or updates the star schema from staging. */
@@ -53,18 +58,35 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
 
   const statements = mode === 'full' ? fullBuildStatements(m) : incrementalBuildStatements(m, s.dirty_songs + s.dirty_song_objects > 0);
   log.info(`model: ${mode} build started (${s.dirty_objects} objects changed since the last build)`);
-  await inTransaction(wh.pool, async (client) => {
-    for (const sql of statements) {
-      try {
-        await client.query(sql);
-      } catch (err) {
-        throw new WarehouseError('SQL', `model step (${mode}) failed: ${(err as Error).message}`, {
-          cause: err,
-          sqlState: pgFields(err)?.code,
-          hint: `statement: ${sql.split('\n')[0].slice(0, 120)}`,
-        });
-      }
-    }
-  });
+  const signal = options.signal;
+  await withRetry(
+    () =>
+      inTransaction(wh.pool, async (client) => {
+        const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+        // On a signal, cancel the statement in flight: the step rolls back as a whole.
+        const cancel = () => void wh.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        signal?.addEventListener('abort', cancel, { once: true });
+        try {
+          for (const sql of statements) {
+            if (signal?.aborted) throw signal.reason;
+            try {
+              await client.query(sql);
+            } catch (err) {
+              if (signal?.aborted) throw signal.reason;
+              throw new WarehouseError('SQL', `model step (${mode}) failed: ${(err as Error).message}`, {
+                cause: err,
+                sqlState: pgFields(err)?.code,
+                retryable: isTransient(err),
+                hint: `statement: ${sql.split('\n')[0].slice(0, 120)}`,
+              });
+            }
+          }
+        } finally {
+          signal?.removeEventListener('abort', cancel);
+        }
+      }),
+    options.retry ?? DEFAULT_RETRY,
+    { signal, onRetry: (err, attempt, delay) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`) },
+  );
   return { mode, durationMs: Date.now() - started };
 }

@@ -50,8 +50,10 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     ssl: sslOptions(settings),
     max: options.poolSize ?? 10,
     application_name: `sparkify ${config.runner.host}:${config.runner.pid}`,
-    connectionTimeoutMillis: 15_000,
+    connectionTimeoutMillis: config.load.timeoutSeconds * 1000,
+    // A server that vanishes mid-COPY is noticed by TCP keepalive instead of hanging the run.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     idleTimeoutMillis: 30_000,
     // TIMESTAMP columns hold UTC without a zone: keep their text rather than reading them as local time.
     types: { getTypeParser: ((oid: number, format?: string) => (oid === TIMESTAMP_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },

@@ -1,5 +1,6 @@
 /** Runs the built `sparkify` CLI as a user would (npm test builds it first). */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { S3_TEST_CREDENTIALS, s3Endpoint } from './services.ts';
 
@@ -21,7 +22,8 @@ export interface CliOptions {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd,
+      // Where no dwh.cfg is, unless a test brings its own.
+      cwd: options.cwd ?? tmpdir(),
       // A clean environment: nothing of the developer's AWS or PG settings leaks in.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
