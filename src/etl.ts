@@ -124,6 +124,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     }
     log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
 
+    await bulkLoadIndexes(wh, plan, log);
     const backend = makeBackend(wh, runId, s3);
     let staged: ObjectOutcome[];
     t = Date.now();
@@ -243,6 +244,23 @@ async function stage(
   );
   progress.stop();
   return result.outcomes;
+}
+
+/**
+ * When a run loads more event data than is staged already (a first load, a
+ * backfill, a full refresh), the indexes only the model step reads are
+ * dropped first: maintaining them row by row would cost more than building
+ * them once afterwards, which the model step does (model/index.ts).
+ */
+async function bulkLoadIndexes(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {
+  const drops = wh.dialect.dropModelIndexes(wh.names);
+  if (drops.length === 0) return;
+  const loading = plan.load.filter((o) => o.dataset === 'events').reduce((n, o) => n + o.size, 0);
+  if (loading < 64 * 1024 * 1024) return;
+  const { rows } = await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`);
+  if (loading <= Number(rows[0].bytes)) return;
+  log.info(`bulk load (${Math.round(loading / 1048576)} MB of events): lookup indexes are rebuilt after staging`);
+  for (const sql of drops) await wh.pool.query(sql);
 }
 
 async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {

@@ -3,7 +3,7 @@
  * and the indexes the incremental model step relies on.
  */
 import { EVENT_FIELDS, SONG_FIELDS, type Field } from '../datasets.ts';
-import { LATEST_EVENT_ORDER, latestEventPerUserWindow, userIdInt } from './shared.ts';
+import { LATEST_EVENT_ORDER, userIdInt } from './shared.ts';
 import { quoteIdent, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
 
@@ -33,9 +33,9 @@ export const postgres: Dialect = {
       ...(n.schema ? [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(n.schema)}`] : []),
       `CREATE TABLE IF NOT EXISTS ${n.t('stg_events')} (\n  ${stagingColumns(EVENT_FIELDS)}\n)`,
       // Deletes of a re-delivered object, winners per event, latest event per user.
+      // Deletes of a re-delivered object and the incremental scan of new rows go by source_key.
       `CREATE INDEX IF NOT EXISTS ${idx('stg_events_source_key')} ON ${n.t('stg_events')} (source_key)`,
-      `CREATE INDEX IF NOT EXISTS ${idx('stg_events_event')} ON ${n.t('stg_events')} (session_id, item_in_session)`,
-      `CREATE INDEX IF NOT EXISTS ${idx('stg_events_user_latest')} ON ${n.t('stg_events')} ((${userIdInt('user_id')}), ts, session_id, item_in_session)`,
+      ...modelIndexes(n),
       `CREATE TABLE IF NOT EXISTS ${n.t('stg_songs')} (\n  ${stagingColumns(SONG_FIELDS)}\n)`,
       `CREATE INDEX IF NOT EXISTS ${idx('stg_songs_source_key')} ON ${n.t('stg_songs')} (source_key)`,
       `CREATE INDEX IF NOT EXISTS ${idx('stg_songs_song')} ON ${n.t('stg_songs')} (song_id)`,
@@ -62,10 +62,13 @@ export const postgres: Dialect = {
     ];
   },
 
+  modelIndexes,
+  dropModelIndexes: (n) => MODEL_INDEXES.map(([name]) => `DROP INDEX IF EXISTS ${n.schema ? `${quoteIdent(n.schema)}.` : ''}${quoteIdent(name)}`),
   dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
   epochMsToTimestamp: (expr) => `(TIMESTAMP '1970-01-01 00:00:00' + ${expr} * INTERVAL '1 millisecond')`,
-  datePart: (part, expr) => `CAST(EXTRACT(${part} FROM ${expr}) AS INTEGER)`,
+  // date_part returns a double; EXTRACT returns numeric since Postgres 14, twice as slow here.
+  datePart: (part, expr) => `CAST(date_part('${part}', ${expr}) AS INTEGER)`,
   byteOrder,
   textEquals: (a, b) => `${a} = ${b}`,
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
@@ -76,11 +79,19 @@ export const postgres: Dialect = {
   param: (i) => `$${i}`,
 
   latestEventPerUser(n, affectedUsers) {
-    if (!affectedUsers) return latestEventPerUserWindow(n, undefined, byteOrder);
-    // One index probe per affected user (stg_events_user_latest) instead of
-    // reading all of their history: this is what keeps a daily run cheap.
+    // One index probe per user (stg_events_user_latest) instead of sorting
+    // every event: a daily run probes its affected users; a full build walks
+    // the distinct users through the same index (a "loose index scan").
+    const user = userIdInt('e.user_id');
+    const users =
+      affectedUsers ??
+      `(WITH RECURSIVE u AS (
+    (SELECT ${user} AS user_id FROM ${n.t('stg_events')} e WHERE ${user} IS NOT NULL ORDER BY 1 LIMIT 1)
+    UNION ALL
+    SELECT (SELECT ${user} FROM ${n.t('stg_events')} e WHERE ${user} > u.user_id ORDER BY 1 LIMIT 1) FROM u WHERE u.user_id IS NOT NULL
+  ) SELECT user_id FROM u WHERE user_id IS NOT NULL)`;
     return `SELECT a.user_id, l.first_name, l.last_name, l.gender, l.level
-FROM ${affectedUsers} a
+FROM ${users} a
 CROSS JOIN LATERAL (
   SELECT e.first_name, e.last_name, e.gender, e.level FROM ${n.t('stg_events')} e
   WHERE ${userIdInt('e.user_id')} = a.user_id
@@ -89,6 +100,16 @@ CROSS JOIN LATERAL (
 ) l`;
   },
 };
+
+/** Winners per event, latest event per user: what the incremental model looks up. */
+const MODEL_INDEXES: [string, string][] = [
+  ['stg_events_event', '(session_id, item_in_session)'],
+  ['stg_events_user_latest', `((${userIdInt('user_id')}), ts, session_id, item_in_session)`],
+];
+
+function modelIndexes(n: TableNames): string[] {
+  return MODEL_INDEXES.map(([name, columns]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`);
+}
 
 /** Every table the loader owns, in drop order. */
 export const ALL_TABLES = [

@@ -116,6 +116,9 @@ SORTKEY (start_time)`,
     ];
   },
 
+  // No indexes on Redshift: sort keys and zone maps do that job.
+  modelIndexes: () => [],
+  dropModelIndexes: () => [],
   dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `DELETE FROM ${table}`,
   // The documented idiom; ts / 1000.0 keeps the milliseconds (INT8 / INT8 would truncate).

@@ -10,6 +10,14 @@ export interface Dialect {
   readonly name: DialectName;
   /** CREATE statements for every table, idempotent (IF NOT EXISTS), in order. */
   createTables(names: TableNames): string[];
+  /**
+   * Indexes the incremental model step reads through (Postgres), as
+   * idempotent CREATE statements; a bulk load drops them (dropModelIndexes)
+   * and the model step creates them again, which is cheaper than maintaining
+   * them row by row during a big COPY. Empty where the warehouse has none.
+   */
+  modelIndexes(names: TableNames): string[];
+  dropModelIndexes(names: TableNames): string[];
   /** DROP statements for every table the loader owns. */
   dropTables(names: TableNames): string[];
   /** Empties a table inside a transaction (Redshift's TRUNCATE would commit it). */

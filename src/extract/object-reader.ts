@@ -14,7 +14,7 @@
  * per line; the caller drives it with `for await` over the body. Memory is
  * bounded by one chunk plus the longest line (at most `maxLineBytes`).
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { JsonDocumentReader } from './json-document.ts';
 import { firstInvalidUtf8, rawText, type RawText, type RawTextOptions } from './raw-text.ts';
 
@@ -174,9 +174,11 @@ export class ObjectReader {
 
   /** Handles whole lines; `terminated` says the buffer ends with a newline. */
   private lines(buf: Buffer, terminated: boolean): void {
-    if (isUtf8(buf)) {
-      // Common case: decode the whole region once, split in string space.
-      const text = buf.toString('utf8');
+    // Common case: decode the whole region once, split in string space. Pure
+    // ASCII (JSON with \u escapes, like Udacity's) skips the UTF-8 decoder.
+    const ascii = isAscii(buf);
+    if (ascii || isUtf8(buf)) {
+      const text = buf.toString(ascii ? 'latin1' : 'utf8');
       const limit = terminated ? text.length - 1 : text.length;
       let start = 0;
       while (start <= limit) {

@@ -32,6 +32,16 @@ export interface ModelOptions {
   retry?: RetryPolicy;
 }
 
+async function ensureModelIndexes(wh: Warehouse): Promise<void> {
+  const statements = wh.dialect.modelIndexes(wh.names);
+  if (statements.length === 0) return;
+  await inTransaction(wh.pool, async (client) => {
+    // Sorted in memory, an index over millions of rows builds in seconds.
+    await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    for (const sql of statements) await client.query(sql);
+  });
+}
+
 /** Builds or updates the star schema from staging. */
 export async function buildStarSchema(wh: Warehouse, log: Logger, options: ModelOptions = {}): Promise<ModelResult> {
   const started = Date.now();
@@ -48,6 +58,8 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   );
   const s = Object.fromEntries(Object.entries(state.rows[0]).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
   const dirty = s.dirty_objects + s.dirty_events + s.dirty_songs > 0;
+  // A bulk load dropped the lookup indexes (or a run died before rebuilding them).
+  await ensureModelIndexes(wh);
   let mode: ModelMode;
   if (options.force) mode = options.force;
   else if (s.pending > 0) mode = 'full';

@@ -1,19 +1,26 @@
 /**
  * Receives the JSON values of one object (it is the reader's sink), validates
- * each as a record of its data set and encodes the good ones as CSV rows of
- * the staging table; the bad ones go to the reject spool with their line,
- * field and raw text. The CSV accumulates until `take()` hands it on.
+ * each as a record of its data set and encodes the good ones as rows of the
+ * staging table — binary COPY rows for Postgres, CSV for Redshift's S3 parts;
+ * the bad ones go to the reject spool with their line, field and raw text.
+ * Rows accumulate until `take()` hands them on.
  */
 import { FIELDS, type Dataset, type Field } from '../datasets.ts';
 import { exactReviver, ExactNumber } from '../extract/exact-number.ts';
 import type { ReaderSink } from '../extract/object-reader.ts';
 import { rawText, type RawText, type RawTextOptions } from '../extract/raw-text.ts';
 import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
+import { BinaryRowWriter } from './binary-copy.ts';
 import { csvQuote, csvRow } from './csv-encode.ts';
 import type { RejectSpool } from './reject-spool.ts';
 
+export type RowFormat = 'binary' | 'csv';
+
 export interface EncoderOptions {
   limits: ValidationLimits;
+  /** How staged rows are written (default csv). */
+  format?: RowFormat;
+  /** NULL in CSV rows (and in the rejects' CSV). */
   nullToken: string;
   raw: RawTextOptions;
 }
@@ -22,22 +29,26 @@ export class ObjectEncoder implements ReaderSink {
   rows = 0;
   /** Set when the object turned out to be a malformed document (one reject for the whole object). */
   documentError: { reason: string; raw: RawText } | undefined;
-  private out = '';
+  /** This object's rejects. */
+  readonly rejects: RejectSpool;
   private readonly fields: readonly Field[];
-  private readonly keyField: string;
   private readonly dataset: Dataset;
   private readonly key: string;
   private readonly options: EncoderOptions;
-  /** This object's rejects. */
-  readonly rejects: RejectSpool;
+  private readonly binary: BinaryRowWriter | undefined;
+  private readonly keyBytes: Buffer;
+  private readonly keyField: string;
+  private csv = '';
 
   constructor(dataset: Dataset, key: string, rejects: RejectSpool, options: EncoderOptions) {
     this.dataset = dataset;
     this.key = key;
     this.fields = FIELDS[dataset];
-    this.keyField = csvQuote(key);
     this.rejects = rejects;
     this.options = options;
+    this.binary = options.format === 'binary' ? new BinaryRowWriter() : undefined;
+    this.keyBytes = Buffer.from(key, 'utf8');
+    this.keyField = csvQuote(key);
   }
 
   value(value: unknown, line: number, raw: string | undefined, element: number | undefined): void {
@@ -48,7 +59,8 @@ export class ObjectEncoder implements ReaderSink {
       v = validateRecord(element === undefined ? exact : (exact as unknown[])[element], this.fields, this.options.limits);
     }
     if (v.ok) {
-      this.out += `${csvRow(v.row, this.options.nullToken)},${this.keyField},${line}\n`;
+      if (this.binary) this.binary.row(this.fields, v.row, this.keyBytes, line);
+      else this.csv += `${csvRow(v.row, this.options.nullToken)},${this.keyField},${line}\n`;
       this.rows++;
       return;
     }
@@ -64,16 +76,19 @@ export class ObjectEncoder implements ReaderSink {
   /** The whole object becomes one reject: rows and earlier rejects of it are dropped. */
   documentFailed(reason: string, raw: RawText): void {
     this.documentError = { reason, raw };
-    this.out = '';
+    this.binary?.clear();
+    this.csv = '';
     this.rows = 0;
     this.rejects.clear();
     this.rejects.add({ dataset: this.dataset, key: this.key, line: 1, field: undefined, reason, raw });
   }
 
-  /** The CSV encoded since the last call. */
-  take(): string {
-    const out = this.out;
-    this.out = '';
+  /** The rows encoded since the last call, if any. */
+  take(): Buffer | string | undefined {
+    if (this.binary) return this.binary.take();
+    if (this.csv === '') return undefined;
+    const out = this.csv;
+    this.csv = '';
     return out;
   }
 }

@@ -17,6 +17,7 @@ import { DocumentRejected, type StagingBackend } from './backend.ts';
 import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { objectPipeline, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, RejectSpool } from './reject-spool.ts';
+import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
 
 const { from: copyFrom } = pgCopy;
 
@@ -25,26 +26,34 @@ export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: num
   const readOptions: ReadOptions = {
     runId,
     maxLineBytes,
+    format: 'binary',
     nullToken: wh.dialect.csvNull,
     limits: { enforceWidths: wh.dialect.enforcesWidths },
     raw: { maxBytes: wh.dialect.rawMaxBytes },
   };
 
-  const copyStatement = (table: string, columns: readonly string[]) => `COPY ${wh.names.t(table)} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+  const copyStatement = (table: string, columns: readonly string[], format: 'csv' | 'binary') => `COPY ${wh.names.t(table)} (${columns.join(', ')}) FROM STDIN WITH (FORMAT ${format})`;
 
-  /** COPYs CSV into a table; the caller's transaction makes it atomic. */
-  async function copy(client: pg.ClientBase, table: string, columns: readonly string[], source: AsyncIterable<string | Buffer> | Iterable<string>): Promise<void> {
+  /** COPYs rows into a table; the caller's transaction makes it atomic. */
+  async function copy(client: pg.ClientBase, table: string, columns: readonly string[], format: 'csv' | 'binary', source: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void> {
     try {
-      await pipeline(Readable.from(source, { objectMode: false }), client.query(copyFrom(copyStatement(table, columns))));
+      await pipeline(Readable.from(source, { objectMode: false }), client.query(copyFrom(copyStatement(table, columns, format))));
     } catch (err) {
       throw copyError(err, table);
     }
   }
 
+  /** Staged rows of several objects as one binary COPY stream. */
+  function* binaryStream(items: readonly ReadObject[]): Generator<Buffer | string> {
+    yield BINARY_HEADER;
+    for (const i of items) yield* i.chunks;
+    yield BINARY_TRAILER;
+  }
+
   async function copyRejects(client: pg.ClientBase, spools: readonly RejectSpool[]): Promise<void> {
     const withRows = spools.filter((s) => s.count > 0);
     if (withRows.length === 0) return;
-    await copy(client, 'etl_rejects', REJECT_COLUMNS, (async function* () {
+    await copy(client, 'etl_rejects', REJECT_COLUMNS, 'csv', (async function* () {
       for (const s of withRows) yield* s.chunks();
     })());
   }
@@ -56,7 +65,7 @@ export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: num
     try {
       await inTransaction(wh.pool, async (client) => {
         await forgetObjects(client, ctx, dataset, items.map((i) => i.object.key));
-        if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), items.flatMap((i) => i.csv));
+        if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), 'binary', binaryStream(items));
         await copyRejects(client, items.map((i) => i.rejects));
         await recordObjects(client, ctx, runId, outcomes);
       });
@@ -74,6 +83,7 @@ export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: num
         await forgetObjects(client, ctx, dataset, [object.key]);
         const opened = await source.open(object, hooks.signal);
         const rows = async function* (chunks: AsyncIterable<Buffer>) {
+          yield BINARY_HEADER;
           for await (const chunk of chunks) {
             hooks.onBytes?.(chunk.length);
             reader.push(chunk);
@@ -85,9 +95,10 @@ export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: num
           if (encoder.documentError) throw new DocumentRejected();
           const out = encoder.take();
           if (out) yield out;
+          yield BINARY_TRAILER;
         };
         try {
-          await pipe([opened.body, ...decodeStages(opened, object.key), rows, client.query(copyFrom(copyStatement(STAGING_TABLE[dataset], stagingColumns(dataset))))], { signal: hooks.signal });
+          await pipe([opened.body, ...decodeStages(opened, object.key), rows, client.query(copyFrom(copyStatement(STAGING_TABLE[dataset], stagingColumns(dataset), 'binary')))], { signal: hooks.signal });
         } catch (err) {
           if (err instanceof DocumentRejected || isDecodeError(err)) throw err;
           throw copyError(err, STAGING_TABLE[dataset], object.key);
@@ -101,7 +112,7 @@ export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: num
       if (!(err instanceof DocumentRejected) && !isDecodeError(err)) throw err;
       // Rows of it may already have gone into the rolled-back COPY: load it again as one reject.
       if (isDecodeError(err)) encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', readOptions.raw));
-      const [outcome] = await commitBatch([{ object, csv: [], rows: 0, rejects: encoder.rejects, format: reader.format }]);
+      const [outcome] = await commitBatch([{ object, chunks: [], rows: 0, rejects: encoder.rejects, format: reader.format }]);
       return outcome;
     } finally {
       encoder.rejects.dispose();

@@ -20,10 +20,10 @@ export interface ReadOptions extends EncoderOptions {
   onBytes?: (n: number) => void;
 }
 
-/** An object read in full: its CSV rows (for its staging table) and its rejects. */
+/** An object read in full: its encoded rows (for its staging table) and its rejects. */
 export interface ReadObject {
   object: SourceObject;
-  csv: string[];
+  chunks: (Buffer | string)[];
   rows: number;
   rejects: RejectSpool;
   format: Format | undefined;
@@ -40,23 +40,23 @@ export function objectPipeline(dataset: Dataset, key: string, options: ReadOptio
 export async function readWholeObject(source: Source, object: SourceObject, options: ReadOptions): Promise<ReadObject> {
   const opened = await source.open(object, options.signal);
   const { encoder, reader } = objectPipeline(object.dataset, object.key, options);
-  const csv: string[] = [];
+  const chunks: (Buffer | string)[] = [];
   try {
-    await pipe([opened.body, ...decodeStages(opened, object.key), async (chunks: AsyncIterable<Buffer>) => {
-      for await (const chunk of chunks) {
+    await pipe([opened.body, ...decodeStages(opened, object.key), async (body: AsyncIterable<Buffer>) => {
+      for await (const chunk of body) {
         options.onBytes?.(chunk.length);
         reader.push(chunk);
         const out = encoder.take();
-        if (out) csv.push(out);
+        if (out) chunks.push(out);
       }
       reader.end();
       const out = encoder.take();
-      if (out) csv.push(out);
+      if (out) chunks.push(out);
     }], { signal: options.signal });
   } catch (err) {
     encoder.rejects.dispose();
     if (!isDecodeError(err)) throw err;
     encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', options.raw));
   }
-  return { object, csv: encoder.documentError ? [] : csv, rows: encoder.rows, rejects: encoder.rejects, format: reader.format };
+  return { object, chunks: encoder.documentError ? [] : chunks, rows: encoder.rows, rejects: encoder.rejects, format: reader.format };
 }

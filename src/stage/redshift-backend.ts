@@ -37,6 +37,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
   let units = 0;
   const readOptions: ReadOptions = {
     runId,
+    format: 'csv',
     nullToken: NULL_MARKER,
     // Redshift limits are validated, never silently applied (SPEC §7).
     limits: { enforceWidths: true, nullMarker: NULL_MARKER },
@@ -96,7 +97,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     const outcomes = items.map((i) => ({ object: i.object, rows: i.rows, rejects: i.rejects.count, format: i.format, samples: i.rejects.samples.slice(0, 3) }));
     try {
       const rows = area.writer(folder, 'rows', { partBytes: settings.partBytes });
-      for (const i of items) for (const csv of i.csv) await rows.write(csv);
+      for (const i of items) for (const chunk of i.chunks) await rows.write(chunk);
       await commit(items[0].object.dataset, outcomes, folder, await rows.finish(), items.map((i) => i.rejects));
       return outcomes;
     } finally {
@@ -116,10 +117,10 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
           for await (const chunk of chunks) {
             hooks.onBytes?.(chunk.length);
             reader.push(chunk);
-            if (!encoder.documentError) await rows.write(encoder.take());
+            if (!encoder.documentError) await rows.write(encoder.take() ?? '');
           }
           reader.end();
-          if (!encoder.documentError) await rows.write(encoder.take());
+          if (!encoder.documentError) await rows.write(encoder.take() ?? '');
         }], { signal: hooks.signal });
       } catch (err) {
         if (!isDecodeError(err)) throw err;
