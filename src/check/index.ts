@@ -3,6 +3,7 @@
  * run after every etl and on demand. A check that fails is a result, not an
  * error; only a warehouse that cannot answer throws.
  */
+import type pg from 'pg';
 import { WarehouseError, pgFields } from '../errors.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { checkSpecs, type CheckResult } from './checks.ts';
@@ -11,12 +12,12 @@ export type { CheckResult } from './checks.ts';
 export { checkSpecs } from './checks.ts';
 
 /** Runs every check, one query each, and returns their verdicts in order. Read-only. */
-export async function runChecks(wh: Warehouse): Promise<CheckResult[]> {
+export async function runChecks(wh: Warehouse, db: Pick<pg.ClientBase, 'query'> = wh.pool): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const spec of checkSpecs(wh.names, wh.dialect)) {
     let row: Record<string, unknown>;
     try {
-      row = (await wh.pool.query(spec.sql)).rows[0] ?? {};
+      row = (await db.query(spec.sql)).rows[0] ?? {};
     } catch (err) {
       const f = pgFields(err);
       throw new WarehouseError('SQL', `check "${spec.name}" could not run: ${(err as Error).message}`, {

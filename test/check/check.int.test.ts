@@ -37,6 +37,26 @@ describe('sparkify check', () => {
     return { results, failed: results.filter((r) => !r.ok).map((r) => r.name), byName: new Map(results.map((r) => [r.name, r])) };
   };
 
+  it('expects rows only where their source was loaded: a songs-only load passes, an empty star table after events fails', async () => {
+    const songsOnly = { target: await createDatabase('check_songs'), songs: `${SAMPLE_DIR}song_data` } as Record<string, string>;
+    expect((await etl(songsOnly)).status).toBe('ok');
+    const results = await withWarehouse(songsOnly, (wh) => runChecks(wh));
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.find((r) => r.name === 'songplays has rows')?.detail).toBe('0 rows (none expected: no staged NextSong events with a user)');
+    await withWarehouse(flags, async (wh) => {
+      const client = await wh.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`DELETE FROM ${wh.names.t('users')}`);
+        const after = await runChecks(wh, client);
+        expect(after.find((r) => r.name === 'users has rows')).toMatchObject({ ok: false, detail: '0 rows' });
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    });
+  });
+
   it('passes every check on the loaded sample, with the numbers', async () => {
     const { results, failed, byName } = await failing();
     expect(results.map((r) => r.name)).toEqual(ALL_CHECKS);
