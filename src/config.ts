@@ -123,10 +123,14 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   const where = (section: string, key: string) => `${configPath} [${section}] ${key}`;
   registerSecret(cfg('CLUSTER', 'DB_PASSWORD'));
 
-  const schema = flags.schema ?? cfg('CLUSTER', 'SCHEMA');
-  if (schema !== undefined) validateIdentifier(schema, flags.schema !== undefined ? '--schema' : where('CLUSTER', 'SCHEMA'));
+  const schemaText = flags.schema ?? cfg('CLUSTER', 'SCHEMA');
+  if (schemaText !== undefined) validateIdentifier(schemaText, flags.schema !== undefined ? '--schema' : where('CLUSTER', 'SCHEMA'));
 
   const target = resolveTarget(flags, env, cfg, where, cwd);
+  // Redshift folds identifiers to lower case, quoted ones too (unless
+  // enable_case_sensitive_identifier is on): use the name it stores, so that
+  // lookups by name (information_schema) find what the DDL created.
+  const schema = target.kind === 'redshift' ? schemaText?.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : schemaText;
   const s3: S3Settings = {
     endpoint: flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? cfg('S3', 'ENDPOINT'),
     region: flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION') ?? 'us-west-2',

@@ -26,10 +26,15 @@ export function clearSecrets(): void {
 // and AWS-style key=value pairs.
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@\s/]*)@/gi;
 const KEY_VALUE = /\b(password|passwd|pwd|secret_access_key|secretaccesskey|session_token|sessiontoken|aws_secret_access_key|aws_session_token)(\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s,;&]+)/gi;
+// dwh.cfg's password line, even malformed: the config parser quotes a bad line
+// back (`got "DB_PASSWORD hunter2"`) before the password could be registered.
+// Its value runs to the end of the line or of the (JSON-)quoted text.
+// (A tab may already be escaped, `\t`, once or twice.)
+const CONFIG_PASSWORD = /(DB_PASSWORD)((?:\s|\\+t|[=:])+)((?:[^\s"\\]|\\.)(?:[^\n"\\]|\\.)*)/gi;
 
 /** Returns `text` with every registered secret and every URL credential masked. */
 export function redact(text: string): string {
-  let out = text.replace(URL_CREDENTIALS, `$1${MASK}@`).replace(KEY_VALUE, `$1$2${MASK}`);
+  let out = text.replace(URL_CREDENTIALS, `$1${MASK}@`).replace(CONFIG_PASSWORD, `$1$2${MASK}`).replace(KEY_VALUE, `$1$2${MASK}`);
   // Longest first, so a secret that contains another is masked whole.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (out.includes(secret)) out = out.split(secret).join(MASK);

@@ -66,13 +66,15 @@ function isTransientCause(err: unknown): boolean {
   const e = err as { code?: unknown; name?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
   if (!e || typeof e !== 'object') return false;
   if (typeof e.code === 'string') {
-    if (/^[0-9A-Z]{5}$/.test(e.code)) return TRANSIENT_SQLSTATE.test(e.code);
+    // Node's codes first: EPIPE has the shape of a SQLSTATE too.
     if (TRANSIENT_NODE_CODES.has(e.code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(e.code)) return TRANSIENT_SQLSTATE.test(e.code);
   }
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429)) return true;
   if (e.name === 'TimeoutError' || e.name === 'SlowDown' || e.name === 'RequestTimeout' || e.name === 'ThrottlingException') return true;
   const message = e.message ?? '';
-  return /Connection terminated|terminating connection|socket hang up|aborted|premature close/i.test(message);
+  // "… is not queryable": pg's word for a client whose connection already died.
+  return /Connection terminated|terminating connection|socket hang up|aborted|premature close|not queryable/i.test(message);
 }

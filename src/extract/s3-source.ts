@@ -15,7 +15,8 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
     description,
     async *list(signal?: AbortSignal) {
       try {
-        const pages = paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix });
+        // Extra arguments reach client.send: a stop abandons the page in flight.
+        const pages = paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix }, { abortSignal: signal });
         for await (const page of pages) {
           signal?.throwIfAborted();
           for (const o of page.Contents ?? []) {
@@ -25,6 +26,8 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
           }
         }
       } catch (err) {
+        // A stop (SIGINT/SIGTERM) is the run's interruption, not a listing failure.
+        if (signal?.aborted) throw signal.reason;
         throw s3Error(err, `cannot list ${description}`);
       }
     },
@@ -34,6 +37,7 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
         if (!out.Body) throw new SourceError(`s3://${bucket}/${object.key} has no body`, object.key);
         return { body: out.Body as Readable, contentEncoding: out.ContentEncoding };
       } catch (err) {
+        if (signal?.aborted) throw signal.reason;
         throw s3Error(err, `cannot read s3://${bucket}/${object.key}`, object.key);
       }
     },

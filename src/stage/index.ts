@@ -98,6 +98,22 @@ export async function stageObjects(
       onRetry: (err, attempt, delay) => log.warn(`${what}: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.attempts})`),
     });
 
+  /** Reports one attempt's bytes, and takes them back if it fails: a retried object is not counted twice. */
+  const counting =
+    <T>(work: (onBytes: (n: number) => void) => Promise<T>) =>
+    async (): Promise<T> => {
+      let counted = 0;
+      try {
+        return await work((n) => {
+          counted += n;
+          progress.bytes?.(n);
+        });
+      } catch (err) {
+        if (counted) progress.bytes?.(-counted);
+        throw err;
+      }
+    };
+
   const succeed = (list: ObjectOutcome[]) => {
     for (const o of list) {
       outcomes.push(o);
@@ -107,7 +123,9 @@ export async function stageObjects(
   const fail = (object: SourceObject, error: unknown) => {
     failed.push({ object, error });
     progress.objectFailed?.(object, error);
-    log.error(describeError(error));
+    const message = describeError(error);
+    // Errors from below (a socket, a stream) may not say which object they hit.
+    log.error(message.includes(object.key) ? message : `${object.key}: ${message}`);
   };
   /** Errors that mean the warehouse (not one object) is broken: stop taking new work. */
   const isFatal = (err: unknown) => err instanceof InterruptedError || (err instanceof SparkifyError && (err.code === 'CONNECTION' || (err instanceof WarehouseError && err.retryable)));
@@ -122,13 +140,13 @@ export async function stageObjects(
       }
       if (unit.kind === 'stream') {
         const o = unit.object;
-        succeed([await retrying(o.key, () => backend.streamObject(sources(o), o, { signal: options.signal, onBytes: progress.bytes }))]);
+        succeed([await retrying(o.key, counting((onBytes) => backend.streamObject(sources(o), o, { signal: options.signal, onBytes })))]);
         return;
       }
       const read = await Promise.all(
         unit.objects.map((o) =>
           reads(() =>
-            retrying(o.key, () => readWholeObject(sources(o), o, { ...backend.readOptions, signal: options.signal, onBytes: progress.bytes })).catch((err: unknown) => {
+            retrying(o.key, counting((onBytes) => readWholeObject(sources(o), o, { ...backend.readOptions, signal: options.signal, onBytes }))).catch((err: unknown) => {
               if (isFatal(err)) throw err;
               fail(o, err);
               return undefined;

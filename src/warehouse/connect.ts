@@ -133,7 +133,15 @@ export function connectionError(err: unknown, description: string): SparkifyErro
 /** Runs `work` inside BEGIN … COMMIT on one pooled client; rolls back on any error. */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // pg-pool takes its idle 'error' listener off a client it hands out: without
+  // one, a connection the server drops mid-transaction (a terminated backend,
+  // a failover) is an unhandled 'error' event that kills the process. The
+  // query in flight fails anyway, and so does the next one.
   let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -145,6 +153,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     });
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
