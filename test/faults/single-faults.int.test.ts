@@ -1,17 +1,19 @@
 /**
  * One fault at a time, where the big seeded run could hide which layer
  * coped: a stalled body is ended by `--timeout`, a broken listing page is
- * read again, and an object whose faults outlast `--retries` fails the run
- * (exit 1, naming the object) while the others load and the next run
- * finishes the job.
+ * read again, a warehouse that accepts connections but never answers is
+ * given up after `--timeout`, and an object whose faults outlast `--retries`
+ * fails the run (exit 1, naming the object) while the others load and the
+ * next run finishes the job.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createBucket, createDatabase, s3Endpoint, testS3Client, uploadDirectory } from '../support/services.ts';
+import { createBucket, createDatabase, pgAdminUrl, s3Endpoint, testS3Client, uploadDirectory } from '../support/services.ts';
 import { json, runCli, s3Env, type CliResult } from '../support/cli.ts';
+import { startPgFaultProxy } from './pg-fault-proxy.ts';
 import { startS3FaultProxy, type S3FaultProxy, type S3Request } from './s3-fault-proxy.ts';
 import type { S3Fault } from './schedule.ts';
 
@@ -88,6 +90,21 @@ describe('single faults', () => {
       const r = await load(target, p, ['--timeout', '2', '--full-refresh']);
       expect(r.code, `${kind}: ${r.stderr}`).toBe(0);
       expect(json(r), kind).toMatchObject({ status: 'ok', objects: { listed: 6, loaded: 6 } });
+    }
+  });
+
+  it('a warehouse that accepts the connection but never answers is given up after --timeout', async () => {
+    const target = await createDatabase('silent_pg');
+    const silent = await startPgFaultProxy({ upstreamUrl: target, adminUrl: pgAdminUrl() });
+    silent.freeze();
+    try {
+      const started = Date.now();
+      const r = await runCli(['run', '--target', silent.url(), '--logs', `s3://${bucket}/log_data`, '--s3-endpoint', s3Endpoint(), '--s3-path-style', '--timeout', '2'], { env: s3Env(), timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toMatch(/^error: cannot connect to .*127\.0\.0\.1:\d+\/t_silent_pg_\w+: timed out$/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await silent.close();
     }
   });
 
