@@ -1,11 +1,15 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8
 /**
  * The `sparkify` command. It only parses arguments, resolves config and calls
  * the stages; exit codes: 0 ok, 1 failure, 2 usage error, 3 rejects over
- * --max-errors or a failed check.
+ * --max-errors or a failed check, 130/143 interrupted.
+ *
+ * The shebang bounds memory: V8 otherwise grows its young generation to
+ * 128 MB on a big machine, and glibc keeps a malloc arena per thread; with
+ * both capped a load stays under 200 MB of RSS however much it reads.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, type Config, type Flags } from './config.ts';
@@ -19,9 +23,7 @@ import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
 import { handleStopSignals } from './signals.ts';
-import { runReport, renderReportText, writeReportHtml } from './report/index.ts';
 import { runChecks, renderChecks, checksPassed } from './check/index.ts';
-import { ttyProgress } from './progress-tty.ts';
 import type { ProgressReporter } from './progress.ts';
 import { generateSample } from './generate/index.ts';
 import { demoSample } from './demo.ts';
@@ -76,13 +78,16 @@ function withLoad(cmd: Command): Command {
     .addOption(new Option('--redshift-mode <mode>', 'Redshift: stage (validate locally, default) or direct (COPY … JSON)').choices(['stage', 'direct']));
 }
 
+/** The report and its charting library (ECharts costs ~100 MB and 0.4 s to load): only for commands that need it. */
+const loadReport = () => import('./report/index.ts');
+
 function loggerFor(flags: CommonFlags, write?: (line: string) => void): Logger {
   return createLogger({ quiet: flags.quiet, verbose: flags.verbose, write });
 }
 
 /** A live bar when stderr is a terminal and no --json; plain lines on stderr otherwise. */
-function progressFor(flags: CommonFlags): { log: Logger; progress: ProgressReporter } {
-  const tty = process.stderr.isTTY && !flags.json && !flags.quiet ? ttyProgress(process.stderr) : undefined;
+async function progressFor(flags: CommonFlags): Promise<{ log: Logger; progress: ProgressReporter }> {
+  const tty = process.stderr.isTTY && !flags.json && !flags.quiet ? (await import('./progress-tty.ts')).ttyProgress(process.stderr) : undefined;
   const log = loggerFor(flags, tty ? (line) => tty.write(line) : undefined);
   return { log, progress: tty ?? plainProgress(log) };
 }
@@ -114,13 +119,13 @@ async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Pr
  * (unless it was a dry run or failed), prints the summary, returns the exit code.
  */
 async function loadAndReport(config: Config, command: string, flags: CommonFlags, create: boolean, after?: (wh: Warehouse) => Promise<void>): Promise<number> {
-  const { log, progress } = progressFor(flags);
+  const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
   try {
     const summary = await withWarehouse(config, log, async (wh) => {
       if (create) await createTables(wh);
       const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
-      if (!config.load.dryRun && s.status !== 'failed') {
+      if (!config.load.dryRun && s.status !== 'failed' && !stop.signal.aborted) {
         s.checks = await runChecks(wh);
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
@@ -130,7 +135,8 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       return s;
     });
     report(summary, flags);
-    return exitCodeOf(summary);
+    // A signal that came after the load finished still ends the process with its code.
+    return stop.exitCode() ?? exitCodeOf(summary);
   } catch (err) {
     const code = stop.exitCode();
     if (code === undefined) throw err;
@@ -193,6 +199,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const flags = toFlags(raw) as CommonFlags & { html?: string };
       const log = loggerFor(flags);
       const config = resolveConfig(flags, process.env);
+      const { runReport, renderReportText, writeReportHtml } = await loadReport();
       const result = await withWarehouse(config, log, async (wh) => {
         await requireTables(wh);
         return runReport(wh);
@@ -239,6 +246,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const html = resolve(flags.sample, '..', 'report.html');
       setExit(
         await loadAndReport(config, 'demo', flags, true, async (wh) => {
+          const { runReport, writeReportHtml } = await loadReport();
           await writeReportHtml(await runReport(wh), html);
           log.info(`report: ${html}`);
         }),
@@ -308,8 +316,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Run when executed (not when imported by tests).
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+/** True when this file is the program (run directly, through a symlink or an npm bin shim), not imported. */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false; // argv[1] is not a file: we were imported
+  }
+}
+
+if (isMain()) {
   main(process.argv).then((code) => {
     process.exitCode = code;
   });

@@ -77,7 +77,8 @@ export function parseConfigText(text: string, path = 'dwh.cfg'): ConfigFile {
       return;
     }
     const eq = line.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`${where}: expected KEY = value or [SECTION], got ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line)}`);
+    // Quote only the first word of a bad line: the rest may be a password.
+    if (eq <= 0) throw new ConfigError(`${where}: expected KEY = value or [SECTION], got a line starting ${JSON.stringify(line.split(/\s/)[0].slice(0, 40))}`);
     if (!section) throw new ConfigError(`${where}: ${line.slice(0, eq).trim()} is outside any [SECTION]`);
     const key = line.slice(0, eq).trim().toUpperCase();
     if (!(key in CONFIG_KEYS[section])) {

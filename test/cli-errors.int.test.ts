@@ -66,7 +66,7 @@ describe('failures the user can act on', () => {
     writeFileSync(join(dir, 'dwh.cfg'), `[CLUSTER]\nHOST = localhost\nDB_PASSWORD = ${PASSWORD}\nDB_PORT 5432\n`);
     const r = await runCli(['run'], { cwd: dir });
     expect(r.code).toBe(1);
-    expectOneCleanLine(r, /^error: dwh\.cfg:4: expected KEY = value or \[SECTION\], got "DB_PORT 5432"/);
+    expectOneCleanLine(r, /^error: dwh\.cfg:4: expected KEY = value or \[SECTION\], got a line starting "DB_PORT"/);
   });
 
   it('no source configured', async () => {

@@ -29,6 +29,7 @@ export async function runReport(wh: Warehouse, options: ReportOptions = {}): Pro
   const sql = await readReportSql(options.sqlDir);
   const schema = wh.names.schema;
   const client = await wh.pool.connect();
+  client.on('error', () => undefined); // a lost connection is reported by the query that notices it
   let broken = false;
   try {
     if (schema) await client.query(`SET search_path TO ${quoteIdent(schema)}`);

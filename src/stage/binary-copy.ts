@@ -19,22 +19,25 @@ export const BINARY_HEADER: Buffer = Buffer.concat([SIGNATURE, Buffer.alloc(8)])
 export const BINARY_TRAILER: Buffer = Buffer.from([0xff, 0xff]);
 
 const TWO_32 = 4294967296;
+const EMPTY = Buffer.alloc(0);
 
 /** Buffer's undocumented-but-long-standing UTF-8 writer: `write()` minus argument juggling (protobufjs uses it too). */
 type FastUtf8 = Buffer & { utf8Write(s: string, offset: number): number };
 
 /** Appends binary COPY rows to a growing Buffer; `take()` hands the bytes over. */
 export class BinaryRowWriter {
-  private buf: Buffer;
+  private buf: Buffer = EMPTY;
   // DataView writes compile to plain stores; Buffer#writeInt32BE validates its arguments on every call.
-  private view: DataView;
+  private view: DataView = viewOf(EMPTY);
   private pos = 0;
   private readonly chunk: number;
 
+  /**
+   * @param chunk bytes allocated at a time: size it to the object (a 300-byte
+   * song must not cost a 256 KiB buffer); the buffer grows when a row needs it.
+   */
   constructor(chunk = 256 * 1024) {
     this.chunk = chunk;
-    this.buf = Buffer.allocUnsafe(chunk);
-    this.view = viewOf(this.buf);
   }
 
   get length(): number {
@@ -95,8 +98,9 @@ export class BinaryRowWriter {
   take(): Buffer | undefined {
     if (this.pos === 0) return undefined;
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.chunk);
-    this.view = viewOf(this.buf);
+    // The next buffer is allocated when a row needs it.
+    this.buf = EMPTY;
+    this.view = viewOf(EMPTY);
     this.pos = 0;
     return out;
   }
@@ -107,7 +111,7 @@ export class BinaryRowWriter {
 
   private ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes, this.chunk));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
     this.view = viewOf(next);

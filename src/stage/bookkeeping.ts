@@ -20,18 +20,25 @@ export interface ObjectOutcome {
   samples?: readonly Reject[];
 }
 
-interface Ctx {
+export interface BookkeepingContext {
   names: TableNames;
   dialect: Dialect;
+  /**
+   * Keys etl_objects held when the run planned its load. An object not among
+   * them has no staged rows (rows are only ever committed with their manifest
+   * row), so there is nothing to forget: a first load skips the work entirely.
+   */
+  loaded?: ReadonlySet<string>;
 }
 
 /** Keys per statement: keeps parameter lists well under every protocol limit. */
 const KEYS_PER_STATEMENT = 500;
 
 /** Removes everything staged for these objects, remembering what their rows touched. */
-export async function forgetObjects(client: pg.ClientBase, ctx: Ctx, dataset: Dataset, keys: readonly string[]): Promise<void> {
+export async function forgetObjects(client: pg.ClientBase, ctx: BookkeepingContext, dataset: Dataset, keys: readonly string[]): Promise<void> {
   const { names: n } = ctx;
-  for (const chunk of chunks(keys, KEYS_PER_STATEMENT)) {
+  const known = ctx.loaded ? keys.filter((k) => ctx.loaded!.has(k)) : keys;
+  for (const chunk of chunks(known, KEYS_PER_STATEMENT)) {
     const list = placeholders(ctx.dialect, chunk.length, 1);
     if (dataset === 'events') {
       await client.query(`INSERT INTO ${n.t('etl_dirty_events')} (session_id, item_in_session, user_id) SELECT session_id, item_in_session, user_id FROM ${n.t('stg_events')} WHERE source_key IN (${list})`, chunk);
@@ -45,7 +52,7 @@ export async function forgetObjects(client: pg.ClientBase, ctx: Ctx, dataset: Da
 }
 
 /** Writes the manifest rows of loaded objects and marks them for the model step. */
-export async function recordObjects(client: pg.ClientBase, ctx: Ctx, runId: number, outcomes: readonly ObjectOutcome[], at = new Date()): Promise<void> {
+export async function recordObjects(client: pg.ClientBase, ctx: BookkeepingContext, runId: number, outcomes: readonly ObjectOutcome[], at = new Date()): Promise<void> {
   const { names: n } = ctx;
   const loadedAt = sqlTimestamp(at);
   for (const chunk of chunks(outcomes, KEYS_PER_STATEMENT)) {

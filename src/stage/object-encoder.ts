@@ -18,6 +18,8 @@ export type RowFormat = 'binary' | 'csv';
 
 export interface EncoderOptions {
   limits: ValidationLimits;
+  /** Expected size of the object in bytes, to size buffers (default: large). */
+  sizeHint?: number;
   /** How staged rows are written (default csv). */
   format?: RowFormat;
   /** NULL in CSV rows (and in the rejects' CSV). */
@@ -46,7 +48,9 @@ export class ObjectEncoder implements ReaderSink {
     this.fields = FIELDS[dataset];
     this.rejects = rejects;
     this.options = options;
-    this.binary = options.format === 'binary' ? new BinaryRowWriter() : undefined;
+    // Binary rows take about as many bytes as their JSON: buffers sized to the object, within bounds.
+    const chunk = Math.min(256 * 1024, Math.max(1024, Math.ceil((options.sizeHint ?? Infinity) * 1.25)));
+    this.binary = options.format === 'binary' ? new BinaryRowWriter(chunk) : undefined;
     this.keyBytes = Buffer.from(key, 'utf8');
     this.keyField = csvQuote(key);
   }

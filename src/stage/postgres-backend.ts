@@ -21,11 +21,10 @@ import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
 
 const { from: copyFrom } = pgCopy;
 
-export function postgresBackend(wh: Warehouse, runId: number, maxLineBytes?: number): StagingBackend {
-  const ctx = { names: wh.names, dialect: wh.dialect };
+export function postgresBackend(wh: Warehouse, runId: number, loaded?: ReadonlySet<string>): StagingBackend {
+  const ctx = { names: wh.names, dialect: wh.dialect, loaded };
   const readOptions: ReadOptions = {
     runId,
-    maxLineBytes,
     format: 'binary',
     nullToken: wh.dialect.csvNull,
     limits: { enforceWidths: wh.dialect.enforcesWidths },

@@ -31,8 +31,8 @@ export interface RedshiftStageSettings {
 
 const NULL_MARKER = '\\N';
 
-export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings): StagingBackend {
-  const ctx = { names: wh.names, dialect: wh.dialect };
+export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings, loaded?: ReadonlySet<string>): StagingBackend {
+  const ctx = { names: wh.names, dialect: wh.dialect, loaded };
   const area = new StagingArea(s3, settings.staging, runId);
   let units = 0;
   const readOptions: ReadOptions = {

@@ -88,6 +88,7 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
   const me = `${runner.host}:${runner.pid}`;
   const now = () => sqlTimestamp(new Date());
   const client = await wh.pool.connect();
+  client.on('error', () => undefined); // a lost connection is reported by the query that notices it
   try {
     await client.query('BEGIN');
     await client.query(`LOCK ${table}`);
