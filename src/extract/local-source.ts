@@ -32,7 +32,7 @@ export function localSource(dataset: Dataset, dir: string): Source {
         if (!isDataKey(key)) continue;
         const s = await stat(file);
         paths.set(key, file);
-        objects.push({ dataset, key, size: s.size, lastModified: s.mtime, fingerprint: `${s.size}:${Math.trunc(s.mtimeMs)}` });
+        objects.push({ dataset, key, size: s.size, lastModified: s.mtimeMs, fingerprint: `${s.size}:${Math.trunc(s.mtimeMs)}` });
       }
       objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       yield* objects;

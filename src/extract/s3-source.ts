@@ -22,7 +22,7 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
           for (const o of page.Contents ?? []) {
             if (!o.Key || !isDataKey(o.Key)) continue;
             const etag = o.ETag ?? '';
-            yield { dataset, key: o.Key, size: o.Size ?? 0, etag, lastModified: o.LastModified, fingerprint: etag || `${o.Size}:${o.LastModified?.getTime()}` } satisfies SourceObject;
+            yield { dataset, key: o.Key, size: o.Size ?? 0, etag, lastModified: o.LastModified?.getTime(), fingerprint: etag || `${o.Size}:${o.LastModified?.getTime()}` } satisfies SourceObject;
           }
         }
       } catch (err) {

@@ -13,7 +13,8 @@ export interface SourceObject {
   readonly key: string;
   readonly size: number;
   readonly etag?: string;
-  readonly lastModified?: Date;
+  /** Last modification, in ms since the epoch (a number: a Date per object costs ~90 bytes on 100,000 objects). */
+  readonly lastModified?: number;
   /** What decides whether an object changed: the ETag, or `size:mtimeMs` for local files. */
   readonly fingerprint: string;
 }

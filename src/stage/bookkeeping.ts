@@ -60,7 +60,7 @@ export async function recordObjects(client: pg.ClientBase, ctx: BookkeepingConte
     const rows: string[] = [];
     for (const o of chunk) {
       const base = values.length;
-      values.push(o.object.key, o.object.dataset, o.object.fingerprint, o.object.etag ?? null, o.object.size, o.object.lastModified ? sqlTimestamp(o.object.lastModified) : null, o.format ?? null, o.rows, o.rejects, loadedAt, runId);
+      values.push(o.object.key, o.object.dataset, o.object.fingerprint, o.object.etag ?? null, o.object.size, o.object.lastModified !== undefined ? sqlTimestamp(new Date(o.object.lastModified)) : null, o.format ?? null, o.rows, o.rejects, loadedAt, runId);
       rows.push(`(${placeholders(ctx.dialect, 11, base + 1)})`);
     }
     await client.query(

@@ -43,6 +43,7 @@ export interface StageProgress {
 }
 
 export interface StageResult {
+  /** Loaded objects that had rejects (the others were reported through `objectDone`). */
   outcomes: ObjectOutcome[];
   failed: { object: SourceObject; error: unknown }[];
 }
@@ -116,7 +117,8 @@ export async function stageObjects(
 
   const succeed = (list: ObjectOutcome[]) => {
     for (const o of list) {
-      outcomes.push(o);
+      // Only objects with rejects are kept (for their log lines): 100,000 clean ones cost nothing.
+      if (o.rejects > 0) outcomes.push(o);
       progress.objectDone?.(o);
     }
   };
