@@ -10,6 +10,7 @@ import { exactReviver, ExactNumber } from '../extract/exact-number.ts';
 import type { ReaderSink } from '../extract/object-reader.ts';
 import { rawText, type RawText, type RawTextOptions } from '../extract/raw-text.ts';
 import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
+import { compileValidator, type Validator } from '../extract/validate-fast.ts';
 import { BinaryRowWriter } from './binary-copy.ts';
 import { csvQuote, csvRow } from './csv-encode.ts';
 import type { RejectSpool } from './reject-spool.ts';
@@ -34,6 +35,7 @@ export class ObjectEncoder implements ReaderSink {
   /** This object's rejects. */
   readonly rejects: RejectSpool;
   private readonly fields: readonly Field[];
+  private readonly validate: Validator;
   private readonly dataset: Dataset;
   private readonly key: string;
   private readonly options: EncoderOptions;
@@ -46,6 +48,7 @@ export class ObjectEncoder implements ReaderSink {
     this.dataset = dataset;
     this.key = key;
     this.fields = FIELDS[dataset];
+    this.validate = validatorFor(dataset, options.limits);
     this.rejects = rejects;
     this.options = options;
     // Binary rows take about as many bytes as their JSON: buffers sized to the object, within bounds.
@@ -56,7 +59,7 @@ export class ObjectEncoder implements ReaderSink {
   }
 
   value(value: unknown, line: number, raw: string | undefined, element: number | undefined): void {
-    let v = validateRecord(value, this.fields, this.options.limits);
+    let v = this.validate(value);
     if (!v.ok && 'inexact' in v && raw !== undefined) {
       // A 64-bit integer beyond 2^53: read the line again keeping number source text.
       const exact = JSON.parse(raw, exactReviver as never) as unknown;
@@ -95,6 +98,15 @@ export class ObjectEncoder implements ReaderSink {
     this.csv = '';
     return out;
   }
+}
+
+/** One compiled validator per data set and limits, shared by every object of a run. */
+const validators = new Map<string, Validator>();
+function validatorFor(dataset: Dataset, limits: ValidationLimits): Validator {
+  const key = `${dataset}|${limits.enforceWidths ?? false}|${limits.nullMarker ?? ''}`;
+  let v = validators.get(key);
+  if (!v) validators.set(key, (v = compileValidator(FIELDS[dataset], limits)));
+  return v;
 }
 
 function stringify(value: unknown): string {

@@ -71,7 +71,9 @@ export async function openEmbedded(dir: string, log: Logger): Promise<EmbeddedSe
       bin.pg_ctl,
       [
         'start', '-D', dataDir, '-w', '-t', '60', '-l', join(dataDir, 'postgres.log'),
-        '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_wal_size=4GB -c shared_buffers=256MB`,
+        // A single-node development database: no replication, so wal_level=minimal lets a full
+        // model build (TRUNCATE then INSERT in one transaction) skip the WAL entirely.
+        '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_wal_size=4GB -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0`,
       ],
       { ...runAs, cwd: tmpdir() },
     );
