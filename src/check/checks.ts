@@ -27,8 +27,12 @@ export const STAGING_TABLES = ['stg_events', 'stg_songs'] as const;
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;
 
-/** Every check, in the order they run and print. */
-export function checkSpecs(names: TableNames, dialect: Dialect): CheckSpec[] {
+/**
+ * Every check, in the order they run and print. `enforced` names the keys a
+ * unique index over NOT NULL columns guarantees (`table(col,col)`, Postgres):
+ * those are not counted again, which at 10 million songplays saves seconds.
+ */
+export function checkSpecs(names: TableNames, dialect: Dialect, enforced: ReadonlySet<string> = new Set()): CheckSpec[] {
   const t = (table: string) => names.t(table);
   // A table must have rows when what it is built from has them: after a songs-only
   // load, songplays is rightly empty. `exists` is a one-row probe of the source.
@@ -52,12 +56,14 @@ export function checkSpecs(names: TableNames, dialect: Dialect): CheckSpec[] {
           ? { ok: n(r.total) > 0, detail: plural(n(r.total), 'row') }
           : { ok: true, detail: `${plural(n(r.total), 'row')} (none expected: no ${source[table][1]})` },
     })),
-    keyCheck(t('users'), 'users', ['user_id']),
-    keyCheck(t('songs'), 'songs', ['song_id']),
-    keyCheck(t('artists'), 'artists', ['artist_id']),
-    keyCheck(t('time'), 'time', ['start_time']),
-    keyCheck(t('songplays'), 'songplays', ['songplay_id']),
-    keyCheck(t('songplays'), 'songplays', ['session_id', 'item_in_session']),
+    ...([
+      ['users', ['user_id']],
+      ['songs', ['song_id']],
+      ['artists', ['artist_id']],
+      ['time', ['start_time']],
+      ['songplays', ['songplay_id']],
+      ['songplays', ['session_id', 'item_in_session']],
+    ] as const).map(([table, columns]) => keyCheck(t(table), table, [...columns], enforced.has(`${table}(${columns.join(',')})`))),
     referenceCheck(t('songplays'), 'user_id', t('users'), 'users', false),
     referenceCheck(t('songplays'), 'start_time', t('time'), 'time', false),
     referenceCheck(t('songplays'), 'song_id', t('songs'), 'songs', true),
@@ -68,10 +74,17 @@ export function checkSpecs(names: TableNames, dialect: Dialect): CheckSpec[] {
 }
 
 /** Unique and not null, counted rather than trusted (Redshift keys are informational). */
-function keyCheck(table: string, label: string, columns: string[]): CheckSpec {
+function keyCheck(table: string, label: string, columns: string[], enforced: boolean): CheckSpec {
   const key = columns.join(', ');
   const anyNull = columns.map((c) => `${c} IS NULL`).join(' OR ');
   const noneNull = columns.map((c) => `${c} IS NOT NULL`).join(' AND ');
+  if (enforced) {
+    return {
+      name: columns.length === 1 ? `${label}.${key} unique and not null` : `${label} (${key}) unique and not null`,
+      sql: `SELECT COUNT(*) AS total FROM ${table}`,
+      judge: (r) => ({ ok: true, detail: `${plural(n(r.total), 'row')}, enforced by a unique index on NOT NULL columns` }),
+    };
+  }
   return {
     name: columns.length === 1 ? `${label}.${key} unique and not null` : `${label} (${key}) unique and not null`,
     sql: `SELECT a.total, a.nulls, d.duplicated_keys, d.duplicated_rows

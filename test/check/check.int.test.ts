@@ -63,7 +63,7 @@ describe('sparkify check', () => {
     expect(failed).toEqual([]);
     expect(checksPassed(results)).toBe(true);
     expect(byName.get('songplays has rows')!.detail).toBe('6820 rows');
-    expect(byName.get('users.user_id unique and not null')!.detail).toBe('97 rows, 0 with a null key, 0 duplicated keys');
+    expect(byName.get('users.user_id unique and not null')!.detail).toBe('97 rows, enforced by a unique index on NOT NULL columns');
     expect(byName.get('songplays.song_id in songs')!.detail).toBe('0 of 1 songplay with a song_id not in songs');
     expect(byName.get('staging reconciles with songplays')!.detail).toBe('6820 NextSong events with a user id in stg_events (winning copies), 6820 songplays');
     expect(byName.get('rejects')!.detail).toBe('0 records rejected (etl_rejects is empty)');
