@@ -4,7 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
-import type { Dataset } from './datasets.ts';
+import { STAGING_TABLE, type Dataset } from './datasets.ts';
 import { describeError, SparkifyError, UsageError } from './errors.ts';
 import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
@@ -100,7 +100,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     // --full-refresh without a day range forgets everything staged (after listing
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
     const wipe = config.load.fullRefresh && !config.load.since && !config.load.until && !config.load.dryRun;
-    if (wipe) await wipeStaging(wh);
+    if (wipe) await wipeStaging(wh, [...sources.keys()]);
     const loaded = wipe ? new Map<string, LoadedObject>() : await loadedObjects(wh);
     const plan = planLoad(listed, loaded, {
       fullRefresh: config.load.fullRefresh,
@@ -278,12 +278,18 @@ async function loadedObjects(wh: Warehouse): Promise<Map<string, LoadedObject>> 
   return new Map(rows.map((r) => [r.source_key as string, { key: r.source_key as string, dataset: r.dataset as Dataset, fingerprint: r.fingerprint as string }]));
 }
 
-/** --full-refresh: forget every staged object; the model step then rebuilds from what is loaded again. */
-async function wipeStaging(wh: Warehouse): Promise<void> {
+/**
+ * --full-refresh: forget every staged object of the data sets this run lists
+ * (a run given only --logs keeps the songs); the model step then rebuilds
+ * everything from what is loaded again.
+ */
+async function wipeStaging(wh: Warehouse, datasets: readonly Dataset[]): Promise<void> {
   const n = wh.names;
   await inTransaction(wh.pool, async (client) => {
-    for (const t of ['stg_events', 'stg_songs', 'etl_objects', 'etl_rejects', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs']) {
-      await client.query(wh.dialect.emptyTable(n.t(t)));
+    for (const dataset of datasets) {
+      await client.query(wh.dialect.emptyTable(n.t(STAGING_TABLE[dataset])));
+      await client.query(wh.dialect.emptyTable(n.t(dataset === 'events' ? 'etl_dirty_events' : 'etl_dirty_songs')));
+      for (const t of ['etl_objects', 'etl_rejects', 'etl_dirty_objects']) await client.query(`DELETE FROM ${n.t(t)} WHERE dataset = $1`, [dataset]);
     }
     await client.query(`DELETE FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending'`);
     await client.query(`INSERT INTO ${n.t('etl_state')} (name, value) VALUES ('full_rebuild_pending', 'true')`);

@@ -19,6 +19,11 @@ describe('loading the Udacity sample', () => {
     // Nothing new: a second run stages nothing and changes nothing.
     const again = json(await runCli(['etl', '--target', url, '--songs', `${SAMPLE_DIR}song_data`, '--logs', `${SAMPLE_DIR}log_data`, '--json']));
     expect(again).toMatchObject({ status: 'ok', objects: { loaded: 0, skipped: 101 }, records: { staged: 0 }, model: { mode: 'none' }, tables: REFERENCE_COUNTS });
+
+    // A full refresh of the logs alone reloads them and keeps the songs.
+    const logsOnly = json(await runCli(['etl', '--target', url, '--logs', `${SAMPLE_DIR}log_data`, '--full-refresh', '--json']));
+    expect(logsOnly).toMatchObject({ status: 'ok', objects: { listed: 30, loaded: 30 }, model: { mode: 'full' }, tables: REFERENCE_COUNTS });
+    await expectReferenceFigures(url);
   });
 
   it('from an S3 bucket, in a schema of its own', async () => {

@@ -59,7 +59,9 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   const s = Object.fromEntries(Object.entries(state.rows[0]).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
   const dirty = s.dirty_objects + s.dirty_events + s.dirty_songs > 0;
   // A bulk load dropped the lookup indexes (or a run died before rebuilding them).
+  const t = Date.now();
   await ensureModelIndexes(wh);
+  log.debug(`model: ${Date.now() - t} ms ensuring the lookup indexes`);
   let mode: ModelMode;
   if (options.force) mode = options.force;
   else if (s.pending > 0) mode = 'full';
@@ -81,8 +83,10 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
         try {
           for (const sql of statements) {
             if (signal?.aborted) throw signal.reason;
+            const t = Date.now();
             try {
               await client.query(sql);
+              log.debug(`model: ${Date.now() - t} ms ${sql.split('\n')[0].slice(0, 100)}`);
             } catch (err) {
               if (signal?.aborted) throw signal.reason;
               throw new WarehouseError('SQL', `model step (${mode}) failed: ${(err as Error).message}`, {
