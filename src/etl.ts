@@ -47,7 +47,8 @@ export interface EtlDeps {
   progress?: ProgressReporter;
   signal?: AbortSignal;
   /** Builds the staging backend (Redshift supplies its own). */
-  backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, loaded: ReadonlySet<string>) => StagingBackend;
+  /** Builds the staging backend; `neverLoaded` holds the keys to load that had no etl_objects row. */
+  backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
 }
 
 /** Samples of rejects printed per run before "… and N more". */
@@ -123,7 +124,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
 
     await bulkLoadIndexes(wh, plan, log);
-    const backend = makeBackend(wh, runId, s3, new Set(loaded.keys()));
+    const backend = makeBackend(wh, runId, s3, new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key)));
     let staged: ObjectOutcome[];
     t = Date.now();
     try {
@@ -169,14 +170,14 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 
 /** The staging backend for the warehouse and mode; validates its settings now. */
 async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable<EtlDeps['backend']>> {
-  if (wh.dialect.name !== 'redshift') return (w, runId, _s3, loaded) => postgresBackend(w, runId, loaded);
+  if (wh.dialect.name !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded);
   const { parseStagingPrefix, StagingArea } = await import('./stage/s3-staging.ts');
   const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
   const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
   const iamRole = validateIamRole(config.redshift.iamRole);
   const staging = parseStagingPrefix(config.redshift.stagingPrefix);
   const region = config.s3.regionConfigured ? config.s3.region : undefined;
-  if (config.redshift.mode === 'stage') return (w, runId, s3, loaded) => redshiftStageBackend(w, runId, s3!, { iamRole, staging, region }, loaded);
+  if (config.redshift.mode === 'stage') return (w, runId, s3, neverLoaded) => redshiftStageBackend(w, runId, s3!, { iamRole, staging, region }, neverLoaded);
   const buckets = new Map<Dataset, string>();
   for (const [dataset, url] of [['songs', config.sources.songs], ['events', config.sources.logs]] as const) {
     if (!url) continue;
@@ -185,7 +186,7 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
     buckets.set(dataset, loc.bucket);
   }
   const jsonPaths = config.redshift.jsonPaths ? validateS3Url(config.redshift.jsonPaths, 'JSONPaths file') : undefined;
-  return (w, runId, s3, loaded) =>
+  return (w, runId, s3, neverLoaded) =>
     redshiftDirectBackend(w, runId, new StagingArea(s3!, staging, runId), {
       iamRole,
       staging,
@@ -193,7 +194,7 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
       jsonPaths,
       maxError: 100000,
       sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
-    }, loaded);
+    }, neverLoaded);
 }
 
 /** The configured sources (checked before any connection is opened). */

@@ -5,14 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { generateSample } from '../src/generate/index.ts';
-import { createBucket, createDatabase, testS3Client, uploadDirectory } from './support/services.ts';
+import type pg from 'pg';
 import { CLI, json, runCli, s3Env, s3Flags } from './support/cli.ts';
-import { etl, useTestS3Credentials, withWarehouse } from './support/in-process.ts';
+import { withWarehouse } from './support/in-process.ts';
+import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
 import { createTables } from '../src/warehouse/tables.ts';
 
@@ -22,19 +18,7 @@ let client: pg.Client;
 let reference: Record<string, unknown[]>;
 
 beforeAll(async () => {
-  useTestS3Credentials();
-  const dir = mkdtempSync(join(tmpdir(), 'sparkify-crash-'));
-  await generateSample({ outDir: dir, songs: 300, days: 20, users: 150, events: 60_000, seed: 7 });
-  const s3 = testS3Client();
-  const bucket = await createBucket(s3, 'crash');
-  await uploadDirectory(s3, bucket, '', dir);
-  s3.destroy();
-  url = await createDatabase('crash');
-  sources = ['--songs', `s3://${bucket}/song_data`, '--logs', `s3://${bucket}/log_data`];
-  await etl({ target: url, schema: 'reference', songs: `s3://${bucket}/song_data`, logs: `s3://${bucket}/log_data` });
-  client = new pg.Client({ connectionString: url });
-  await client.connect();
-  reference = await starTables(client, 'reference');
+  ({ url, client, reference, sourceFlags: sources } = await generatedBucket('crash', { songs: 300, days: 20, users: 150, events: 60_000, seed: 7 }));
 }, 180_000);
 afterAll(() => client?.end());
 

@@ -10,14 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { generateSample } from '../src/generate/index.ts';
-import { createBucket, createDatabase, pgAdminUrl, s3Endpoint, testS3Client, uploadDirectory } from './support/services.ts';
+import { pgAdminUrl, s3Endpoint } from './support/services.ts';
 import { CLI, json, runCli, s3Env } from './support/cli.ts';
-import { etl, useTestS3Credentials } from './support/in-process.ts';
+import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
 import { startS3FaultProxy, type S3FaultProxy } from './faults/s3-fault-proxy.ts';
 import { startPgFaultProxy, type PgFaultProxy } from './faults/pg-fault-proxy.ts';
@@ -31,18 +27,7 @@ let slowS3: S3FaultProxy;
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  useTestS3Credentials();
-  const dir = mkdtempSync(join(tmpdir(), 'sparkify-signals-'));
-  await generateSample({ outDir: dir, songs: 200, days: 20, users: 100, events: 40_000, seed: 3 });
-  const s3 = testS3Client();
-  bucket = await createBucket(s3, 'signals');
-  await uploadDirectory(s3, bucket, '', dir);
-  s3.destroy();
-  url = await createDatabase('signals');
-  await etl({ target: url, schema: 'reference', songs: `s3://${bucket}/song_data`, logs: `s3://${bucket}/log_data` });
-  client = new pg.Client({ connectionString: url });
-  await client.connect();
-  reference = await starTables(client, 'reference');
+  ({ url, bucket, client, reference } = await generatedBucket('signals', { songs: 200, days: 20, users: 100, events: 40_000, seed: 3 }));
   // ~150 ms per object, 8 at a time: the load takes several seconds.
   slowS3 = await startS3FaultProxy({ upstream: s3Endpoint(), objectDelayMs: 150 });
   closers.push(() => slowS3.close());

@@ -12,7 +12,7 @@ export interface StagingBackend {
   readonly readOptions: Omit<ReadOptions, 'signal' | 'onBytes'>;
   /** Whether the backend reads and validates objects itself (false: the warehouse reads them, Redshift direct mode). */
   readonly readsLocally: boolean;
-  /** Loads small objects already read into memory, in one transaction. */
+  /** Loads small objects already read into memory, in one transaction (it may be called again with the same items). */
   commitBatch(items: readonly ReadObject[]): Promise<ObjectOutcome[]>;
   /** Reads one object and loads it streaming, in one transaction. */
   streamObject(source: Source, object: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome>;

@@ -24,11 +24,13 @@ export interface BookkeepingContext {
   names: TableNames;
   dialect: Dialect;
   /**
-   * Keys etl_objects held when the run planned its load. An object not among
-   * them has no staged rows (rows are only ever committed with their manifest
-   * row), so there is nothing to forget: a first load skips the work entirely.
+   * Keys of objects that had no etl_objects row when the run planned its
+   * load: they have no staged rows (rows are only committed with their
+   * manifest row), so a first load skips forgetting them. A key leaves the set
+   * on its first attempt, since that attempt may commit even if its caller
+   * never hears back: a retry then forgets whatever it did.
    */
-  loaded?: ReadonlySet<string>;
+  neverLoaded?: Set<string>;
 }
 
 /** Keys per statement: keeps parameter lists well under every protocol limit. */
@@ -37,7 +39,8 @@ const KEYS_PER_STATEMENT = 500;
 /** Removes everything staged for these objects, remembering what their rows touched. */
 export async function forgetObjects(client: pg.ClientBase, ctx: BookkeepingContext, dataset: Dataset, keys: readonly string[]): Promise<void> {
   const { names: n } = ctx;
-  const known = ctx.loaded ? keys.filter((k) => ctx.loaded!.has(k)) : keys;
+  const fresh = ctx.neverLoaded;
+  const known = fresh ? keys.filter((k) => !fresh.delete(k)) : keys;
   for (const chunk of chunks(known, KEYS_PER_STATEMENT)) {
     const list = placeholders(ctx.dialect, chunk.length, 1);
     if (dataset === 'events') {

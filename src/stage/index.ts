@@ -157,7 +157,11 @@ export async function stageObjects(
         ),
       );
       const ok = read.filter((r): r is ReadObject => r !== undefined);
-      if (ok.length) succeed(await retrying(`batch from ${ok[0].object.key}`, () => backend.commitBatch(ok)));
+      try {
+        if (ok.length) succeed(await retrying(`batch from ${ok[0].object.key}`, () => backend.commitBatch(ok)));
+      } finally {
+        for (const r of ok) r.rejects.dispose();
+      }
     } catch (err) {
       if (isFatal(err) || options.signal?.aborted) {
         fatal ??= options.signal?.aborted && !(err instanceof InterruptedError) ? (options.signal.reason ?? err) : err;

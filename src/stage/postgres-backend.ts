@@ -21,8 +21,8 @@ import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
 
 const { from: copyFrom } = pgCopy;
 
-export function postgresBackend(wh: Warehouse, runId: number, loaded?: ReadonlySet<string>): StagingBackend {
-  const ctx = { names: wh.names, dialect: wh.dialect, loaded };
+export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<string>): StagingBackend {
+  const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   const readOptions: ReadOptions = {
     runId,
     format: 'binary',
@@ -61,16 +61,13 @@ export function postgresBackend(wh: Warehouse, runId: number, loaded?: ReadonlyS
     if (items.length === 0) return [];
     const dataset = items[0].object.dataset;
     const outcomes = items.map((i) => ({ object: i.object, rows: i.rows, rejects: i.rejects.count, format: i.format, samples: i.rejects.samples.slice(0, 3) }));
-    try {
-      await inTransaction(wh.pool, async (client) => {
-        await forgetObjects(client, ctx, dataset, items.map((i) => i.object.key));
-        if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), 'binary', binaryStream(items));
-        await copyRejects(client, items.map((i) => i.rejects));
-        await recordObjects(client, ctx, runId, outcomes);
-      });
-    } finally {
-      for (const i of items) i.rejects.dispose();
-    }
+    // The items' reject spools belong to the caller, who may retry this call with them.
+    await inTransaction(wh.pool, async (client) => {
+      await forgetObjects(client, ctx, dataset, items.map((i) => i.object.key));
+      if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), 'binary', binaryStream(items));
+      await copyRejects(client, items.map((i) => i.rejects));
+      await recordObjects(client, ctx, runId, outcomes);
+    });
     return outcomes;
   }
 

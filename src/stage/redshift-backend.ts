@@ -31,8 +31,8 @@ export interface RedshiftStageSettings {
 
 const NULL_MARKER = '\\N';
 
-export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings, loaded?: ReadonlySet<string>): StagingBackend {
-  const ctx = { names: wh.names, dialect: wh.dialect, loaded };
+export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings, neverLoaded?: Set<string>): StagingBackend {
+  const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   const area = new StagingArea(s3, settings.staging, runId);
   let units = 0;
   const readOptions: ReadOptions = {
@@ -101,7 +101,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
       await commit(items[0].object.dataset, outcomes, folder, await rows.finish(), items.map((i) => i.rejects));
       return outcomes;
     } finally {
-      for (const i of items) i.rejects.dispose();
+      // The items' reject spools belong to the caller, who may retry this call with them.
       await area.remove(folder);
     }
   }

@@ -38,8 +38,8 @@ export function eventJsonPaths(): string {
   return JSON.stringify({ jsonpaths: EVENT_FIELDS.map((f) => `$['${f.json}']`) }, null, 1);
 }
 
-export function redshiftDirectBackend(wh: Warehouse, runId: number, area: StagingArea, settings: RedshiftDirectSettings, loaded?: ReadonlySet<string>): StagingBackend {
-  const ctx = { names: wh.names, dialect: wh.dialect, loaded };
+export function redshiftDirectBackend(wh: Warehouse, runId: number, area: StagingArea, settings: RedshiftDirectSettings, neverLoaded?: Set<string>): StagingBackend {
+  const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   let jsonPaths: Promise<string> | undefined;
   const pathsFor = (dataset: Dataset) => {
     if (dataset === 'songs') return Promise.resolve('auto'); // song keys are the column names

@@ -9,14 +9,11 @@
  * equal, row for row, a fault-free load of the same data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
-import { generateSample } from '../../src/generate/index.ts';
-import { createBucket, createDatabase, pgAdminUrl, s3Endpoint, testS3Client, uploadDirectory } from '../support/services.ts';
+import { pgAdminUrl, s3Endpoint } from '../support/services.ts';
 import { json, runCli, s3Env } from '../support/cli.ts';
-import { etl, useTestS3Credentials } from '../support/in-process.ts';
+import { generatedBucket } from '../support/generated-bucket.ts';
 import { starTables } from '../support/star-tables.ts';
 import { diffTables } from './compare.ts';
 import { startPgFaultProxy, type PgFaultProxy } from './pg-fault-proxy.ts';
@@ -41,20 +38,9 @@ let referenceObjects: unknown[];
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  useTestS3Credentials();
-  const dir = mkdtempSync(join(tmpdir(), 'sparkify-faults-'));
   // 400 song objects (read whole, committed in a batch) and 20 day objects of
   // ~400 KB (streamed, one COPY each): both staging paths are under fire.
-  await generateSample({ outDir: dir, songs: 400, days: 20, users: 120, events: 24_000, seed: 5 });
-  const s3 = testS3Client();
-  bucket = await createBucket(s3, 'faults');
-  await uploadDirectory(s3, bucket, '', dir);
-  s3.destroy();
-  url = await createDatabase('faults');
-  await etl({ target: url, schema: 'reference', songs: `s3://${bucket}/song_data`, logs: `s3://${bucket}/log_data` });
-  client = new pg.Client({ connectionString: url });
-  await client.connect();
-  reference = await starTables(client, 'reference');
+  ({ url, bucket, client, reference } = await generatedBucket('faults', { songs: 400, days: 20, users: 120, events: 24_000, seed: 5 }));
   referenceObjects = await objects('reference');
 }, 120_000);
 
