@@ -102,7 +102,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
     const wipe = config.load.fullRefresh && !config.load.since && !config.load.until && !config.load.dryRun;
     if (wipe) await wipeStaging(wh, [...sources.keys()]);
-    const loaded = wipe ? new Map<string, LoadedObject>() : await loadedObjects(wh);
+    const loaded = wipe ? new Map<string, LoadedObject>() : await loadedObjects(wh, [...sources.keys()]);
     const plan = planLoad(listed, loaded, {
       fullRefresh: config.load.fullRefresh,
       prune: config.load.prune,
@@ -274,8 +274,9 @@ async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> 
   }
 }
 
-async function loadedObjects(wh: Warehouse): Promise<Map<string, LoadedObject>> {
-  const { rows } = await wh.pool.query(`SELECT source_key, dataset, fingerprint FROM ${wh.names.t('etl_objects')}`);
+/** What etl_objects holds for the data sets this run lists. */
+async function loadedObjects(wh: Warehouse, datasets: readonly Dataset[]): Promise<Map<string, LoadedObject>> {
+  const { rows } = await wh.pool.query(`SELECT source_key, dataset, fingerprint FROM ${wh.names.t('etl_objects')} WHERE dataset IN (${datasets.map((_, i) => wh.dialect.param(i + 1)).join(', ')})`, [...datasets]);
   return new Map(rows.map((r) => [r.source_key as string, { key: r.source_key as string, dataset: r.dataset as Dataset, fingerprint: r.fingerprint as string }]));
 }
 

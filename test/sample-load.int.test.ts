@@ -20,6 +20,15 @@ describe('loading the Udacity sample', () => {
     const again = json(await runCli(['etl', '--target', url, '--songs', `${SAMPLE_DIR}song_data`, '--logs', `${SAMPLE_DIR}log_data`, '--json']));
     expect(again).toMatchObject({ status: 'ok', objects: { loaded: 0, skipped: 101 }, records: { staged: 0 }, model: { mode: 'none' }, tables: REFERENCE_COUNTS });
 
+    // --dry-run says what it would do and does nothing.
+    const touched = await runCli(['etl', '--target', url, '--songs', `${SAMPLE_DIR}song_data`, '--logs', `${SAMPLE_DIR}log_data`, '--full-refresh', '--dry-run', '--json']);
+    expect(json(touched)).toMatchObject({ status: 'ok', objects: { listed: 101, loaded: 0 }, dryRun: { load: expect.arrayContaining(['log_data/2018/11/2018-11-05-events.json']), prune: [] }, tables: REFERENCE_COUNTS });
+    expect(json(touched).dryRun.load).toHaveLength(101);
+
+    // One day, forced: exactly that object is reloaded; the tables end as they were.
+    const oneDay = json(await runCli(['etl', '--target', url, '--logs', `${SAMPLE_DIR}log_data`, '--since', '2018-11-05', '--until', '2018-11-05', '--full-refresh', '--json']));
+    expect(oneDay).toMatchObject({ status: 'ok', objects: { listed: 30, loaded: 1, skipped: 29 }, records: { staged: 408 }, tables: REFERENCE_COUNTS });
+
     // A full refresh of the logs alone reloads them and keeps the songs.
     const logsOnly = json(await runCli(['etl', '--target', url, '--logs', `${SAMPLE_DIR}log_data`, '--full-refresh', '--json']));
     expect(logsOnly).toMatchObject({ status: 'ok', objects: { listed: 30, loaded: 30 }, model: { mode: 'full' }, tables: REFERENCE_COUNTS });

@@ -21,8 +21,8 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
           signal?.throwIfAborted();
           for (const o of page.Contents ?? []) {
             if (!o.Key || !isDataKey(o.Key)) continue;
-            const etag = o.ETag ?? '';
-            yield { dataset, key: o.Key, size: o.Size ?? 0, etag, lastModified: o.LastModified?.getTime(), fingerprint: etag || `${o.Size}:${o.LastModified?.getTime()}` } satisfies SourceObject;
+            const etag = detach(o.ETag ?? '');
+            yield { dataset, key: detach(o.Key), size: o.Size ?? 0, etag, lastModified: o.LastModified?.getTime(), fingerprint: etag || `${o.Size}:${o.LastModified?.getTime()}` } satisfies SourceObject;
           }
         }
       } catch (err) {
@@ -42,6 +42,15 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
       }
     },
   };
+}
+
+/**
+ * A copy of `s` that owns its characters. Strings cut out of a listing page's
+ * XML can keep the whole page alive (V8 sliced strings): 100,000 keys would
+ * hold a hundred pages of XML.
+ */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Turns an SDK error into one line that says what to check. */
