@@ -202,8 +202,9 @@ interface LoaderRun {
 /** Runs the built CLI as its own process and returns its --json summary plus the wall time. */
 async function loader(args: string[], env: Record<string, string>): Promise<LoaderRun> {
   const start = Date.now();
-  // Run where no dwh.cfg is: the bench says everything on the command line.
-  const { stdout, code, stderr } = await run(process.execPath, [CLI, ...args], { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, tmpdir());
+  // As users run it: the executable itself, so its shebang's memory settings apply;
+  // where no dwh.cfg is: the bench says everything on the command line.
+  const { stdout, code, stderr } = await run(CLI, args, { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '', ...env }, tmpdir());
   const wallMs = Date.now() - start;
   if (code !== 0) throw new Error(`loader exited ${code}: ${stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
   return { ...(JSON.parse(stdout) as Omit<LoaderRun, 'wallMs'>), wallMs };

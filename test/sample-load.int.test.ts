@@ -48,5 +48,10 @@ describe('loading the Udacity sample', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(json(r)).toMatchObject({ status: 'ok', objects: { listed: 101, loaded: 101 }, records: { staged: 8127, rejected: 0 }, tables: REFERENCE_COUNTS });
     await expectReferenceFigures(url, 'dwh');
+
+    // A public bucket, read without any credentials (like `aws s3 --no-sign-request`).
+    const anonymous = await runCli(['run', '--target', url, '--schema', 'anon', '--logs', `s3://${bucket}/udacity-dend/log_data`, ...s3Flags(), '--no-sign-request', '--s3-region', 'us-east-1', '--json']);
+    expect(anonymous.code, anonymous.stderr).toBe(0);
+    expect(json(anonymous)).toMatchObject({ status: 'ok', records: { staged: 8056 } });
   });
 });
