@@ -24,24 +24,32 @@ const EMPTY = Buffer.alloc(0);
 /** Buffer's undocumented-but-long-standing UTF-8 writer: `write()` minus argument juggling (protobufjs uses it too). */
 type FastUtf8 = Buffer & { utf8Write(s: string, offset: number): number };
 
-/** Appends binary COPY rows to a growing Buffer; `take()` hands the bytes over. */
+/**
+ * Appends binary COPY rows to a Buffer; `take()` hands over the bytes written
+ * since the last take as a view of that Buffer, and writing goes on in the
+ * rest of it: a caller taking rows after every 16 KiB of input fills one
+ * 256 KiB buffer, not one each.
+ */
 export class BinaryRowWriter {
   private buf: Buffer = EMPTY;
   // DataView writes compile to plain stores; Buffer#writeInt32BE validates its arguments on every call.
   private view: DataView = viewOf(EMPTY);
+  /** Where the bytes not yet taken begin. */
+  private start = 0;
   private pos = 0;
   private readonly chunk: number;
 
   /**
    * @param chunk bytes allocated at a time: size it to the object (a 300-byte
-   * song must not cost a 256 KiB buffer); the buffer grows when a row needs it.
+   * song must not cost a 256 KiB buffer); a row that does not fit gets a buffer of its own size.
    */
   constructor(chunk = 256 * 1024) {
     this.chunk = chunk;
   }
 
+  /** Bytes written and not yet taken. */
   get length(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
   /** One staging row: the validated values of `fields`, then source_key (pre-encoded) and source_line. */
@@ -76,10 +84,11 @@ export class BinaryRowWriter {
           break;
         default: {
           const s = v as string;
-          // A UTF-16 code unit is at most 3 bytes of UTF-8.
+          // A UTF-16 code unit is at most 3 bytes of UTF-8. A new buffer moves the row so far.
           this.pos = pos;
           this.ensure(4 + s.length * 3 + 12 * (fields.length - i) + 16 + key.length);
           view = this.view;
+          pos = this.pos;
           const n = (this.buf as FastUtf8).utf8Write(s, pos + 4);
           view.setInt32(pos, n);
           pos += 4 + n;
@@ -94,27 +103,29 @@ export class BinaryRowWriter {
     this.pos = pos + 12;
   }
 
-  /** The bytes written since the last call (undefined when none). */
+  /** The bytes written since the last call (undefined when none); they are never written again. */
   take(): Buffer | undefined {
-    if (this.pos === 0) return undefined;
-    const out = this.buf.subarray(0, this.pos);
-    // The next buffer is allocated when a row needs it.
-    this.buf = EMPTY;
-    this.view = viewOf(EMPTY);
-    this.pos = 0;
+    if (this.pos === this.start) return undefined;
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
     return out;
   }
 
+  /** Drops the rows not yet taken. */
   clear(): void {
-    this.pos = 0;
+    this.pos = this.start;
   }
 
+  /** Room for `bytes` more: a full buffer is left to the views taken of it, and what is not taken yet moves to a new one. */
   private ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes, this.chunk));
-    this.buf.copy(next, 0, 0, this.pos);
+    const carry = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.chunk, carry + bytes));
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.view = viewOf(next);
+    this.start = 0;
+    this.pos = carry;
   }
 }
 

@@ -90,6 +90,11 @@ export class ObjectEncoder implements ReaderSink {
     this.rejects.add({ dataset: this.dataset, key: this.key, line: 1, field: undefined, reason, raw });
   }
 
+  /** Bytes of rows encoded and not yet taken. */
+  get pendingBytes(): number {
+    return this.binary ? this.binary.length : this.csv.length;
+  }
+
   /** The rows encoded since the last call, if any. */
   take(): Buffer | string | undefined {
     if (this.binary) return this.binary.take();

@@ -21,6 +21,9 @@ import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
 
 const { from: copyFrom } = pgCopy;
 
+/** Rows of a streamed object are written to its COPY in pieces of at least this many bytes. */
+const COPY_WRITE_BYTES = 128 * 1024;
+
 export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<string>): StagingBackend {
   const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   const readOptions: ReadOptions = {
@@ -84,8 +87,8 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
             hooks.onBytes?.(chunk.length);
             reader.push(chunk);
             if (encoder.documentError) throw new DocumentRejected();
-            const out = encoder.take();
-            if (out) yield out;
+            // Body chunks from S3 are ~16 KiB: COPY gets fewer, larger messages.
+            if (encoder.pendingBytes >= COPY_WRITE_BYTES) yield encoder.take()!;
           }
           reader.end();
           if (encoder.documentError) throw new DocumentRejected();
