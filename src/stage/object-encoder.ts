@@ -12,6 +12,7 @@ import { rawText, type RawText, type RawTextOptions } from '../extract/raw-text.
 import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
 import { compileValidator, type Validator } from '../extract/validate-fast.ts';
 import { BinaryRowWriter } from './binary-copy.ts';
+import { compileBinaryEncoder, type FastEncoder } from './encode-fast.ts';
 import { csvQuote, csvRow } from './csv-encode.ts';
 import type { RejectSpool } from './reject-spool.ts';
 
@@ -36,6 +37,8 @@ export class ObjectEncoder implements ReaderSink {
   readonly rejects: RejectSpool;
   private readonly fields: readonly Field[];
   private readonly validate: Validator;
+  /** Binary rows: validates and writes a plainly valid record in one pass (else the way below). */
+  private readonly encodeFast: FastEncoder | undefined;
   private readonly dataset: Dataset;
   private readonly key: string;
   private readonly options: EncoderOptions;
@@ -48,17 +51,22 @@ export class ObjectEncoder implements ReaderSink {
     this.dataset = dataset;
     this.key = key;
     this.fields = FIELDS[dataset];
-    this.validate = validatorFor(dataset, options.limits);
+    this.validate = compiled(validators, dataset, options.limits, compileValidator);
     this.rejects = rejects;
     this.options = options;
     // Binary rows take about as many bytes as their JSON: buffers sized to the object, within bounds.
     const chunk = Math.min(256 * 1024, Math.max(1024, Math.ceil((options.sizeHint ?? Infinity) * 1.25)));
     this.binary = options.format === 'binary' ? new BinaryRowWriter(chunk) : undefined;
+    this.encodeFast = this.binary ? compiled(encoders, dataset, options.limits, compileBinaryEncoder) : undefined;
     this.keyBytes = Buffer.from(key, 'utf8');
     this.keyField = csvQuote(key);
   }
 
   value(value: unknown, line: number, raw: string | undefined, element: number | undefined): void {
+    if (this.binary && this.encodeFast!(value, this.binary, this.keyBytes, line)) {
+      this.rows++;
+      return;
+    }
     let v = this.validate(value);
     if (!v.ok && 'inexact' in v && raw !== undefined) {
       // A 64-bit integer beyond 2^53: read the line again keeping number source text.
@@ -105,13 +113,14 @@ export class ObjectEncoder implements ReaderSink {
   }
 }
 
-/** One compiled validator per data set and limits, shared by every object of a run. */
+/** One compiled validator and binary encoder per data set and limits, shared by every object of a run. */
 const validators = new Map<string, Validator>();
-function validatorFor(dataset: Dataset, limits: ValidationLimits): Validator {
+const encoders = new Map<string, FastEncoder>();
+function compiled<T>(cache: Map<string, T>, dataset: Dataset, limits: ValidationLimits, compile: (fields: readonly Field[], limits: ValidationLimits) => T): T {
   const key = `${dataset}|${limits.enforceWidths ?? false}|${limits.nullMarker ?? ''}`;
-  let v = validators.get(key);
-  if (!v) validators.set(key, (v = compileValidator(FIELDS[dataset], limits)));
-  return v;
+  let fn = cache.get(key);
+  if (fn === undefined) cache.set(key, (fn = compile(FIELDS[dataset], limits)));
+  return fn;
 }
 
 function stringify(value: unknown): string {
