@@ -58,56 +58,20 @@ export class BinaryRowWriter {
 
   /** One staging row: the validated values of `fields`, then source_key (pre-encoded) and source_line. */
   row(fields: readonly Field[], values: readonly Value[], key: Buffer, line: number): void {
-    this.ensure(2 + 12 * fields.length + 16 + key.length);
-    let view = this.view;
-    let pos = this.pos;
-    view.setInt16(pos, fields.length + 2);
-    pos += 2;
+    this.begin(fields.length);
     for (let i = 0; i < fields.length; i++) {
       const v = values[i];
-      if (v === null) {
-        view.setInt32(pos, -1);
-        pos += 4;
-        continue;
-      }
-      switch (fields[i].kind) {
-        case 'int32':
-          view.setInt32(pos, 4);
-          view.setInt32(pos + 4, v as number);
-          pos += 8;
-          break;
-        case 'int64':
-          view.setInt32(pos, 8);
-          writeInt64(view, v as number | bigint, pos + 4);
-          pos += 12;
-          break;
-        case 'number':
-          view.setInt32(pos, 8);
-          view.setFloat64(pos + 4, v as number);
-          pos += 12;
-          break;
-        default: {
-          const s = v as string;
-          // A UTF-16 code unit is at most 3 bytes of UTF-8. A new buffer moves the row so far.
-          this.pos = pos;
-          this.ensure(4 + s.length * 3 + 12 * (fields.length - i) + 16 + key.length);
-          view = this.view;
-          pos = this.pos;
-          const n = (this.buf as FastUtf8).utf8Write(s, pos + 4);
-          view.setInt32(pos, n);
-          pos += 4 + n;
-        }
-      }
+      const kind = fields[i].kind;
+      if (v === null) this.nul();
+      else if (kind === 'int32') this.int32(v as number);
+      else if (kind === 'int64') this.int64(v as number | bigint);
+      else if (kind === 'number') this.float64(v as number);
+      else this.str(v as string);
     }
-    view.setInt32(pos, key.length);
-    this.buf.set(key, pos + 4);
-    pos += 4 + key.length;
-    view.setInt32(pos, 8);
-    writeInt64(view, line, pos + 4);
-    this.pos = pos + 12;
+    this.end(key, line);
   }
 
-  // --- A row field by field (the compiled encoder of encode-fast.ts) --------------------
+  // --- A row field by field (row() above, and the compiled encoder of encode-fast.ts) ---
 
   /** Starts a row of `fields` data set fields (source_key and source_line follow them). */
   begin(fields: number): void {
@@ -130,8 +94,8 @@ export class BinaryRowWriter {
     this.pos += 8;
   }
 
-  /** A safe integer as int8. */
-  int64(v: number): void {
+  /** An int8: a safe integer, or an exact one as a bigint. */
+  int64(v: number | bigint): void {
     this.ensure(12);
     this.view.setInt32(this.pos, 8);
     writeInt64(this.view, v, this.pos + 4);
