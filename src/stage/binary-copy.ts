@@ -88,25 +88,28 @@ export class BinaryRowWriter {
   }
 
   int32(v: number): void {
-    this.ensure(8);
-    this.view.setInt32(this.pos, 4);
-    this.view.setInt32(this.pos + 4, v);
-    this.pos += 8;
+    const at = this.fixed(4); // (ensure may swap the view: read it after)
+    this.view.setInt32(at, v);
   }
 
   /** An int8: a safe integer, or an exact one as a bigint. */
   int64(v: number | bigint): void {
-    this.ensure(12);
-    this.view.setInt32(this.pos, 8);
-    writeInt64(this.view, v, this.pos + 4);
-    this.pos += 12;
+    const at = this.fixed(8);
+    writeInt64(this.view, v, at);
   }
 
   float64(v: number): void {
-    this.ensure(12);
-    this.view.setInt32(this.pos, 8);
-    this.view.setFloat64(this.pos + 4, v);
-    this.pos += 12;
+    const at = this.fixed(8);
+    this.view.setFloat64(at, v);
+  }
+
+  /** Room for a field of `bytes` bytes with its length written: where its bytes go. */
+  private fixed(bytes: number): number {
+    this.ensure(4 + bytes);
+    this.view.setInt32(this.pos, bytes);
+    const at = this.pos + 4;
+    this.pos = at + bytes;
+    return at;
   }
 
   /** A well-formed string as UTF-8; short ASCII ones without a call into C++. */
