@@ -36,6 +36,7 @@ export class ObjectEncoder implements ReaderSink {
   /** This object's rejects. */
   readonly rejects: RejectSpool;
   private readonly fields: readonly Field[];
+  /** Validates a record that `encodeFast` (when there is one) did not write. */
   private readonly validate: Validator;
   /** Binary rows: validates and writes a plainly valid record in one pass (else the way below). */
   private readonly encodeFast: FastEncoder | undefined;
@@ -51,13 +52,15 @@ export class ObjectEncoder implements ReaderSink {
     this.dataset = dataset;
     this.key = key;
     this.fields = FIELDS[dataset];
-    this.validate = compiled(validators, dataset, options.limits, compileValidator);
     this.rejects = rejects;
     this.options = options;
     // Binary rows take about as many bytes as their JSON: buffers sized to the object, within bounds.
     const chunk = Math.min(256 * 1024, Math.max(1024, Math.ceil((options.sizeHint ?? Infinity) * 1.25)));
     this.binary = options.format === 'binary' ? new BinaryRowWriter(chunk) : undefined;
     this.encodeFast = this.binary ? compiled(encoders, dataset, options.limits, compileBinaryEncoder) : undefined;
+    // A record the compiled encoder turned down would fail the compiled validator's same checks too:
+    // binary rows go straight to the reference, which also names the problem.
+    this.validate = this.binary ? (r) => validateRecord(r, this.fields, options.limits) : compiled(validators, dataset, options.limits, compileValidator);
     this.keyBytes = Buffer.from(key, 'utf8');
     this.keyField = csvQuote(key);
   }
