@@ -24,7 +24,7 @@ import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
 import { handleStopSignals } from './signals.ts';
-import { runChecks, renderChecks, checksPassed } from './check/index.ts';
+import { checksAfterRun, runChecks, renderChecks, checksPassed } from './check/index.ts';
 import type { ProgressReporter } from './progress.ts';
 import { generateSample } from './generate/index.ts';
 import { demoSample } from './demo.ts';
@@ -76,6 +76,7 @@ function withLoad(cmd: Command): Command {
     .option('--skip-checks', 'do not run the data-quality checks after the load (run `sparkify check` on your own schedule)')
     .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
     .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned (default 60)')
+    .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)")
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
     .option('--s3-region <region>', 'AWS region (default: AWS_REGION, [S3] REGION, us-west-2)')
     .option('--s3-path-style', 'path-style bucket addressing (most S3-compatible servers need it)')
@@ -134,7 +135,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       if (create) await createTables(wh);
       const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
       if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
-        s.checks = await runChecks(wh);
+        s.checks = await checksAfterRun(wh, s);
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
         if (failed.length && !s.error) s.error = `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join('; ')}`;

@@ -63,6 +63,8 @@ export interface LoadSettings {
   readonly retries: number;
   /** Seconds of network silence after which an S3 request or a connection attempt is abandoned (default 60). */
   readonly timeoutSeconds: number;
+  /** Seconds a full build's swap waits for a gap in analysts' reads before reloading the tables in place (default 60). */
+  readonly swapWaitSeconds: number;
 }
 
 export interface Config {
@@ -103,6 +105,7 @@ export interface Flags {
   redshiftMode?: string;
   retries?: string;
   timeout?: string;
+  swapWait?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -159,6 +162,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     until: day(flags.until, '--until'),
     retries: int(flags.retries, '--retries', 0, 100) ?? int(cfg('ETL', 'RETRIES'), where('ETL', 'RETRIES'), 0, 100, true) ?? 4,
     timeoutSeconds: int(flags.timeout, '--timeout', 1, 86_400) ?? int(cfg('ETL', 'TIMEOUT'), where('ETL', 'TIMEOUT'), 1, 86_400, true) ?? 60,
+    swapWaitSeconds: int(flags.swapWait, '--swap-wait', 0, 86_400) ?? int(cfg('ETL', 'SWAP_WAIT'), where('ETL', 'SWAP_WAIT'), 0, 86_400, true) ?? 60,
     fullRefresh: flags.fullRefresh ?? false,
     prune: flags.prune ?? false,
     dryRun: flags.dryRun ?? false,

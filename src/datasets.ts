@@ -60,6 +60,13 @@ export const FIELDS: Readonly<Record<Dataset, readonly Field[]>> = Object.freeze
 
 export const STAGING_TABLE: Readonly<Record<Dataset, string>> = Object.freeze({ events: 'stg_events', songs: 'stg_songs' });
 
+/** The staging tables, events first. */
+export const STAGING_TABLES = ['stg_events', 'stg_songs'] as const;
+
+/** The star schema of SPEC §4, fact table first. */
+export const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'] as const;
+export type StarTable = (typeof STAR_TABLES)[number];
+
 /** Lineage columns appended to every staging row. */
 export const LINEAGE_COLUMNS = ['source_key', 'source_line'] as const;
 

@@ -139,7 +139,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 
     if (deps.signal?.aborted) throw deps.signal.reason;
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry });
+    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);

@@ -4,6 +4,7 @@
  * enforce primary keys, unique or foreign keys, so on Redshift these checks are
  * the only thing that notices a duplicate or an orphan.
  */
+import { STAGING_TABLES, STAR_TABLES } from '../datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 
@@ -21,11 +22,10 @@ export interface CheckSpec {
   judge(row: Record<string, unknown>): { ok: boolean; detail: string };
 }
 
-export const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'] as const;
-export const STAGING_TABLES = ['stg_events', 'stg_songs'] as const;
+export { STAR_TABLES, STAGING_TABLES } from '../datasets.ts';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;
+export const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;
 
 /**
  * Every check, in the order they run and print. `enforced` names the keys a
@@ -34,36 +34,14 @@ const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k =
  */
 export function checkSpecs(names: TableNames, dialect: Dialect, enforced: ReadonlySet<string> = new Set()): CheckSpec[] {
   const t = (table: string) => names.t(table);
-  // A table must have rows when what it is built from has them: after a songs-only
-  // load, songplays is rightly empty. `exists` is a one-row probe of the source.
-  const exists = (from: string, where = '') => `(SELECT COUNT(*) FROM (SELECT 1 AS x FROM ${from}${where ? ` WHERE ${where}` : ''} LIMIT 1) probe)`;
-  const plays = exists(t('stg_events'), `page = 'NextSong' AND user_id <> ''`);
-  const source: Record<string, [string, string]> = {
-    songplays: [plays, 'staged NextSong events with a user'],
-    time: [plays, 'staged NextSong events with a user'],
-    users: [exists(t('stg_events'), `user_id <> ''`), 'staged events with a user'],
-    songs: [exists(t('stg_songs')), 'staged songs'],
-    artists: [exists(t('stg_songs')), 'staged songs'],
-    stg_events: [exists(t('etl_objects'), `dataset = 'events' AND rows_staged > 0`), 'loaded event objects with rows'],
-    stg_songs: [exists(t('etl_objects'), `dataset = 'songs' AND rows_staged > 0`), 'loaded song objects with rows'],
-  };
+  const source = rowSources(names);
   return [
-    ...[...STAR_TABLES, ...STAGING_TABLES].map((table): CheckSpec => ({
+    ...ROW_TABLES.map((table): CheckSpec => ({
       name: `${table} has rows`,
       sql: `SELECT (SELECT COUNT(*) FROM ${t(table)}) AS total, ${source[table][0]} AS expected`,
-      judge: (r) =>
-        n(r.expected) > 0
-          ? { ok: n(r.total) > 0, detail: plural(n(r.total), 'row') }
-          : { ok: true, detail: `${plural(n(r.total), 'row')} (none expected: no ${source[table][1]})` },
+      judge: (r) => hasRows(table, n(r.total), n(r.expected), source[table][1]),
     })),
-    ...([
-      ['users', ['user_id']],
-      ['songs', ['song_id']],
-      ['artists', ['artist_id']],
-      ['time', ['start_time']],
-      ['songplays', ['songplay_id']],
-      ['songplays', ['session_id', 'item_in_session']],
-    ] as const).map(([table, columns]) => keyCheck(t(table), table, [...columns], enforced.has(`${table}(${columns.join(',')})`))),
+    ...KEYS.map(([table, columns]) => keyCheck(t(table), table, [...columns], enforced.has(keyName(table, columns)))),
     referenceCheck(t('songplays'), 'user_id', t('users'), 'users', false),
     referenceCheck(t('songplays'), 'start_time', t('time'), 'time', false),
     referenceCheck(t('songplays'), 'song_id', t('songs'), 'songs', true),
@@ -73,8 +51,50 @@ export function checkSpecs(names: TableNames, dialect: Dialect, enforced: Readon
   ];
 }
 
+/** The tables a "has rows" check looks at, in order. */
+export const ROW_TABLES = [...STAR_TABLES, ...STAGING_TABLES] as const;
+
+/** The keys checked unique and not null, in order. */
+export const KEYS = [
+  ['users', ['user_id']],
+  ['songs', ['song_id']],
+  ['artists', ['artist_id']],
+  ['time', ['start_time']],
+  ['songplays', ['songplay_id']],
+  ['songplays', ['session_id', 'item_in_session']],
+] as const;
+
+/** `table(col,col)`: how enforced keys are named. */
+export const keyName = (table: string, columns: readonly string[]) => `${table}(${columns.join(',')})`;
+
+/**
+ * A table must have rows when what it is built from has them: after a
+ * songs-only load, songplays is rightly empty. Each source is a one-row
+ * probe (SQL giving 0 or 1) and what it looks for.
+ */
+export function rowSources(names: TableNames): Record<(typeof ROW_TABLES)[number], [string, string]> {
+  const t = (table: string) => names.t(table);
+  const exists = (from: string, where = '') => `(SELECT COUNT(*) FROM (SELECT 1 AS x FROM ${from}${where ? ` WHERE ${where}` : ''} LIMIT 1) probe)`;
+  const plays = exists(t('stg_events'), `page = 'NextSong' AND user_id <> ''`);
+  return {
+    songplays: [plays, 'staged NextSong events with a user'],
+    time: [plays, 'staged NextSong events with a user'],
+    users: [exists(t('stg_events'), `user_id <> ''`), 'staged events with a user'],
+    songs: [exists(t('stg_songs')), 'staged songs'],
+    artists: [exists(t('stg_songs')), 'staged songs'],
+    stg_events: [exists(t('etl_objects'), `dataset = 'events' AND rows_staged > 0`), 'loaded event objects with rows'],
+    stg_songs: [exists(t('etl_objects'), `dataset = 'songs' AND rows_staged > 0`), 'loaded song objects with rows'],
+  };
+}
+
+/** The verdict on a table's row count, given whether its source has rows. */
+export function hasRows(table: string, total: number, expected: number, what: string): CheckResult {
+  const name = `${table} has rows`;
+  return expected > 0 ? { name, ok: total > 0, detail: plural(total, 'row') } : { name, ok: true, detail: `${plural(total, 'row')} (none expected: no ${what})` };
+}
+
 /** Unique and not null, counted rather than trusted (Redshift keys are informational). */
-function keyCheck(table: string, label: string, columns: string[], enforced: boolean): CheckSpec {
+export function keyCheck(table: string, label: string, columns: string[], enforced: boolean): CheckSpec {
   const key = columns.join(', ');
   const anyNull = columns.map((c) => `${c} IS NULL`).join(' OR ');
   const noneNull = columns.map((c) => `${c} IS NOT NULL`).join(' AND ');
@@ -147,7 +167,7 @@ function reconciliation(names: TableNames, dialect: Dialect): CheckSpec {
 }
 
 /** Reports what was rejected; never fails (the etl run's exit code already judged rejects against --max-errors). */
-function rejectsSummary(names: TableNames): CheckSpec {
+export function rejectsSummary(names: TableNames): CheckSpec {
   return {
     name: 'rejects',
     sql: `SELECT COUNT(*) AS total,

@@ -6,16 +6,23 @@
 import type pg from 'pg';
 import { WarehouseError, pgFields } from '../errors.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
-import { checkSpecs, type CheckResult } from './checks.ts';
+import { checkSpecs, type CheckResult, type CheckSpec } from './checks.ts';
+import { ledgerCheck } from './ledger.ts';
 
 export type { CheckResult } from './checks.ts';
 export { checkSpecs } from './checks.ts';
+export { checksAfterRun, type RunFacts } from './after-run.ts';
 
-/** Runs every check, one query each, and returns their verdicts in order. Read-only. */
+/** Runs every check over the whole tables, one query each, and returns their verdicts in order. Read-only. */
 export async function runChecks(wh: Warehouse, db: Pick<pg.ClientBase, 'query'> = wh.pool): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
   const enforced = wh.dialect.name === 'postgres' ? await enforcedKeys(wh, db) : new Set<string>();
-  for (const spec of checkSpecs(wh.names, wh.dialect, enforced)) {
+  return runSpecs(db, [...checkSpecs(wh.names, wh.dialect, enforced), ledgerCheck(wh.names)]);
+}
+
+/** Runs check specs in order; a check that cannot run is an error naming it. */
+export async function runSpecs(db: Pick<pg.ClientBase, 'query'>, specs: readonly CheckSpec[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const spec of specs) {
     let row: Record<string, unknown>;
     try {
       row = (await db.query(spec.sql)).rows[0] ?? {};
@@ -48,7 +55,7 @@ export function checksPassed(results: readonly CheckResult[]): boolean {
  * `table(col,col)`. Read from the catalog, not assumed: a dropped constraint
  * (or a table made by hand) is counted like on Redshift.
  */
-async function enforcedKeys(wh: Warehouse, db: Pick<pg.ClientBase, 'query'>): Promise<Set<string>> {
+export async function enforcedKeys(wh: Warehouse, db: Pick<pg.ClientBase, 'query'>): Promise<Set<string>> {
   const { rows } = await db.query(
     `SELECT c.relname AS table_name,
             (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)

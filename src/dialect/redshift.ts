@@ -13,9 +13,10 @@
  * - Text compares by bytes in a default (case-sensitive) database: no COLLATE needed.
  * - CSV cannot tell NULL from '' without a marker: NULL is written `\N` (§1).
  */
-import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, type Field } from '../datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../datasets.ts';
 import { latestEventPerUserWindow } from './shared.ts';
-import { quoteIdent, type TableNames } from './sql.ts';
+import { carryGrants } from './carry-over.ts';
+import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
 
 const TYPES: Record<Exclude<Field['kind'], 'string' | 'user_id'>, string> = {
@@ -33,6 +34,77 @@ function stagingColumns(fields: readonly Field[]): string {
 
 const E = (c: string) => width(EVENT_FIELDS, c);
 const S = (c: string) => width(SONG_FIELDS, c);
+
+/**
+ * DDL of each star table, created as `t` (the live name or a build table's).
+ * Keys are informational on Redshift, so they are declared inline either way.
+ */
+const STAR_DDL: Record<StarTable, (t: string) => string> = {
+  songplays: (t) => `CREATE TABLE ${t} (
+  songplay_id BIGINT IDENTITY(1, 1),
+  start_time TIMESTAMP NOT NULL,
+  user_id INTEGER NOT NULL,
+  level VARCHAR(${E('level')}),
+  song_id VARCHAR(${S('song_id')}),
+  artist_id VARCHAR(${S('artist_id')}),
+  session_id BIGINT NOT NULL,
+  item_in_session INTEGER NOT NULL,
+  location VARCHAR(${E('location')}),
+  user_agent VARCHAR(${E('user_agent')}),
+  PRIMARY KEY (songplay_id),
+  UNIQUE (session_id, item_in_session)
+)
+DISTSTYLE KEY DISTKEY (user_id)
+COMPOUND SORTKEY (start_time)`,
+  users: (t) => `CREATE TABLE ${t} (
+  user_id INTEGER NOT NULL,
+  first_name VARCHAR(${E('first_name')}),
+  last_name VARCHAR(${E('last_name')}),
+  gender VARCHAR(${E('gender')}),
+  level VARCHAR(${E('level')}),
+  PRIMARY KEY (user_id)
+)
+DISTSTYLE ALL
+SORTKEY (user_id)`,
+  songs: (t) => `CREATE TABLE ${t} (
+  song_id VARCHAR(${S('song_id')}) NOT NULL,
+  title VARCHAR(${S('title')}),
+  artist_id VARCHAR(${S('artist_id')}),
+  year INTEGER,
+  duration DOUBLE PRECISION,
+  PRIMARY KEY (song_id)
+)
+DISTSTYLE ALL
+SORTKEY (song_id)`,
+  artists: (t) => `CREATE TABLE ${t} (
+  artist_id VARCHAR(${S('artist_id')}) NOT NULL,
+  name VARCHAR(${S('artist_name')}),
+  location VARCHAR(${S('artist_location')}),
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  PRIMARY KEY (artist_id)
+)
+DISTSTYLE ALL
+SORTKEY (artist_id)`,
+  // One row per distinct millisecond of play: as large as the fact table,
+  // so it is distributed on its key instead of copied to every node.
+  time: (t) => `CREATE TABLE ${t} (
+  start_time TIMESTAMP NOT NULL,
+  hour INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  week INTEGER NOT NULL,
+  month INTEGER NOT NULL,
+  year INTEGER NOT NULL,
+  weekday INTEGER NOT NULL,
+  PRIMARY KEY (start_time)
+)
+DISTSTYLE KEY DISTKEY (start_time)
+SORTKEY (start_time)`,
+};
+
+function starTable(n: TableNames, table: StarTable, as: string, live: boolean): string {
+  return STAR_DDL[table](n.t(as)).replace(/^CREATE TABLE /, live ? 'CREATE TABLE IF NOT EXISTS ' : 'CREATE TABLE ');
+}
 
 /** Largest VARCHAR (bytes). */
 export const VARCHAR_MAX = 65535;
@@ -52,70 +124,33 @@ export const redshift: Dialect = {
       `CREATE TABLE IF NOT EXISTS ${n.t('stg_events')} (\n  ${stagingColumns(EVENT_FIELDS)}\n)\nDISTSTYLE KEY DISTKEY (session_id)\nSORTKEY (source_key)`,
       // The song catalogue is small and joined to every event: a copy on every node.
       `CREATE TABLE IF NOT EXISTS ${n.t('stg_songs')} (\n  ${stagingColumns(SONG_FIELDS)}\n)\nDISTSTYLE ALL\nSORTKEY (source_key)`,
-      `CREATE TABLE IF NOT EXISTS ${n.t('songplays')} (
-  songplay_id BIGINT IDENTITY(1, 1),
-  start_time TIMESTAMP NOT NULL,
-  user_id INTEGER NOT NULL,
-  level VARCHAR(${E('level')}),
-  song_id VARCHAR(${S('song_id')}),
-  artist_id VARCHAR(${S('artist_id')}),
-  session_id BIGINT NOT NULL,
-  item_in_session INTEGER NOT NULL,
-  location VARCHAR(${E('location')}),
-  user_agent VARCHAR(${E('user_agent')}),
-  PRIMARY KEY (songplay_id),
-  UNIQUE (session_id, item_in_session)
-)
-DISTSTYLE KEY DISTKEY (user_id)
-COMPOUND SORTKEY (start_time)`,
-      `CREATE TABLE IF NOT EXISTS ${n.t('users')} (
-  user_id INTEGER NOT NULL,
-  first_name VARCHAR(${E('first_name')}),
-  last_name VARCHAR(${E('last_name')}),
-  gender VARCHAR(${E('gender')}),
-  level VARCHAR(${E('level')}),
-  PRIMARY KEY (user_id)
-)
-DISTSTYLE ALL
-SORTKEY (user_id)`,
-      `CREATE TABLE IF NOT EXISTS ${n.t('songs')} (
-  song_id VARCHAR(${S('song_id')}) NOT NULL,
-  title VARCHAR(${S('title')}),
-  artist_id VARCHAR(${S('artist_id')}),
-  year INTEGER,
-  duration DOUBLE PRECISION,
-  PRIMARY KEY (song_id)
-)
-DISTSTYLE ALL
-SORTKEY (song_id)`,
-      `CREATE TABLE IF NOT EXISTS ${n.t('artists')} (
-  artist_id VARCHAR(${S('artist_id')}) NOT NULL,
-  name VARCHAR(${S('artist_name')}),
-  location VARCHAR(${S('artist_location')}),
-  latitude DOUBLE PRECISION,
-  longitude DOUBLE PRECISION,
-  PRIMARY KEY (artist_id)
-)
-DISTSTYLE ALL
-SORTKEY (artist_id)`,
-      // One row per distinct millisecond of play: as large as the fact table,
-      // so it is distributed on its key instead of copied to every node.
-      `CREATE TABLE IF NOT EXISTS ${n.t('time')} (
-  start_time TIMESTAMP NOT NULL,
-  hour INTEGER NOT NULL,
-  day INTEGER NOT NULL,
-  week INTEGER NOT NULL,
-  month INTEGER NOT NULL,
-  year INTEGER NOT NULL,
-  weekday INTEGER NOT NULL,
-  PRIMARY KEY (start_time)
-)
-DISTSTYLE KEY DISTKEY (start_time)
-SORTKEY (start_time)`,
+      ...STAR_TABLES.map((t) => starTable(n, t, t, true)),
       ...bookkeeping(n),
     ];
   },
 
+  createStarTable: (n, table, as) => starTable(n, table, as, false),
+  starKeys: () => [],
+  renameBuildTable: (n, table, from) => [`ALTER TABLE ${n.t(from)} RENAME TO ${quoteIdent(table)}`],
+  helperTableAs: (name, select) => `CREATE TABLE ${name} AS ${select}`,
+  // LOCK waits for readers (Redshift has no lock_timeout); the swap holds it for milliseconds.
+  lockForSwap: (tables) => [`LOCK ${tables.join(', ')}`],
+  prepareStagingForBuild: () => ({ outside: [], inside: [] }),
+  // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
+  // deleted rows; tables reloaded in place do.
+  afterFullBuild: (n, inPlace) => [...inPlace.map((t) => `VACUUM DELETE ONLY ${n.t(t)}`), ...STAR_TABLES.map((t) => `ANALYZE ${n.t(t)}`)],
+  // One session: concurrent statements of one load queue for the same slots.
+  buildSessions: 1,
+  carryOver(db, n, pairs) {
+    return carryGrants(db, this, n, pairs);
+  },
+  aclSql: (n, tables) =>
+    `SELECT c.relname AS table_name, c.relacl AS acl, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND c.relname IN (${tables.map(quoteLiteral).join(', ')}) AND s.nspname = ${n.schema ? '$1' : 'current_schema()'}`,
+  // The letters Redshift documents for tables that a GRANT can give back; any other keeps the table in place.
+  aclPrivileges: { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', x: 'REFERENCES' },
+  // Comparisons ignore trailing blanks, also in PARTITION BY, GROUP BY and DISTINCT: a sentinel keeps them.
+  exactKey: (expr) => `(${expr} || '|')`,
   // No indexes on Redshift: sort keys and zone maps do that job.
   modelIndexes: () => [],
   dropModelIndexes: () => [],

@@ -2,6 +2,8 @@
  * What differs between warehouses. The model SQL both share is written once
  * (model/star-schema.ts) and asks the dialect only for these pieces.
  */
+import type { StarTable } from '../datasets.ts';
+import type { CarryOver, Queryable, SwapPair } from './carry-over.ts';
 import type { TableNames } from './sql.ts';
 
 export type DialectName = 'postgres' | 'redshift';
@@ -44,6 +46,41 @@ export interface Dialect {
    * user_id, first_name, last_name, gender, level.
    */
   latestEventPerUser(names: TableNames, affectedUsers: string | undefined): string;
+  /**
+   * A star table created under another name (`as`, a build table of the full
+   * build): its columns, NOT NULL and identity, without keys or indexes,
+   * which starKeys adds once it is filled.
+   */
+  createStarTable(names: TableNames, table: StarTable, as: string): string;
+  /** Keys and secondary indexes of a filled build table `as`, named after it (empty where keys are declared inline). */
+  starKeys(names: TableNames, table: StarTable, as: string): string[];
+  /**
+   * After the live `table` was dropped, gives the build table `from` the
+   * live table's name, and its indexes, constraints and sequences theirs.
+   */
+  renameBuildTable(names: TableNames, table: StarTable, from: string): string[];
+  /** `CREATE TABLE name AS select` for an intermediate result the build's sessions share (unlogged where possible). */
+  helperTableAs(name: string, select: string): string;
+  /**
+   * Takes the live star tables before a swap. Where the warehouse can, the
+   * statement fails fast (SQLSTATE 55P03) instead of queueing analysts'
+   * reads behind it; the caller retries.
+   */
+  lockForSwap(tables: readonly string[]): string[];
+  /** Statements run outside any transaction before a full build (VACUUM, light statistics). */
+  prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[] };
+  /** Statements run outside any transaction after a full build swapped in (`inPlace`: tables reloaded by DELETE + INSERT). */
+  afterFullBuild(names: TableNames, inPlace: readonly StarTable[]): string[];
+  /** Sessions a full build may use at once (steps that do not depend on each other run side by side). */
+  readonly buildSessions: number;
+  /** What swapping each build table in for its live table must carry over (grants…), read from the catalog; see carry-over.ts. */
+  carryOver(db: Queryable, names: TableNames, pairs: readonly SwapPair[]): Promise<Map<StarTable, CarryOver>>;
+  /** SELECT of the ACLs and owners of `tables` as text (`table_name`, `acl`, `owner` columns); binds the configured schema ($1), if any. */
+  aclSql(names: TableNames, tables: readonly string[]): string;
+  /** Privilege letters of an ACL item (aclitem text) and their GRANT names; a letter missing here makes a swap keep the table in place. */
+  readonly aclPrivileges: Readonly<Record<string, string>>;
+  /** A text expression to PARTITION BY, GROUP BY or DISTINCT on that keeps 'x' and 'x ' apart (Redshift ignores trailing blanks). */
+  exactKey(expr: string): string;
   /** Parameter placeholder for the i-th (1-based) bind value. */
   param(i: number): string;
   /** Token written for NULL in staged CSV. */

@@ -1,44 +1,62 @@
 /**
- * Model: brings the star schema up to date with staging, in one transaction.
+ * Model: brings the star schema up to date with staging.
  *
  * Objects staged since the last model step are recorded in etl_dirty_* by the
  * same transaction that staged them, so "staging ahead of the star schema" is
  * a state the next run sees and repairs, even after a crash. Small changes
- * take the incremental path; a first load, a --full-refresh or a change to
- * most objects rebuild everything. Both paths give the same tables.
+ * take the incremental path (one transaction over the live tables); a first
+ * load, a --full-refresh or a change to most objects rebuild everything into
+ * fresh tables that are swapped in (full-build.ts). Both give the same tables.
  */
+import type pg from 'pg';
+import { STAR_TABLES, type StarTable } from '../datasets.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
+import { countRows, recordedStarCounts, recordStarCounts } from '../warehouse/tables.ts';
 import { describeError, WarehouseError, pgFields } from '../errors.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
 import type { Logger } from '../log.ts';
-import { fullBuildStatements, incrementalBuildStatements } from './star-schema.ts';
+import { fullBuild } from './full-build.ts';
+import type { StepTiming } from './steps.ts';
+import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type ModelStatement, type WrittenSongplays } from './star-schema.ts';
 
-export { fullBuildStatements, incrementalBuildStatements } from './star-schema.ts';
+export { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type WrittenSongplays } from './star-schema.ts';
+export { fullBuildStatements } from './full-build.ts';
 
 export type ModelMode = 'full' | 'incremental' | 'none';
 
 export interface ModelResult {
   mode: ModelMode;
   durationMs: number;
+  /** Row count of every star table after the step, as the step wrote them (absent when nothing changed). */
+  counts?: Record<StarTable, number>;
+  /** Full build: tables reloaded in place rather than swapped, and why. */
+  inPlace?: { table: StarTable; reason: string }[];
+  /** Full build: wall time of each step. */
+  steps?: StepTiming[];
+  /** Incremental: what the step found of the songplays it wrote, before committing them. */
+  written?: WrittenSongplays;
 }
 
 export interface ModelOptions {
   /** Force a mode instead of choosing (tests, --full-refresh). */
   force?: 'full' | 'incremental';
-  /** Cancels the running statement (and rolls the step back) when aborted. */
+  /** Cancels the running statements (and rolls the step back) when aborted. */
   signal?: AbortSignal;
-  /** Retries of the whole step on a transient error (it is one transaction, so retrying is safe). */
+  /** Retries of the whole step on a transient error (nothing live changes before its last transaction, so retrying is safe). */
   retry?: RetryPolicy;
+  /** Full build: how long the swap waits for a gap in analysts' reads before reloading in place (ms). */
+  swapWaitMs?: number;
 }
+
+/** Staging changes above this share of the staged rows refresh the planner's statistics first. */
+const ANALYZE_SHARE = 0.2;
 
 async function ensureModelIndexes(wh: Warehouse): Promise<void> {
   const statements = wh.dialect.modelIndexes(wh.names);
   if (statements.length === 0) return;
   await inTransaction(wh.pool, async (client) => {
-    // Sorted in memory, an index over millions of rows builds in seconds.
-    await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-    for (const sql of statements) await client.query(sql);
+    for (const sql of [...wh.dialect.modelSettings(), ...statements]) await client.query(sql);
   });
 }
 
@@ -46,7 +64,6 @@ async function ensureModelIndexes(wh: Warehouse): Promise<void> {
 export async function buildStarSchema(wh: Warehouse, log: Logger, options: ModelOptions = {}): Promise<ModelResult> {
   const started = Date.now();
   const n = wh.names;
-  const m = { names: n, dialect: wh.dialect };
   const state = await wh.pool.query(
     `SELECT
        (SELECT COUNT(*) FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending') AS pending,
@@ -54,14 +71,12 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
        (SELECT COUNT(*) FROM ${n.t('etl_dirty_objects')} WHERE dataset = 'songs') AS dirty_song_objects,
        (SELECT COUNT(*) FROM ${n.t('etl_dirty_events')}) AS dirty_events,
        (SELECT COUNT(*) FROM ${n.t('etl_dirty_songs')}) AS dirty_songs,
-       (SELECT COUNT(*) FROM ${n.t('etl_objects')}) AS objects`,
+       (SELECT COUNT(*) FROM ${n.t('etl_objects')}) AS objects,
+       (SELECT COALESCE(SUM(rows_staged), 0) FROM ${n.t('etl_objects')}) AS staged_rows,
+       (SELECT COALESCE(SUM(o.rows_staged), 0) FROM ${n.t('etl_objects')} o WHERE o.source_key IN (SELECT source_key FROM ${n.t('etl_dirty_objects')})) AS dirty_rows`,
   );
   const s = Object.fromEntries(Object.entries(state.rows[0]).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
   const dirty = s.dirty_objects + s.dirty_events + s.dirty_songs > 0;
-  // A bulk load dropped the lookup indexes (or a run died before rebuilding them).
-  const t = Date.now();
-  await ensureModelIndexes(wh);
-  log.debug(`model: ${Date.now() - t} ms ensuring the lookup indexes`);
   let mode: ModelMode;
   if (options.force) mode = options.force;
   else if (s.pending > 0) mode = 'full';
@@ -70,10 +85,25 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   else mode = s.dirty_objects * 2 > s.objects ? 'full' : 'incremental';
   if (mode === 'none') return { mode, durationMs: Date.now() - started };
 
-  const statements = mode === 'full' ? fullBuildStatements(m) : incrementalBuildStatements(m, s.dirty_songs + s.dirty_song_objects > 0);
   log.info(`model: ${mode} build started (${s.dirty_objects} objects changed since the last build)`);
   const signal = options.signal;
-  await withRetry(
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const onRetry = (err: unknown, attempt: number, delay: number) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`);
+  if (mode === 'full') {
+    const result = await withRetry(() => fullBuild(wh, log, { signal, swapWaitMs: options.swapWaitMs }), retry, { signal, onRetry });
+    for (const step of result.steps) log.debug(`model: ${step.ms} ms ${step.name}`);
+    if (result.duplicateKeys > 0) log.debug(`model: ${result.duplicateKeys} event keys staged more than once`);
+    return { mode, durationMs: Date.now() - started, counts: result.counts, inPlace: result.inPlace, steps: result.steps };
+  }
+
+  // A bulk load dropped the lookup indexes (or a run died before rebuilding them).
+  const t = Date.now();
+  await ensureModelIndexes(wh);
+  log.debug(`model: ${Date.now() - t} ms ensuring the lookup indexes`);
+  const analyze = s.dirty_rows > ANALYZE_SHARE * s.staged_rows ? ['stg_events', 'stg_songs'].map((table) => wh.dialect.analyze(n.t(table))).filter((x): x is string => !!x) : [];
+  const statements: ModelStatement[] = [...analyze.map((sql) => ({ sql })), ...incrementalBuildStatements({ names: n, dialect: wh.dialect }, s.dirty_songs + s.dirty_song_objects > 0)];
+  const m = { names: n, dialect: wh.dialect };
+  const result = await withRetry(
     () =>
       inTransaction(wh.pool, async (client) => {
         const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
@@ -81,28 +111,56 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
         const cancel = () => void wh.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
         signal?.addEventListener('abort', cancel, { once: true });
         try {
-          for (const sql of statements) {
+          const before = await recordedStarCounts(n, client);
+          const delta: Partial<Record<StarTable, number>> = {};
+          let inserted = 0;
+          for (const { sql, counts } of statements) {
             if (signal?.aborted) throw signal.reason;
-            const t = Date.now();
-            try {
-              await client.query(sql);
-              log.debug(`model: ${Date.now() - t} ms ${sql.split('\n')[0].slice(0, 100)}`);
-            } catch (err) {
-              if (signal?.aborted) throw signal.reason;
-              throw new WarehouseError('SQL', `model step (${mode}) failed: ${(err as Error).message}`, {
-                cause: err,
-                sqlState: pgFields(err)?.code,
-                retryable: isTransient(err),
-                hint: `statement: ${sql.split('\n')[0].slice(0, 120)}`,
-              });
-            }
+            const rows = (await runModelStatement(client, sql, log, signal)).rowCount ?? 0;
+            if (counts) delta[counts.table] = (delta[counts.table] ?? 0) + counts.sign * rows;
+            if (counts?.table === 'songplays' && counts.sign === 1) inserted += rows;
           }
+          const w = (await runModelStatement(client, writtenSongplaysSql(m), log, signal)).rows[0] ?? {};
+          const num = (v: unknown) => Number(v ?? 0);
+          const written: WrittenSongplays = {
+            rows: num(w.rows),
+            inserted,
+            noUser: num(w.no_user),
+            noTime: num(w.no_time),
+            noSong: num(w.no_song),
+            noArtist: num(w.no_artist),
+            duplicatedKeys: num(w.duplicated_keys),
+          };
+          for (const sql of incrementalFinishStatements(m)) await runModelStatement(client, sql, log, signal);
+          const after: Partial<Record<StarTable, number>> = {};
+          for (const table of STAR_TABLES) if (before[table] !== undefined) after[table] = before[table]! + (delta[table] ?? 0);
+          // A table whose count was never recorded (tables made by an older version) is counted once.
+          Object.assign(after, await countRows(wh, STAR_TABLES.filter((x) => after[x] === undefined), client));
+          for (const sql of recordStarCounts(n, after)) await client.query(sql);
+          return { counts: after as Record<StarTable, number>, written };
         } finally {
           signal?.removeEventListener('abort', cancel);
         }
       }),
-    options.retry ?? DEFAULT_RETRY,
-    { signal, onRetry: (err, attempt, delay) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`) },
+    retry,
+    { signal, onRetry },
   );
-  return { mode, durationMs: Date.now() - started };
+  return { mode, durationMs: Date.now() - started, ...result };
+}
+
+async function runModelStatement(client: pg.ClientBase, sql: string, log: Logger, signal: AbortSignal | undefined): Promise<pg.QueryResult> {
+  const t = Date.now();
+  try {
+    const r = await client.query(sql);
+    log.debug(`model: ${Date.now() - t} ms ${sql.split('\n')[0].slice(0, 100)}`);
+    return r;
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw new WarehouseError('SQL', `model step (incremental) failed: ${(err as Error).message}`, {
+      cause: err,
+      sqlState: pgFields(err)?.code,
+      retryable: isTransient(err),
+      hint: `statement: ${sql.split('\n')[0].slice(0, 120)}`,
+    });
+  }
 }

@@ -1,11 +1,14 @@
 /**
- * The star schema of SPEC §4, built by INSERT … SELECT inside the warehouse.
- * Written once for both dialects; the dialect supplies only what differs.
+ * The star schema of SPEC §4 as SQL, written once for both dialects; the
+ * dialect supplies only what differs.
  *
- * Every table has one definition, used by both the full build (everything)
- * and the incremental build (only the keys a run touched). Because the two
- * share their SELECTs, an incremental run gives exactly what a full build would.
+ * Each table's rule is one SELECT, used by the full build (over all of
+ * staging, into a fresh table: full-build.ts) and by the incremental step
+ * (over the keys a run touched, into the live table). The incremental step
+ * reads the same rules through the keys it touched, so it ends where a full
+ * build would.
  */
+import type { StarTable } from '../datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { userIdInt } from '../dialect/shared.ts';
@@ -13,6 +16,12 @@ import { userIdInt } from '../dialect/shared.ts';
 export interface ModelSql {
   names: TableNames;
   dialect: Dialect;
+}
+
+/** A statement of the model step; `counts` names the star table whose row count its rowCount changes. */
+export interface ModelStatement {
+  sql: string;
+  counts?: { table: StarTable; sign: 1 | -1 };
 }
 
 /** Filters a staging scan to affected keys; undefined means everything. */
@@ -29,169 +38,251 @@ interface Scope {
   users?: string;
 }
 
-/** The winning version of every staged song: greatest source_key, then the later line. */
+export const STAR_COLUMNS: Readonly<Record<StarTable, readonly string[]>> = {
+  songplays: ['start_time', 'user_id', 'level', 'song_id', 'artist_id', 'session_id', 'item_in_session', 'location', 'user_agent'],
+  users: ['user_id', 'first_name', 'last_name', 'gender', 'level'],
+  songs: ['song_id', 'title', 'artist_id', 'year', 'duration'],
+  artists: ['artist_id', 'name', 'location', 'latitude', 'longitude'],
+  time: ['start_time', 'hour', 'day', 'week', 'month', 'year', 'weekday'],
+};
+
+const into = (table: string, star: StarTable) => `INSERT INTO ${table} (${STAR_COLUMNS[star].join(', ')})`;
+
+/** The current version of every staged song: greatest source_key, then the later line. */
 function currentSongs({ names: n, dialect: d }: ModelSql, filter = ''): string {
   return `SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY s.song_id ORDER BY ${d.byteOrder('s.source_key')} DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY ${d.exactKey('s.song_id')} ORDER BY ${d.byteOrder('s.source_key')} DESC, s.source_line DESC) AS rn
   FROM ${n.t('stg_songs')} s${filter}
 ) v WHERE rn = 1`;
 }
 
-function insertSongs(m: ModelSql, scope: Scope): string {
+/** Songs into `table` (the live one, or a build table). */
+export function insertSongs(m: ModelSql, table: string, scope: Scope = {}): string {
   const filter = scope.songs ? ` WHERE s.song_id IN (SELECT song_id FROM ${scope.songs})` : '';
-  return `INSERT INTO ${m.names.t('songs')} (song_id, title, artist_id, year, duration)
+  return `${into(table, 'songs')}
 SELECT song_id, title, artist_id, NULLIF(year, 0), duration FROM (${currentSongs(m, filter)}) cs`;
 }
 
-function insertArtists({ names: n, dialect: d }: ModelSql, scope: Scope): string {
+/** Artists into `table`: each from its staged song with the smallest song_id (that song's latest copy). */
+export function insertArtists({ names: n, dialect: d }: ModelSql, table: string, scope: Scope = {}): string {
   const filter = scope.artists ? ` WHERE s.artist_id IN (SELECT artist_id FROM ${scope.artists})` : '';
-  return `INSERT INTO ${n.t('artists')} (artist_id, name, location, latitude, longitude)
+  return `${into(table, 'artists')}
 SELECT artist_id, artist_name, CASE WHEN ${d.textEquals('artist_location', "''")} THEN NULL ELSE artist_location END, artist_latitude, artist_longitude FROM (
   SELECT s.artist_id, s.artist_name, s.artist_location, s.artist_latitude, s.artist_longitude,
-         ROW_NUMBER() OVER (PARTITION BY s.artist_id ORDER BY ${d.byteOrder('s.song_id')}, ${d.byteOrder('s.source_key')} DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY ${d.exactKey('s.artist_id')} ORDER BY ${d.byteOrder('s.song_id')}, ${d.byteOrder('s.source_key')} DESC, s.source_line DESC) AS rn
   FROM ${n.t('stg_songs')} s${filter}
 ) a WHERE rn = 1`;
 }
 
 /**
  * For each (title, artist name, duration), the current song an event with
- * those values plays: the lowest song_id among the songs' winning versions.
- * Materialised (and analysed) before songplays, so the planner knows its
- * size and joins it by hash.
+ * those values plays: the lowest song_id among the songs' current versions.
+ * Materialised (and analysed) before songplays, so the planner knows its size
+ * and joins it by hash.
  */
-function songMatchTable(m: ModelSql): string[] {
+export function songMatchSelect(m: ModelSql): string {
   const { dialect: d } = m;
-  return [
-    d.createTempTableAs(
-      'tmp_song_match',
-      `SELECT title, artist_name, duration, song_id, artist_id FROM (
+  return `SELECT title, artist_name, duration, song_id, artist_id FROM (
   SELECT title, artist_name, duration, song_id, artist_id,
-         ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY ${d.byteOrder('song_id')}) AS rn
+         ROW_NUMBER() OVER (PARTITION BY ${d.exactKey('title')}, ${d.exactKey('artist_name')}, duration ORDER BY ${d.byteOrder('song_id')}) AS rn
   FROM (${currentSongs(m)}) cs
-) best WHERE rn = 1`,
-    ),
-    d.analyze('tmp_song_match'),
-  ].filter((x): x is string => !!x);
+) best WHERE rn = 1`;
+}
+
+/** An event's song: the match whose title, artist name and duration equal its song, artist and length exactly. */
+function songJoin(d: Dialect, match: string, e: string): string {
+  return `LEFT JOIN ${match} sm ON ${d.textEquals('sm.title', `${e}.song`)} AND ${d.textEquals('sm.artist_name', `${e}.artist`)} AND sm.duration = ${e}.length`;
+}
+
+/** The songplay columns of an event `e` and its song (columns song_id, artist_id of `song`), in STAR_COLUMNS order. */
+function songplayValues(d: Dialect, e: string, song: string): string {
+  return `${d.epochMsToTimestamp(`${e}.ts`)}, ${userIdInt(`${e}.user_id`)}, ${e}.level, ${song}.song_id, ${song}.artist_id, ${e}.session_id, ${e}.item_in_session, ${e}.location, ${e}.user_agent`;
+}
+
+/** A staged event that is a play of a logged-in user. */
+const isPlay = (e: string) => `${e}.page = 'NextSong' AND ${e}.user_id <> ''`;
+
+/** The order in which copies of one event compete: the latest wins. */
+const latestCopy = (d: Dialect, e: string) => `ROW_NUMBER() OVER (PARTITION BY ${e}.session_id, ${e}.item_in_session ORDER BY ${d.byteOrder(`${e}.source_key`)} DESC, ${e}.source_line DESC)`;
+
+/**
+ * The events (staged columns `columns`) whose latest copy is a play, over all
+ * of staging: the full build's songplays and time read this. An event staged
+ * once is its own latest copy, so only the keys listed in `duplicates` (a
+ * table of (session_id, item_in_session) staged more than once) are ranked:
+ * no sort of the whole staging table, whatever it holds.
+ */
+export function winningPlays({ names: n, dialect: d }: ModelSql, columns: readonly string[], duplicates: string | undefined): string {
+  const single = `SELECT ${columns.map((c) => `e.${c}`).join(', ')} FROM ${n.t('stg_events')} e WHERE ${isPlay('e')}`;
+  if (!duplicates) return single;
+  const ranked = [...new Set([...columns, 'page', 'user_id'])];
+  return `${single}
+  AND NOT EXISTS (SELECT 1 FROM ${duplicates} k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
+UNION ALL
+SELECT ${columns.map((c) => `w.${c}`).join(', ')} FROM (
+  SELECT ${ranked.map((c) => `e.${c}`).join(', ')}, ${latestCopy(d, 'e')} AS rn
+  FROM ${n.t('stg_events')} e JOIN ${duplicates} k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
+) w WHERE w.rn = 1 AND ${isPlay('w')}`;
+}
+
+/** The keys of events staged more than once (the full build ranks only these). */
+export function duplicateKeysSelect({ names: n }: ModelSql): string {
+  return `SELECT session_id, item_in_session FROM ${n.t('stg_events')} GROUP BY session_id, item_in_session HAVING COUNT(*) > 1`;
+}
+
+const PLAY_COLUMNS = ['ts', 'user_id', 'level', 'song', 'artist', 'length', 'session_id', 'item_in_session', 'location', 'user_agent'] as const;
+
+/** Full build: every songplay into `table`. */
+export function insertAllSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string | undefined): string {
+  return `${into(table, 'songplays')}
+SELECT ${songplayValues(m.dialect, 'p', 'sm')}
+FROM (${winningPlays(m, PLAY_COLUMNS, duplicates)}) p
+${songJoin(m.dialect, songMatch, 'p')}`;
+}
+
+/** The time columns of a `start_time`, in STAR_COLUMNS order. */
+function timeValues(d: Dialect, t: string): string {
+  const part = (p: Parameters<Dialect['datePart']>[0]) => d.datePart(p, `${t}.start_time`);
+  return `${t}.start_time, ${part('hour')}, ${part('day')}, ${part('week')}, ${part('month')}, ${part('year')}, ${part('dow')}`;
 }
 
 /**
- * One row per winning NextSong event with a user: the copy from the greatest
- * source_key wins (then the later line), and the song is the current song
- * whose title, artist name and duration equal the event's exactly (lowest
- * song_id when several do). The song is joined before the window, whose
- * output the planner cannot size.
+ * Full build: a time row per distinct start_time of a songplay into `table`,
+ * from the distinct epoch milliseconds of the winning plays (the same rows
+ * songplays is built from, so it needs no songplays to exist yet).
  */
-function insertSongplays(m: ModelSql, scope: Scope): string {
-  const { names: n, dialect: d } = m;
-  const join = scope.events ? ` JOIN ${scope.events} k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session` : '';
-  return `INSERT INTO ${n.t('songplays')} (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent)
-SELECT ${d.epochMsToTimestamp('w.ts')}, ${userIdInt('w.user_id')}, w.level, w.song_id, w.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
-FROM (
-  SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
-         ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY ${d.byteOrder('e.source_key')} DESC, e.source_line DESC) AS rn
-  FROM ${n.t('stg_events')} e${join}
-  LEFT JOIN tmp_song_match sm ON ${d.textEquals('sm.title', 'e.song')} AND ${d.textEquals('sm.artist_name', 'e.artist')} AND sm.duration = e.length
-) w
-WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> ''`;
+export function insertAllTimes(m: ModelSql, table: string, duplicates: string | undefined): string {
+  return `${into(table, 'time')}
+SELECT ${timeValues(m.dialect, 't')}
+FROM (SELECT ${m.dialect.epochMsToTimestamp('g.ts')} AS start_time FROM (SELECT p.ts FROM (${winningPlays(m, ['ts'], duplicates)}) p GROUP BY p.ts) g) t`;
 }
 
-function insertTime({ names: n, dialect: d }: ModelSql, scope: Scope): string {
-  const filter = scope.times ? ` WHERE p.start_time IN (SELECT start_time FROM ${scope.times})` : '';
-  const part = (p: Parameters<typeof d.datePart>[0]) => d.datePart(p, 't.start_time');
-  return `INSERT INTO ${n.t('time')} (start_time, hour, day, week, month, year, weekday)
-SELECT t.start_time, ${part('hour')}, ${part('day')}, ${part('week')}, ${part('month')}, ${part('year')}, ${part('dow')}
-FROM (SELECT DISTINCT p.start_time FROM ${n.t('songplays')} p${filter}) t`;
-}
-
-function insertUsers(m: ModelSql, scope: Scope): string {
-  return `INSERT INTO ${m.names.t('users')} (user_id, first_name, last_name, gender, level)
+/** Users into `table`: each from its latest event. */
+export function insertUsers(m: ModelSql, table: string, scope: Scope = {}): string {
+  return `${into(table, 'users')}
 ${m.dialect.latestEventPerUser(m.names, scope.users)}`;
 }
 
-const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'] as const;
-export const DIRTY_TABLES = ['etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs'] as const;
-
-/** Statements of a full build: empty the star tables and rebuild them from staging. */
-export function fullBuildStatements(m: ModelSql): string[] {
-  const all: Scope = {};
-  return [
-    ...m.dialect.modelSettings(),
-    ...analyzeStaging(m),
-    ...STAR_TABLES.map((t) => m.dialect.emptyTable(m.names.t(t))),
-    insertSongs(m, all),
-    insertArtists(m, all),
-    ...songMatchTable(m),
-    insertSongplays(m, all),
-    insertTime(m, all),
-    insertUsers(m, all),
-    ...clearDirty(m),
-    ...dropTemps(m, ['tmp_song_match']),
-  ];
+/**
+ * Incremental: the songplays of the affected keys, from the copies of those
+ * keys: the latest copy wins, and it is a songplay if it is a play.
+ */
+function insertSongplays({ names: n, dialect: d }: ModelSql, songMatch: string, keys: string): string {
+  return `${into(n.t('songplays'), 'songplays')}
+SELECT ${songplayValues(d, 'w', 'w')}
+FROM (
+  SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
+         ${latestCopy(d, 'e')} AS rn
+  FROM ${n.t('stg_events')} e JOIN ${keys} k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
+  ${songJoin(d, songMatch, 'e')}
+) w
+WHERE w.rn = 1 AND ${isPlay('w')}`;
 }
+
+/** Incremental: the time rows of the affected start times that songplays still has. */
+function insertTime({ names: n, dialect: d }: ModelSql, times: string): string {
+  return `${into(n.t('time'), 'time')}
+SELECT ${timeValues(d, 't')}
+FROM (SELECT DISTINCT p.start_time FROM ${n.t('songplays')} p WHERE p.start_time IN (SELECT start_time FROM ${times})) t`;
+}
+
+export const DIRTY_TABLES = ['etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs'] as const;
 
 /**
  * Statements of an incremental build: work out what the objects staged since
  * the last model step affect (from etl_dirty_*), delete those rows from the
- * star tables and insert them again with the same SELECTs as a full build.
+ * star tables and insert them again by the same rules as a full build.
  * `songsChanged` adds the events whose song match may have moved.
  */
-export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): string[] {
+export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): ModelStatement[] {
   const { names: n, dialect: d } = m;
-  const tmp = (name: string, select: string) => [d.createTempTableAs(name, select), d.analyze(name)].filter((s): s is string => !!s);
-  const dirtyObjects = (dataset: string, alias: string) => `JOIN ${n.t('etl_dirty_objects')} o ON o.dataset = '${dataset}' AND o.source_key = ${alias}.source_key`;
-  const newSongs = `SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM ${n.t('stg_songs')} s ${dirtyObjects('songs', 's')}`;
+  const tmp = (name: string, select: string): ModelStatement[] => [d.createTempTableAs(name, select), d.analyze(name)].filter((s): s is string => !!s).map((sql) => ({ sql }));
+  const newRows = (dataset: string, table: string, alias: string) =>
+    `${n.t(table)} ${alias} WHERE ${alias}.source_key IN (SELECT source_key FROM ${n.t('etl_dirty_objects')} WHERE dataset = '${dataset}')`;
+  const newSongs = `SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM ${newRows('songs', 'stg_songs', 's')}`;
   const changedSongs = `SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t('etl_dirty_songs')} UNION ALL ${newSongs}`;
   const eventKeys = [
     `SELECT session_id, item_in_session FROM ${n.t('etl_dirty_events')}`,
-    `SELECT e.session_id, e.item_in_session FROM ${n.t('stg_events')} e ${dirtyObjects('events', 'e')}`,
+    `SELECT session_id, item_in_session FROM tmp_new_events`,
     ...(songsChanged
       ? [`SELECT e.session_id, e.item_in_session FROM ${n.t('stg_events')} e JOIN tmp_aff_triples t ON ${d.textEquals('t.title', 'e.song')} AND ${d.textEquals('t.artist_name', 'e.artist')} AND t.duration = e.length`]
       : []),
   ].join(' UNION ALL ');
-  const scope: Scope = { songs: 'tmp_aff_songs', artists: 'tmp_aff_artists', events: 'tmp_aff_keys', times: 'tmp_aff_times', users: 'tmp_aff_users' };
-  const temps = ['tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_aff_times', 'tmp_song_match'];
+  const songplays = n.t('songplays');
+  const count = (sql: string, table: StarTable, sign: 1 | -1): ModelStatement => ({ sql, counts: { table, sign } });
   return [
-    ...d.modelSettings(),
-    ...analyzeStaging(m),
+    ...d.modelSettings().map((sql) => ({ sql })),
+    // The rows the run staged, found once through the source_key index.
+    ...tmp('tmp_new_events', `SELECT e.session_id, e.item_in_session, ${userIdInt('e.user_id')} AS user_id FROM ${newRows('events', 'stg_events', 'e')}`),
     ...tmp('tmp_changed_songs', changedSongs),
     ...tmp('tmp_aff_songs', `SELECT DISTINCT song_id FROM tmp_changed_songs`),
     ...tmp('tmp_aff_artists', `SELECT DISTINCT artist_id FROM tmp_changed_songs`),
-    ...tmp('tmp_aff_triples', `SELECT DISTINCT title, artist_name, duration FROM tmp_changed_songs`),
+    // No DISTINCT: on Redshift it would merge 'x' and 'x ', and the join below needs both.
+    ...tmp('tmp_aff_triples', `SELECT title, artist_name, duration FROM tmp_changed_songs`),
     ...tmp('tmp_aff_keys', `SELECT DISTINCT session_id, item_in_session FROM (${eventKeys}) k`),
     ...tmp(
       'tmp_aff_users',
-      `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t('etl_dirty_events')} UNION ALL SELECT ${userIdInt('e.user_id')} FROM ${n.t('stg_events')} e ${dirtyObjects('events', 'e')}) u WHERE user_id IS NOT NULL`,
+      `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t('etl_dirty_events')} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`,
     ),
     // start_times the affected songplays had before, then have after.
-    ...tmp('tmp_aff_times', `SELECT p.start_time FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`),
-    `DELETE FROM ${n.t('songs')} WHERE song_id IN (SELECT song_id FROM tmp_aff_songs)`,
-    insertSongs(m, scope),
-    `DELETE FROM ${n.t('artists')} WHERE artist_id IN (SELECT artist_id FROM tmp_aff_artists)`,
-    insertArtists(m, scope),
-    ...songMatchTable(m),
-    `DELETE FROM ${n.t('songplays')} USING tmp_aff_keys k WHERE ${n.t('songplays')}.session_id = k.session_id AND ${n.t('songplays')}.item_in_session = k.item_in_session`,
-    insertSongplays(m, scope),
-    `INSERT INTO tmp_aff_times (start_time) SELECT p.start_time FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`,
-    `DELETE FROM ${n.t('time')} WHERE start_time IN (SELECT start_time FROM tmp_aff_times)`,
-    insertTime(m, scope),
-    `DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`,
-    insertUsers(m, scope),
-    ...clearDirty(m),
-    ...dropTemps(m, temps),
+    ...tmp('tmp_aff_times', `SELECT p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`),
+    count(`DELETE FROM ${n.t('songs')} WHERE song_id IN (SELECT song_id FROM tmp_aff_songs)`, 'songs', -1),
+    count(insertSongs(m, n.t('songs'), { songs: 'tmp_aff_songs' }), 'songs', 1),
+    count(`DELETE FROM ${n.t('artists')} WHERE artist_id IN (SELECT artist_id FROM tmp_aff_artists)`, 'artists', -1),
+    count(insertArtists(m, n.t('artists'), { artists: 'tmp_aff_artists' }), 'artists', 1),
+    ...tmp('tmp_song_match', songMatchSelect(m)),
+    count(`DELETE FROM ${songplays} USING tmp_aff_keys k WHERE ${songplays}.session_id = k.session_id AND ${songplays}.item_in_session = k.item_in_session`, 'songplays', -1),
+    count(insertSongplays(m, 'tmp_song_match', 'tmp_aff_keys'), 'songplays', 1),
+    { sql: `INSERT INTO tmp_aff_times (start_time) SELECT p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session` },
+    count(`DELETE FROM ${n.t('time')} WHERE start_time IN (SELECT start_time FROM tmp_aff_times)`, 'time', -1),
+    count(insertTime(m, 'tmp_aff_times'), 'time', 1),
+    count(`DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`, 'users', -1),
+    count(insertUsers(m, n.t('users'), { users: 'tmp_aff_users' }), 'users', 1),
   ];
 }
 
-function dropTemps(m: ModelSql, temps: string[]): string[] {
-  return temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s);
+/** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
+export function incrementalFinishStatements(m: ModelSql): string[] {
+  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_aff_times', 'tmp_song_match'];
+  return [...clearDirty(m), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
 
-/** Fresh planner statistics for the staging tables a run just changed. */
-function analyzeStaging(m: ModelSql): string[] {
-  return ['stg_events', 'stg_songs'].map((t) => m.dialect.analyze(m.names.t(t))).filter((s): s is string => !!s);
+/** What an incremental step checks of the songplays it wrote (the rows of the affected keys), before it commits. */
+export interface WrittenSongplays {
+  /** Songplays of the affected keys after the step, and how many the step inserted. */
+  rows: number;
+  inserted: number;
+  /** Of those rows: user, start time, song or artist not in its table. */
+  noUser: number;
+  noTime: number;
+  noSong: number;
+  noArtist: number;
+  /** Keys among them held by more than one songplay. */
+  duplicatedKeys: number;
 }
 
-function clearDirty(m: ModelSql): string[] {
+/**
+ * One query over the songplays of the affected keys (index probes: it costs
+ * what the change costs, not what the tables hold): their references, and
+ * keys held twice. Columns as in WrittenSongplays, in snake case.
+ */
+export function writtenSongplaysSql({ names: n }: ModelSql): string {
+  return `SELECT COUNT(*) AS rows,
+  SUM(CASE WHEN u.user_id IS NULL THEN 1 ELSE 0 END) AS no_user,
+  SUM(CASE WHEN t.start_time IS NULL THEN 1 ELSE 0 END) AS no_time,
+  SUM(CASE WHEN p.song_id IS NOT NULL AND s.song_id IS NULL THEN 1 ELSE 0 END) AS no_song,
+  SUM(CASE WHEN p.artist_id IS NOT NULL AND a.artist_id IS NULL THEN 1 ELSE 0 END) AS no_artist,
+  COUNT(*) - COUNT(DISTINCT CAST(k.session_id AS VARCHAR(20)) || '/' || CAST(k.item_in_session AS VARCHAR(11))) AS duplicated_keys
+FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session
+LEFT JOIN ${n.t('users')} u ON u.user_id = p.user_id
+LEFT JOIN ${n.t('time')} t ON t.start_time = p.start_time
+LEFT JOIN ${n.t('songs')} s ON s.song_id = p.song_id
+LEFT JOIN ${n.t('artists')} a ON a.artist_id = p.artist_id`;
+}
+
+/** Forgets what the model step has now applied: the dirty sets and a pending full rebuild. */
+export function clearDirty(m: ModelSql): string[] {
   return [
     ...DIRTY_TABLES.map((t) => `DELETE FROM ${m.names.t(t)}`),
     `DELETE FROM ${m.names.t('etl_state')} WHERE name = 'full_rebuild_pending'`,

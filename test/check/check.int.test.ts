@@ -23,6 +23,7 @@ const ALL_CHECKS = [
   'songplays.artist_id in artists',
   'staging reconciles with songplays',
   'rejects',
+  'row counts match the ledger',
 ];
 
 describe('sparkify check', () => {
@@ -83,7 +84,8 @@ describe('sparkify check', () => {
       expect(rowCount).toBe(1);
     });
     const { results, failed, byName } = await failing();
-    expect(failed).toEqual(['users.user_id unique and not null', 'songplays.start_time in time']);
+    expect(failed).toEqual(['users.user_id unique and not null', 'songplays.start_time in time', 'row counts match the ledger']);
+    expect(byName.get('row counts match the ledger')!.detail).toBe('users has 98 rows, the ledger says 97; time has 6812 rows, the ledger says 6813');
     expect(checksPassed(results)).toBe(false);
     expect(byName.get('users.user_id unique and not null')!.detail).toBe('98 rows, 0 with a null key, 1 duplicated key on 2 rows');
     expect(byName.get('songplays.start_time in time')!.detail).toMatch(/^[1-9]\d* of 6820 songplays not in time \(1 distinct value\)$/);
@@ -101,7 +103,7 @@ describe('sparkify check', () => {
         VALUES ('events', 'log_data/x.json', 3, 'ts', 'field "ts" must be an integer', '{}', false, false, now())`);
     });
     const { failed, byName } = await failing();
-    expect(failed).toEqual(['users.user_id unique and not null', 'songplays (session_id, item_in_session) unique and not null', 'songplays.start_time in time', 'staging reconciles with songplays']);
+    expect(failed).toEqual(['users.user_id unique and not null', 'songplays (session_id, item_in_session) unique and not null', 'songplays.start_time in time', 'staging reconciles with songplays', 'row counts match the ledger']);
     expect(byName.get('staging reconciles with songplays')!.detail).toBe('6820 NextSong events with a user id in stg_events (winning copies), 6821 songplays');
     expect(byName.get('rejects')).toEqual({ name: 'rejects', ok: true, detail: '1 record rejected in etl_rejects (events 1, songs 0); see `sparkify status`' });
   });

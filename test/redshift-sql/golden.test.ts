@@ -16,7 +16,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { redshift } from '../../src/dialect/redshift.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
 import { copyCsvManifest, copyJsonManifest } from '../../src/dialect/redshift-copy.ts';
-import { fullBuildStatements, incrementalBuildStatements } from '../../src/model/star-schema.ts';
+import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql } from '../../src/model/star-schema.ts';
+import { fullBuildStatements } from '../../src/model/full-build.ts';
 import { forgetObjects, recordObjects } from '../../src/stage/bookkeeping.ts';
 import { stagingColumns } from '../../src/datasets.ts';
 import { REJECT_COLUMNS } from '../../src/stage/reject-spool.ts';
@@ -39,7 +40,7 @@ async function allStatements(): Promise<Record<string, string[]>> {
     'ddl.sql': redshift.createTables(names),
     'drop.sql': redshift.dropTables(names),
     'model-full.sql': fullBuildStatements(m),
-    'model-incremental.sql': incrementalBuildStatements(m, true),
+    'model-incremental.sql': [...incrementalBuildStatements(m, true).map((s) => s.sql), writtenSongplaysSql(m), ...incrementalFinishStatements(m)],
     'copy.sql': [
       copyCsvManifest({ table: names.t('stg_events'), columns: stagingColumns('events'), manifestUrl: 's3://staging/sparkify-run-1-ab/u1/rows.manifest', iamRole: ROLE }),
       copyCsvManifest({ table: names.t('etl_rejects'), columns: REJECT_COLUMNS, manifestUrl: 's3://staging/sparkify-run-1-ab/u1/rejects.manifest', iamRole: ROLE, region: 'us-west-2' }),

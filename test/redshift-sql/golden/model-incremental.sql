@@ -1,14 +1,16 @@
-CREATE TEMP TABLE tmp_changed_songs AS SELECT song_id, artist_id, title, artist_name, duration FROM "dwh"."etl_dirty_songs" UNION ALL SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM "dwh"."stg_songs" s JOIN "dwh"."etl_dirty_objects" o ON o.dataset = 'songs' AND o.source_key = s.source_key;
+CREATE TEMP TABLE tmp_new_events AS SELECT e.session_id, e.item_in_session, CAST(NULLIF(e.user_id, '') AS INTEGER) AS user_id FROM "dwh"."stg_events" e WHERE e.source_key IN (SELECT source_key FROM "dwh"."etl_dirty_objects" WHERE dataset = 'events');
+
+CREATE TEMP TABLE tmp_changed_songs AS SELECT song_id, artist_id, title, artist_name, duration FROM "dwh"."etl_dirty_songs" UNION ALL SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM "dwh"."stg_songs" s WHERE s.source_key IN (SELECT source_key FROM "dwh"."etl_dirty_objects" WHERE dataset = 'songs');
 
 CREATE TEMP TABLE tmp_aff_songs AS SELECT DISTINCT song_id FROM tmp_changed_songs;
 
 CREATE TEMP TABLE tmp_aff_artists AS SELECT DISTINCT artist_id FROM tmp_changed_songs;
 
-CREATE TEMP TABLE tmp_aff_triples AS SELECT DISTINCT title, artist_name, duration FROM tmp_changed_songs;
+CREATE TEMP TABLE tmp_aff_triples AS SELECT title, artist_name, duration FROM tmp_changed_songs;
 
-CREATE TEMP TABLE tmp_aff_keys AS SELECT DISTINCT session_id, item_in_session FROM (SELECT session_id, item_in_session FROM "dwh"."etl_dirty_events" UNION ALL SELECT e.session_id, e.item_in_session FROM "dwh"."stg_events" e JOIN "dwh"."etl_dirty_objects" o ON o.dataset = 'events' AND o.source_key = e.source_key UNION ALL SELECT e.session_id, e.item_in_session FROM "dwh"."stg_events" e JOIN tmp_aff_triples t ON (t.title = e.song AND t.title || '|' = e.song || '|') AND (t.artist_name = e.artist AND t.artist_name || '|' = e.artist || '|') AND t.duration = e.length) k;
+CREATE TEMP TABLE tmp_aff_keys AS SELECT DISTINCT session_id, item_in_session FROM (SELECT session_id, item_in_session FROM "dwh"."etl_dirty_events" UNION ALL SELECT session_id, item_in_session FROM tmp_new_events UNION ALL SELECT e.session_id, e.item_in_session FROM "dwh"."stg_events" e JOIN tmp_aff_triples t ON (t.title = e.song AND t.title || '|' = e.song || '|') AND (t.artist_name = e.artist AND t.artist_name || '|' = e.artist || '|') AND t.duration = e.length) k;
 
-CREATE TEMP TABLE tmp_aff_users AS SELECT DISTINCT user_id FROM (SELECT CAST(NULLIF(user_id, '') AS INTEGER) AS user_id FROM "dwh"."etl_dirty_events" UNION ALL SELECT CAST(NULLIF(e.user_id, '') AS INTEGER) FROM "dwh"."stg_events" e JOIN "dwh"."etl_dirty_objects" o ON o.dataset = 'events' AND o.source_key = e.source_key) u WHERE user_id IS NOT NULL;
+CREATE TEMP TABLE tmp_aff_users AS SELECT DISTINCT user_id FROM (SELECT CAST(NULLIF(user_id, '') AS INTEGER) AS user_id FROM "dwh"."etl_dirty_events" UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL;
 
 CREATE TEMP TABLE tmp_aff_times AS SELECT p.start_time FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session;
 
@@ -17,7 +19,7 @@ DELETE FROM "dwh"."songs" WHERE song_id IN (SELECT song_id FROM tmp_aff_songs);
 INSERT INTO "dwh"."songs" (song_id, title, artist_id, year, duration)
 SELECT song_id, title, artist_id, NULLIF(year, 0), duration FROM (SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY s.song_id ORDER BY s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY s.source_key DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s WHERE s.song_id IN (SELECT song_id FROM tmp_aff_songs)
 ) v WHERE rn = 1) cs;
 
@@ -26,16 +28,16 @@ DELETE FROM "dwh"."artists" WHERE artist_id IN (SELECT artist_id FROM tmp_aff_ar
 INSERT INTO "dwh"."artists" (artist_id, name, location, latitude, longitude)
 SELECT artist_id, artist_name, CASE WHEN (artist_location = '' AND artist_location || '|' = '' || '|') THEN NULL ELSE artist_location END, artist_latitude, artist_longitude FROM (
   SELECT s.artist_id, s.artist_name, s.artist_location, s.artist_latitude, s.artist_longitude,
-         ROW_NUMBER() OVER (PARTITION BY s.artist_id ORDER BY s.song_id, s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.artist_id || '|') ORDER BY s.song_id, s.source_key DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s WHERE s.artist_id IN (SELECT artist_id FROM tmp_aff_artists)
 ) a WHERE rn = 1;
 
 CREATE TEMP TABLE tmp_song_match AS SELECT title, artist_name, duration, song_id, artist_id FROM (
   SELECT title, artist_name, duration, song_id, artist_id,
-         ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY song_id) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (title || '|'), (artist_name || '|'), duration ORDER BY song_id) AS rn
   FROM (SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY s.song_id ORDER BY s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY s.source_key DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs
 ) best WHERE rn = 1;
@@ -69,6 +71,18 @@ SELECT user_id, first_name, last_name, gender, level FROM (
   FROM "dwh"."stg_events" e JOIN tmp_aff_users a ON a.user_id = CAST(NULLIF(e.user_id, '') AS INTEGER)
 ) latest WHERE rn = 1;
 
+SELECT COUNT(*) AS rows,
+  SUM(CASE WHEN u.user_id IS NULL THEN 1 ELSE 0 END) AS no_user,
+  SUM(CASE WHEN t.start_time IS NULL THEN 1 ELSE 0 END) AS no_time,
+  SUM(CASE WHEN p.song_id IS NOT NULL AND s.song_id IS NULL THEN 1 ELSE 0 END) AS no_song,
+  SUM(CASE WHEN p.artist_id IS NOT NULL AND a.artist_id IS NULL THEN 1 ELSE 0 END) AS no_artist,
+  COUNT(*) - COUNT(DISTINCT CAST(k.session_id AS VARCHAR(20)) || '/' || CAST(k.item_in_session AS VARCHAR(11))) AS duplicated_keys
+FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session
+LEFT JOIN "dwh"."users" u ON u.user_id = p.user_id
+LEFT JOIN "dwh"."time" t ON t.start_time = p.start_time
+LEFT JOIN "dwh"."songs" s ON s.song_id = p.song_id
+LEFT JOIN "dwh"."artists" a ON a.artist_id = p.artist_id;
+
 DELETE FROM "dwh"."etl_dirty_objects";
 
 DELETE FROM "dwh"."etl_dirty_events";
@@ -76,6 +90,8 @@ DELETE FROM "dwh"."etl_dirty_events";
 DELETE FROM "dwh"."etl_dirty_songs";
 
 DELETE FROM "dwh"."etl_state" WHERE name = 'full_rebuild_pending';
+
+DROP TABLE IF EXISTS tmp_new_events;
 
 DROP TABLE IF EXISTS tmp_changed_songs;
 

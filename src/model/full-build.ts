@@ -1,0 +1,346 @@
+/**
+ * The full build: every star table built afresh from staging, for bulk work.
+ *
+ * Each table is filled into a new table (`songplays__build`…) with no keys or
+ * secondary indexes, which are created once it is full (a sorted build, not
+ * row by row); then one short transaction swaps the new tables in. Readers
+ * keep the old tables until that commit, so an analyst waits at most for the
+ * swap, which gives up after half a second when reads hold the tables and
+ * tries again (dialect.lockForSwap). Grants, comments and added indexes are
+ * carried over; a table with something a swap would lose (a dependent view,
+ * a foreign key…) is reloaded in place instead, by DELETE and INSERT in the
+ * same transaction, which blocks no reader.
+ *
+ * Where the warehouse has the sessions for it (dialect.buildSessions), steps
+ * that do not depend on each other run side by side: the songplays table
+ * fills while the time table and the staging lookup indexes build.
+ *
+ * Everything before the swap writes only build and helper tables: a crash or
+ * a failure leaves the live tables and the dirty sets as they were, and the
+ * next run builds again (leftovers are dropped first).
+ */
+import type pg from 'pg';
+import { STAR_TABLES, type StarTable } from '../datasets.ts';
+import type { CarryOver } from '../dialect/carry-over.ts';
+import { describeError, pgFields, WarehouseError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { isTransient, sleep } from '../retry.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
+import { recordStarCounts } from '../warehouse/tables.ts';
+import { runSteps, type Step, type StepTiming } from './steps.ts';
+import {
+  STAR_COLUMNS,
+  clearDirty,
+  duplicateKeysSelect,
+  insertAllSongplays,
+  insertAllTimes,
+  insertArtists,
+  insertSongs,
+  insertUsers,
+  songMatchSelect,
+  type ModelSql,
+} from './star-schema.ts';
+
+export interface FullBuildResult {
+  counts: Record<StarTable, number>;
+  /** Tables reloaded in place rather than swapped, and why. */
+  inPlace: { table: StarTable; reason: string }[];
+  /** Event keys staged more than once (ranked to find their latest copy). */
+  duplicateKeys: number;
+  steps: StepTiming[];
+}
+
+export interface FullBuildOptions {
+  signal?: AbortSignal;
+  /** How long the swap keeps trying to take tables that analysts' reads hold, before reloading in place (default 60 s). */
+  swapWaitMs?: number;
+}
+
+/** The build table of a star table. */
+export const buildTable = (t: StarTable) => `${t}__build`;
+const HELPERS = { duplicates: 'etl_build_duplicates', songMatch: 'etl_build_song_match' } as const;
+
+interface Context {
+  counts: Partial<Record<StarTable, number>>;
+  duplicates: number;
+  carry: Map<StarTable, CarryOver>;
+}
+
+/** Builds every star table afresh and swaps them in; the caller retries on a transient error. */
+export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOptions = {}): Promise<FullBuildResult> {
+  const m: ModelSql = { names: wh.names, dialect: wh.dialect };
+  const sessions = await openSessions(wh, Math.max(1, Math.min(wh.dialect.buildSessions, 4)));
+  const cancel = () => {
+    for (const s of sessions) void wh.pool.query('SELECT pg_cancel_backend($1)', [s.pid]).catch(() => undefined);
+  };
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  const context: Context = { counts: {}, duplicates: 0, carry: new Map() };
+  try {
+    const steps = buildSteps(m, log);
+    const timings = await runSteps(steps, sessions.map((s) => s.client), context, options.signal);
+    if (options.signal?.aborted) throw options.signal.reason;
+    const t = Date.now();
+    const inPlace = await swap(sessions[0].client, m, context, log, options);
+    timings.push({ name: 'swap', ms: Date.now() - t });
+    for (const sql of wh.dialect.afterFullBuild(wh.names, inPlace.map((p) => p.table))) await run(sessions[0].client, sql, 'after the build');
+    await dropLeftovers(sessions[0].client, m);
+    return { counts: context.counts as Record<StarTable, number>, inPlace, duplicateKeys: context.duplicates, steps: timings };
+  } catch (err) {
+    // Nothing live was touched: remove what the build made, then report.
+    await dropLeftovers(wh.pool, m).catch((e: unknown) => log.debug(`cannot drop the build tables: ${describeError(e)}`));
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', cancel);
+    for (const s of sessions) s.release();
+  }
+}
+
+/** A build step as data: statements in one transaction (after `outside` ones, run on their own). */
+interface BuildStep {
+  name: string;
+  after?: string[];
+  outside?: string[];
+  statements(c: Context): Statement[];
+}
+
+function buildPlan(m: ModelSql): BuildStep[] {
+  const { names: n, dialect: d } = m;
+  const helper = (name: string) => n.t(name);
+  const build = (t: StarTable) => n.t(buildTable(t));
+  const create = (t: StarTable) => d.createStarTable(n, t, buildTable(t));
+  const keys = (t: StarTable) => d.starKeys(n, t, buildTable(t));
+  const analyze = (table: string) => (d.analyze(table) ? [d.analyze(table)!] : []);
+  const duplicates = (c: Context) => (c.duplicates > 0 ? helper(HELPERS.duplicates) : undefined);
+  const prepare = d.prepareStagingForBuild(n);
+  const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({ name: `staging index ${i + 1}`, after: ['prepare'], statements: () => [...d.modelSettings(), sql] }));
+  const count = (table: StarTable) => (c: Context, rows: number) => {
+    c.counts[table] = rows;
+  };
+  return [
+    { name: 'prepare', outside: [...dropStatements(m), ...prepare.outside], statements: () => prepare.inside },
+    ...indexSteps,
+    {
+      name: 'songs and artists',
+      after: ['prepare'],
+      statements: () => [
+        ...d.modelSettings(),
+        create('songs'),
+        { sql: insertSongs(m, build('songs')), rows: count('songs') },
+        ...keys('songs'),
+        create('artists'),
+        { sql: insertArtists(m, build('artists')), rows: count('artists') },
+        ...keys('artists'),
+        d.helperTableAs(helper(HELPERS.songMatch), songMatchSelect(m)),
+        ...analyze(helper(HELPERS.songMatch)),
+      ],
+    },
+    {
+      name: 'duplicate events',
+      // The first staging index is the event key's: the duplicates are read from it.
+      after: ['prepare', ...indexSteps.slice(0, 1).map((s) => s.name)],
+      statements: () => [
+        ...d.modelSettings(),
+        // A warehouse that does not say how many rows it wrote: assume some.
+        { sql: d.helperTableAs(helper(HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
+        ...analyze(helper(HELPERS.duplicates)),
+      ],
+    },
+    {
+      name: 'songplays',
+      after: ['songs and artists', 'duplicate events'],
+      statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
+    },
+    {
+      name: 'time',
+      after: ['duplicate events'],
+      statements: (c) => [...d.modelSettings(), create('time'), { sql: insertAllTimes(m, build('time'), duplicates(c)), rows: count('time') }, ...keys('time')],
+    },
+    {
+      // Postgres finds each user's latest event through a staging index.
+      name: 'users',
+      after: ['prepare', ...indexSteps.map((s) => s.name)],
+      statements: () => [...d.modelSettings(), create('users'), { sql: insertUsers(m, build('users')), rows: count('users') }, ...keys('users')],
+    },
+    { name: 'songplays keys', after: ['songplays'], statements: () => [...d.modelSettings(), ...keys('songplays')] },
+  ];
+}
+
+function buildSteps(m: ModelSql, log: Logger): Step<Context>[] {
+  const plan = buildPlan(m);
+  const steps: Step<Context>[] = plan.map((p) => ({
+    name: p.name,
+    after: p.after,
+    async run(db, c) {
+      for (const sql of p.outside ?? []) await run(db, sql, p.name);
+      const statements = p.statements(c);
+      if (statements.length) await inTransaction(db, p.name, statements, c);
+    },
+  }));
+  steps.push({
+    name: 'carry over',
+    after: plan.map((p) => p.name),
+    async run(db, c) {
+      c.carry = await m.dialect.carryOver(db, m.names, STAR_TABLES.map((table) => ({ table, build: buildTable(table) })));
+      for (const [t, carry] of c.carry) if (carry.blocker) log.info(`model: ${t} is reloaded in place: ${carry.blocker}`);
+      const statements = [...c.carry.values()].flatMap((carry) => (carry.blocker ? [] : carry.beforeSwap));
+      if (statements.length) await inTransaction(db, 'carry over', [...m.dialect.modelSettings(), ...statements]);
+    },
+  });
+  return steps;
+}
+
+/**
+ * Every statement of a full build in the order one session sends them (the
+ * golden files of the Redshift SQL), with duplicate events staged, a swap,
+ * and the in-place reload of one table for a table that cannot be swapped.
+ */
+export function fullBuildStatements(m: ModelSql): string[] {
+  const c: Context = { counts: { songplays: 1, users: 1, songs: 1, artists: 1, time: 1 }, duplicates: 1, carry: new Map() };
+  const text = (s: Statement) => (typeof s === 'string' ? s : s.sql);
+  return [
+    ...buildPlan(m).flatMap((p) => [...(p.outside ?? []), ...p.statements(c).map(text)]),
+    ...swapStatements(m, c, STAR_TABLES.slice(1)),
+    ...reloadInPlace(m, 'songplays'),
+    ...m.dialect.afterFullBuild(m.names, ['songplays']),
+    ...dropStatements(m),
+  ];
+}
+
+/** The swap transaction's statements: `swapped` tables by drop and rename, the others in place. */
+function swapStatements(m: ModelSql, c: Context, swapped: readonly StarTable[]): string[] {
+  const { names: n, dialect: d } = m;
+  return [
+    ...(swapped.length ? d.lockForSwap(swapped.map((t) => n.t(t))) : []),
+    ...STAR_TABLES.flatMap((t) => (swapped.includes(t) ? [`DROP TABLE ${n.t(t)}`, ...d.renameBuildTable(n, t, buildTable(t)), ...(c.carry.get(t)?.afterRename ?? [])] : reloadInPlace(m, t))),
+    ...clearDirty(m),
+    ...recordStarCounts(n, c.counts),
+  ];
+}
+
+/** Whether a failed swap should be done in place: another session holds the tables, or dropping them is refused. */
+const LOCK_BUSY = '55P03';
+const KEEP_IN_PLACE = new Set(['2BP01', '42501']);
+
+/**
+ * The one transaction analysts can notice: takes the live tables (giving up
+ * quickly when reads hold them, and trying again), drops them, renames the
+ * build tables in, clears the dirty sets and records the counts. After
+ * `swapWaitMs` of busy tables, or when the warehouse refuses the drop (a
+ * dependent object), every table is reloaded in place instead.
+ */
+async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, options: FullBuildOptions): Promise<{ table: StarTable; reason: string }[]> {
+  const { names: n, dialect: d } = m;
+  const deadline = Date.now() + (options.swapWaitMs ?? 60_000);
+  let allInPlace: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const inPlace = STAR_TABLES.map((table) => ({ table, reason: allInPlace ?? c.carry.get(table)?.blocker })).filter((p): p is { table: StarTable; reason: string } => !!p.reason);
+    const swapped = STAR_TABLES.filter((t) => !inPlace.some((p) => p.table === t));
+    try {
+      await inTransaction(db, 'swap', swapStatements(m, c, swapped));
+      if (attempt > 1) log.info(`model: swapped in after ${attempt} attempts (analysts' reads held the tables)`);
+      return inPlace;
+    } catch (err) {
+      const code = err instanceof WarehouseError ? err.sqlState : pgFields(err)?.code;
+      if (code === LOCK_BUSY && !allInPlace) {
+        if (Date.now() > deadline) {
+          allInPlace = `reads held the tables for ${Math.round((options.swapWaitMs ?? 60_000) / 1000)} s`;
+          log.warn(`model: ${allInPlace}; reloading them in place instead`);
+        } else {
+          if (attempt === 1 || attempt % 20 === 0) log.info('model: analysts are reading the star tables; the swap waits for a gap');
+          await sleep(100 + Math.floor(Math.random() * 400), options.signal);
+          if (options.signal?.aborted) throw options.signal.reason;
+        }
+        continue;
+      }
+      if (code && KEEP_IN_PLACE.has(code) && !allInPlace) {
+        allInPlace = `the warehouse refused to drop them (${describeError(err)})`;
+        log.warn(`model: ${allInPlace}; reloading them in place instead`);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** The live table takes the build table's rows in the open transaction (readers keep the old rows until commit). */
+function reloadInPlace({ names: n }: ModelSql, t: StarTable): string[] {
+  const columns = STAR_COLUMNS[t].join(', ');
+  return [`DELETE FROM ${n.t(t)}`, `INSERT INTO ${n.t(t)} (${columns}) SELECT ${columns} FROM ${n.t(buildTable(t))}`, `DROP TABLE ${n.t(buildTable(t))}`];
+}
+
+/** Drops the build and helper tables a build left (this one, or one that died). */
+function dropStatements({ names: n }: ModelSql): string[] {
+  return [...STAR_TABLES.map(buildTable), ...Object.values(HELPERS)].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
+}
+
+async function dropLeftovers(db: Pick<pg.ClientBase, 'query'>, m: ModelSql): Promise<void> {
+  for (const sql of dropStatements(m)) await db.query(sql);
+}
+
+type Statement = string | { sql: string; rows: (c: Context, rows: number) => void };
+
+/** Runs statements in one transaction on `db`, naming the step in any error. */
+async function inTransaction(db: pg.ClientBase, step: string, statements: readonly Statement[], context?: Context): Promise<void> {
+  await run(db, 'BEGIN', step);
+  try {
+    for (const s of statements) {
+      const r = await run(db, typeof s === 'string' ? s : s.sql, step);
+      if (typeof s !== 'string' && context) s.rows(context, r.rowCount ?? Number.NaN);
+    }
+    await run(db, 'COMMIT', step);
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function run(db: pg.ClientBase, sql: string, step: string): Promise<pg.QueryResult> {
+  try {
+    return await db.query(sql);
+  } catch (err) {
+    const f = pgFields(err);
+    throw new WarehouseError('SQL', `model step (full build, ${step}) failed: ${(err as Error).message}`, {
+      cause: err,
+      sqlState: f?.code,
+      table: f?.table,
+      retryable: isTransient(err),
+      hint: `statement: ${sql.split('\n')[0].slice(0, 120)}`,
+    });
+  }
+}
+
+interface Session {
+  client: pg.PoolClient;
+  pid: number;
+  release(): void;
+}
+
+/** `count` pooled connections, each with its backend pid (for cancelling) and an error listener. */
+async function openSessions(wh: Warehouse, count: number): Promise<Session[]> {
+  const sessions: Session[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const client = await wh.pool.connect();
+      let broken = false;
+      // A connection the server drops mid-step must not crash the process (see inTransaction in connect.ts).
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
+      const session: Session = {
+        client,
+        pid: 0,
+        release: () => {
+          client.off('error', onError);
+          client.release(broken);
+        },
+      };
+      sessions.push(session);
+      session.pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    }
+    return sessions;
+  } catch (err) {
+    for (const s of sessions) s.release();
+    throw err;
+  }
+}
