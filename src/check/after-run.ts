@@ -65,7 +65,7 @@ async function references(wh: Warehouse, run: RunFacts, db: Queryable): Promise<
     return REFERENCES.map(([column, parent, key]) => ({
       name: name(column, parent),
       ok: written[key] === 0,
-      detail: `${written[key]} of the ${plural(written.rows, 'songplay')} this run wrote not in ${parent}`,
+      detail: `${plural(written[key], 'value')} of ${column} missing from ${parent}, in the ${plural(written.rows, 'songplay')} this run wrote`,
     }));
   }
   if (mode === 'full') {
@@ -96,7 +96,11 @@ function reconciliation(run: RunFacts): CheckResult {
   const songplays = run.tables.songplays ?? 0;
   if (model?.mode === 'incremental' && model.written) {
     const w = model.written;
-    return { name, ok: w.rows === w.inserted, detail: `the events this run touched hold ${plural(w.rows, 'songplay')}, the ${w.inserted} it inserted from their winning copies` };
+    return {
+      name,
+      ok: w.rows === w.inserted && w.duplicatedKeys === 0,
+      detail: `${plural(w.inserted, 'songplay')} written for the events this run touched, from the ${w.rows} winning copies that are plays${w.duplicatedKeys ? `; ${plural(w.duplicatedKeys, 'key')} held twice` : ''}`,
+    };
   }
   if (model?.mode === 'full' && model.counts) {
     const built = model.counts.songplays satisfies number;

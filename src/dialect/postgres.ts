@@ -108,6 +108,7 @@ function renameBuildTable(n: TableNames, table: StarTable, from: string): string
 export const postgres: Dialect = {
   name: 'postgres',
   csvNull: '',
+  enforcesKeys: true,
   enforcesWidths: false,
   rawMaxBytes: 65536,
 
@@ -170,6 +171,7 @@ export const postgres: Dialect = {
   datePart: (part, expr) => `CAST(date_part('${part}', ${expr}) AS INTEGER)`,
   byteOrder,
   textEquals: (a, b) => `${a} = ${b}`,
+  anyOf: (expr, subquery) => `${expr} = ANY (ARRAY(${subquery}))`,
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
   dropTempTable: () => undefined,
   analyze: (table) => `ANALYZE ${table}`,

@@ -112,6 +112,7 @@ export const VARCHAR_MAX = 65535;
 export const redshift: Dialect = {
   name: 'redshift',
   csvNull: '\\N',
+  enforcesKeys: false,
   enforcesWidths: true,
   rawMaxBytes: VARCHAR_MAX,
 
@@ -162,6 +163,7 @@ export const redshift: Dialect = {
   datePart: (part, expr) => `CAST(DATE_PART('${part}', ${expr}) AS INTEGER)`,
   byteOrder: (expr) => expr,
   textEquals: (a, b) => `(${a} = ${b} AND ${a} || '|' = ${b} || '|')`,
+  anyOf: (expr, subquery) => `${expr} IN (${subquery})`,
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
   dropTempTable: (name) => `DROP TABLE IF EXISTS ${name}`,
   analyze: () => undefined,

@@ -30,6 +30,12 @@ export interface Dialect {
   datePart(part: 'hour' | 'day' | 'week' | 'month' | 'year' | 'dow', expr: string): string;
   /** Expression ordering text by its bytes, the same on every warehouse. */
   byteOrder(expr: string): string;
+  /**
+   * `expr` is one of the values `subquery` returns, written so that a few
+   * values probe an index (Postgres: `= ANY (ARRAY(…))`, which the planner
+   * does not size as the subquery's table).
+   */
+  anyOf(expr: string, subquery: string): string;
   /** Exact text equality (Redshift ignores trailing spaces in `=`). */
   textEquals(a: string, b: string): string;
   /** `CREATE TEMP TABLE name AS select`, dropped at commit where the warehouse can. */
@@ -85,6 +91,8 @@ export interface Dialect {
   param(i: number): string;
   /** Token written for NULL in staged CSV. */
   readonly csvNull: string;
+  /** Whether primary and unique keys are enforced (Postgres) or informational (Redshift). */
+  readonly enforcesKeys: boolean;
   /** Whether string widths are enforced at validation (VARCHAR(n) in bytes). */
   readonly enforcesWidths: boolean;
   /** Largest raw text kept with a reject, in bytes of UTF-8. */

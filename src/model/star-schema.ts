@@ -97,7 +97,7 @@ function songJoin(d: Dialect, match: string, e: string): string {
 
 /** The songplay columns of an event `e` and its song (columns song_id, artist_id of `song`), in STAR_COLUMNS order. */
 function songplayValues(d: Dialect, e: string, song: string): string {
-  return `${d.epochMsToTimestamp(`${e}.ts`)}, ${userIdInt(`${e}.user_id`)}, ${e}.level, ${song}.song_id, ${song}.artist_id, ${e}.session_id, ${e}.item_in_session, ${e}.location, ${e}.user_agent`;
+  return `${d.epochMsToTimestamp(`${e}.ts`)} AS start_time, ${userIdInt(`${e}.user_id`)} AS user_id, ${e}.level, ${song}.song_id, ${song}.artist_id, ${e}.session_id, ${e}.item_in_session, ${e}.location, ${e}.user_agent`;
 }
 
 /** A staged event that is a play of a logged-in user. */
@@ -165,12 +165,11 @@ ${m.dialect.latestEventPerUser(m.names, scope.users)}`;
 }
 
 /**
- * Incremental: the songplays of the affected keys, from the copies of those
- * keys: the latest copy wins, and it is a songplay if it is a play.
+ * Incremental: the songplays the affected keys now have, from the copies of
+ * those keys: the latest copy wins, and it is a songplay if it is a play.
  */
-function insertSongplays({ names: n, dialect: d }: ModelSql, songMatch: string, keys: string): string {
-  return `${into(n.t('songplays'), 'songplays')}
-SELECT ${songplayValues(d, 'w', 'w')}
+function affectedSongplays({ names: n, dialect: d }: ModelSql, songMatch: string, keys: string): string {
+  return `SELECT ${songplayValues(d, 'w', 'w')}
 FROM (
   SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
          ${latestCopy(d, 'e')} AS rn
@@ -184,7 +183,7 @@ WHERE w.rn = 1 AND ${isPlay('w')}`;
 function insertTime({ names: n, dialect: d }: ModelSql, times: string): string {
   return `${into(n.t('time'), 'time')}
 SELECT ${timeValues(d, 't')}
-FROM (SELECT DISTINCT p.start_time FROM ${n.t('songplays')} p WHERE p.start_time IN (SELECT start_time FROM ${times})) t`;
+FROM (SELECT DISTINCT p.start_time FROM ${n.t('songplays')} p WHERE ${d.anyOf('p.start_time', `SELECT start_time FROM ${times}`)}) t`;
 }
 
 export const DIRTY_TABLES = ['etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs'] as const;
@@ -197,9 +196,11 @@ export const DIRTY_TABLES = ['etl_dirty_objects', 'etl_dirty_events', 'etl_dirty
  */
 export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): ModelStatement[] {
   const { names: n, dialect: d } = m;
-  const tmp = (name: string, select: string): ModelStatement[] => [d.createTempTableAs(name, select), d.analyze(name)].filter((s): s is string => !!s).map((sql) => ({ sql }));
+  // Temp tables a later statement joins get statistics; those read whole or through anyOf need none.
+  const tmp = (name: string, select: string, analyze = true): ModelStatement[] =>
+    [d.createTempTableAs(name, select), analyze ? d.analyze(name) : undefined].filter((s): s is string => !!s).map((sql) => ({ sql }));
   const newRows = (dataset: string, table: string, alias: string) =>
-    `${n.t(table)} ${alias} WHERE ${alias}.source_key IN (SELECT source_key FROM ${n.t('etl_dirty_objects')} WHERE dataset = '${dataset}')`;
+    `${n.t(table)} ${alias} WHERE ${d.anyOf(`${alias}.source_key`, `SELECT source_key FROM ${n.t('etl_dirty_objects')} WHERE dataset = '${dataset}'`)}`;
   const newSongs = `SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM ${newRows('songs', 'stg_songs', 's')}`;
   const changedSongs = `SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t('etl_dirty_songs')} UNION ALL ${newSongs}`;
   const eventKeys = [
@@ -210,32 +211,33 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
       : []),
   ].join(' UNION ALL ');
   const songplays = n.t('songplays');
+  const columns = STAR_COLUMNS.songplays.join(', ');
   const count = (sql: string, table: StarTable, sign: 1 | -1): ModelStatement => ({ sql, counts: { table, sign } });
   return [
     ...d.modelSettings().map((sql) => ({ sql })),
     // The rows the run staged, found once through the source_key index.
-    ...tmp('tmp_new_events', `SELECT e.session_id, e.item_in_session, ${userIdInt('e.user_id')} AS user_id FROM ${newRows('events', 'stg_events', 'e')}`),
+    ...tmp('tmp_new_events', `SELECT e.session_id, e.item_in_session, ${userIdInt('e.user_id')} AS user_id FROM ${newRows('events', 'stg_events', 'e')}`, false),
     ...tmp('tmp_changed_songs', changedSongs),
     ...tmp('tmp_aff_songs', `SELECT DISTINCT song_id FROM tmp_changed_songs`),
     ...tmp('tmp_aff_artists', `SELECT DISTINCT artist_id FROM tmp_changed_songs`),
     // No DISTINCT: on Redshift it would merge 'x' and 'x ', and the join below needs both.
     ...tmp('tmp_aff_triples', `SELECT title, artist_name, duration FROM tmp_changed_songs`),
     ...tmp('tmp_aff_keys', `SELECT DISTINCT session_id, item_in_session FROM (${eventKeys}) k`),
-    ...tmp(
-      'tmp_aff_users',
-      `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t('etl_dirty_events')} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`,
-    ),
-    // start_times the affected songplays had before, then have after.
-    ...tmp('tmp_aff_times', `SELECT p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`),
+    ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t('etl_dirty_events')} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
+    // What the affected keys hold now (one probe each): the rows to replace, and their start times.
+    ...tmp('tmp_old_songplays', `SELECT p.songplay_id, p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`, false),
     count(`DELETE FROM ${n.t('songs')} WHERE song_id IN (SELECT song_id FROM tmp_aff_songs)`, 'songs', -1),
     count(insertSongs(m, n.t('songs'), { songs: 'tmp_aff_songs' }), 'songs', 1),
     count(`DELETE FROM ${n.t('artists')} WHERE artist_id IN (SELECT artist_id FROM tmp_aff_artists)`, 'artists', -1),
     count(insertArtists(m, n.t('artists'), { artists: 'tmp_aff_artists' }), 'artists', 1),
     ...tmp('tmp_song_match', songMatchSelect(m)),
-    count(`DELETE FROM ${songplays} USING tmp_aff_keys k WHERE ${songplays}.session_id = k.session_id AND ${songplays}.item_in_session = k.item_in_session`, 'songplays', -1),
-    count(insertSongplays(m, 'tmp_song_match', 'tmp_aff_keys'), 'songplays', 1),
-    { sql: `INSERT INTO tmp_aff_times (start_time) SELECT p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session` },
-    count(`DELETE FROM ${n.t('time')} WHERE start_time IN (SELECT start_time FROM tmp_aff_times)`, 'time', -1),
+    // What they will hold: their winning copies that are plays.
+    ...tmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, 'tmp_song_match', 'tmp_aff_keys')}) p`, false),
+    count(`DELETE FROM ${songplays} WHERE ${d.anyOf('songplay_id', 'SELECT songplay_id FROM tmp_old_songplays')}`, 'songplays', -1),
+    count(`INSERT INTO ${songplays} (${columns}) SELECT ${columns} FROM tmp_new_songplays`, 'songplays', 1),
+    // start_times the affected songplays had before, and have after.
+    ...tmp('tmp_aff_times', `SELECT start_time FROM tmp_old_songplays UNION SELECT start_time FROM tmp_new_songplays`, false),
+    count(`DELETE FROM ${n.t('time')} WHERE ${d.anyOf('start_time', 'SELECT start_time FROM tmp_aff_times')}`, 'time', -1),
     count(insertTime(m, 'tmp_aff_times'), 'time', 1),
     count(`DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`, 'users', -1),
     count(insertUsers(m, n.t('users'), { users: 'tmp_aff_users' }), 'users', 1),
@@ -244,41 +246,41 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
 
 /** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
 export function incrementalFinishStatements(m: ModelSql): string[] {
-  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_aff_times', 'tmp_song_match'];
+  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_aff_times'];
   return [...clearDirty(m), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
 
-/** What an incremental step checks of the songplays it wrote (the rows of the affected keys), before it commits. */
+/** What an incremental step checks of the songplays it wrote, before it commits. */
 export interface WrittenSongplays {
-  /** Songplays of the affected keys after the step, and how many the step inserted. */
+  /** Songplays the step computed for the events it touched, and how many its INSERT wrote. */
   rows: number;
   inserted: number;
-  /** Of those rows: user, start time, song or artist not in its table. */
+  /** Distinct users, start times, songs and artists of those songplays missing from their tables. */
   noUser: number;
   noTime: number;
   noSong: number;
   noArtist: number;
-  /** Keys among them held by more than one songplay. */
+  /** Where keys are not enforced (Redshift): keys of the touched events held by more than one songplay. */
   duplicatedKeys: number;
 }
 
 /**
- * One query over the songplays of the affected keys (index probes: it costs
- * what the change costs, not what the tables hold): their references, and
- * keys held twice. Columns as in WrittenSongplays, in snake case.
+ * One query over the songplays the step wrote: each distinct user, start
+ * time, song and artist they reference is looked up once in its table, so it
+ * costs what the change costs. Columns as in WrittenSongplays, in snake case.
  */
-export function writtenSongplaysSql({ names: n }: ModelSql): string {
-  return `SELECT COUNT(*) AS rows,
-  SUM(CASE WHEN u.user_id IS NULL THEN 1 ELSE 0 END) AS no_user,
-  SUM(CASE WHEN t.start_time IS NULL THEN 1 ELSE 0 END) AS no_time,
-  SUM(CASE WHEN p.song_id IS NOT NULL AND s.song_id IS NULL THEN 1 ELSE 0 END) AS no_song,
-  SUM(CASE WHEN p.artist_id IS NOT NULL AND a.artist_id IS NULL THEN 1 ELSE 0 END) AS no_artist,
-  COUNT(*) - COUNT(DISTINCT CAST(k.session_id AS VARCHAR(20)) || '/' || CAST(k.item_in_session AS VARCHAR(11))) AS duplicated_keys
-FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session
-LEFT JOIN ${n.t('users')} u ON u.user_id = p.user_id
-LEFT JOIN ${n.t('time')} t ON t.start_time = p.start_time
-LEFT JOIN ${n.t('songs')} s ON s.song_id = p.song_id
-LEFT JOIN ${n.t('artists')} a ON a.artist_id = p.artist_id`;
+export function writtenSongplaysSql({ names: n, dialect: d }: ModelSql): string {
+  const missing = (column: string, table: string) =>
+    `(SELECT COUNT(*) FROM (SELECT DISTINCT ${column} FROM tmp_new_songplays WHERE ${column} IS NOT NULL) w LEFT JOIN ${n.t(table)} x ON x.${column} = w.${column} WHERE x.${column} IS NULL)`;
+  const duplicated = d.enforcesKeys
+    ? '0'
+    : `(SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup)`;
+  return `SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
+  ${missing('user_id', 'users')} AS no_user,
+  ${missing('start_time', 'time')} AS no_time,
+  ${missing('song_id', 'songs')} AS no_song,
+  ${missing('artist_id', 'artists')} AS no_artist,
+  ${duplicated} AS duplicated_keys`;
 }
 
 /** Forgets what the model step has now applied: the dirty sets and a pending full rebuild. */

@@ -40,7 +40,7 @@ describe('checks after a run', () => {
     const w = incremental.model!.written!;
     expect(w.rows).toBe(w.inserted);
     expect(w.rows).toBeGreaterThan(0);
-    expect(checks.find((r) => r.name === 'songplays.start_time in time')?.detail).toBe(`0 of the ${w.rows} songplays this run wrote not in time`);
+    expect(checks.find((r) => r.name === 'songplays.start_time in time')?.detail).toBe(`0 values of start_time missing from time, in the ${w.rows} songplays this run wrote`);
     // The counts the run reports are the tables' own.
     const all = await withWarehouse(flags, (wh) => runChecks(wh));
     expect(all.find((r) => r.name === 'row counts match the ledger')).toMatchObject({ ok: true });

@@ -78,7 +78,7 @@ DISTSTYLE KEY DISTKEY (user_id)
 COMPOUND SORTKEY (start_time);
 
 INSERT INTO "dwh"."songplays__build" (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent)
-SELECT (TIMESTAMP 'epoch' + p.ts / 1000.0 * INTERVAL '1 second'), CAST(NULLIF(p.user_id, '') AS INTEGER), p.level, sm.song_id, sm.artist_id, p.session_id, p.item_in_session, p.location, p.user_agent
+SELECT (TIMESTAMP 'epoch' + p.ts / 1000.0 * INTERVAL '1 second') AS start_time, CAST(NULLIF(p.user_id, '') AS INTEGER) AS user_id, p.level, sm.song_id, sm.artist_id, p.session_id, p.item_in_session, p.location, p.user_agent
 FROM (SELECT e.ts, e.user_id, e.level, e.song, e.artist, e.length, e.session_id, e.item_in_session, e.location, e.user_agent FROM "dwh"."stg_events" e WHERE e.page = 'NextSong' AND e.user_id <> ''
   AND NOT EXISTS (SELECT 1 FROM "dwh"."etl_build_duplicates" k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
 UNION ALL

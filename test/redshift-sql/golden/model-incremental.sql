@@ -12,7 +12,7 @@ CREATE TEMP TABLE tmp_aff_keys AS SELECT DISTINCT session_id, item_in_session FR
 
 CREATE TEMP TABLE tmp_aff_users AS SELECT DISTINCT user_id FROM (SELECT CAST(NULLIF(user_id, '') AS INTEGER) AS user_id FROM "dwh"."etl_dirty_events" UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL;
 
-CREATE TEMP TABLE tmp_aff_times AS SELECT p.start_time FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session;
+CREATE TEMP TABLE tmp_old_songplays AS SELECT p.songplay_id, p.start_time FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session;
 
 DELETE FROM "dwh"."songs" WHERE song_id IN (SELECT song_id FROM tmp_aff_songs);
 
@@ -42,19 +42,20 @@ CREATE TEMP TABLE tmp_song_match AS SELECT title, artist_name, duration, song_id
 ) v WHERE rn = 1) cs
 ) best WHERE rn = 1;
 
-DELETE FROM "dwh"."songplays" USING tmp_aff_keys k WHERE "dwh"."songplays".session_id = k.session_id AND "dwh"."songplays".item_in_session = k.item_in_session;
-
-INSERT INTO "dwh"."songplays" (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent)
-SELECT (TIMESTAMP 'epoch' + w.ts / 1000.0 * INTERVAL '1 second'), CAST(NULLIF(w.user_id, '') AS INTEGER), w.level, w.song_id, w.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
+CREATE TEMP TABLE tmp_new_songplays AS SELECT * FROM (SELECT (TIMESTAMP 'epoch' + w.ts / 1000.0 * INTERVAL '1 second') AS start_time, CAST(NULLIF(w.user_id, '') AS INTEGER) AS user_id, w.level, w.song_id, w.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
 FROM (
   SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
          ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY e.source_key DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e JOIN tmp_aff_keys k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
   LEFT JOIN tmp_song_match sm ON (sm.title = e.song AND sm.title || '|' = e.song || '|') AND (sm.artist_name = e.artist AND sm.artist_name || '|' = e.artist || '|') AND sm.duration = e.length
 ) w
-WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '';
+WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '') p;
 
-INSERT INTO tmp_aff_times (start_time) SELECT p.start_time FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session;
+DELETE FROM "dwh"."songplays" WHERE songplay_id IN (SELECT songplay_id FROM tmp_old_songplays);
+
+INSERT INTO "dwh"."songplays" (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent) SELECT start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent FROM tmp_new_songplays;
+
+CREATE TEMP TABLE tmp_aff_times AS SELECT start_time FROM tmp_old_songplays UNION SELECT start_time FROM tmp_new_songplays;
 
 DELETE FROM "dwh"."time" WHERE start_time IN (SELECT start_time FROM tmp_aff_times);
 
@@ -71,17 +72,12 @@ SELECT user_id, first_name, last_name, gender, level FROM (
   FROM "dwh"."stg_events" e JOIN tmp_aff_users a ON a.user_id = CAST(NULLIF(e.user_id, '') AS INTEGER)
 ) latest WHERE rn = 1;
 
-SELECT COUNT(*) AS rows,
-  SUM(CASE WHEN u.user_id IS NULL THEN 1 ELSE 0 END) AS no_user,
-  SUM(CASE WHEN t.start_time IS NULL THEN 1 ELSE 0 END) AS no_time,
-  SUM(CASE WHEN p.song_id IS NOT NULL AND s.song_id IS NULL THEN 1 ELSE 0 END) AS no_song,
-  SUM(CASE WHEN p.artist_id IS NOT NULL AND a.artist_id IS NULL THEN 1 ELSE 0 END) AS no_artist,
-  COUNT(*) - COUNT(DISTINCT CAST(k.session_id AS VARCHAR(20)) || '/' || CAST(k.item_in_session AS VARCHAR(11))) AS duplicated_keys
-FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session
-LEFT JOIN "dwh"."users" u ON u.user_id = p.user_id
-LEFT JOIN "dwh"."time" t ON t.start_time = p.start_time
-LEFT JOIN "dwh"."songs" s ON s.song_id = p.song_id
-LEFT JOIN "dwh"."artists" a ON a.artist_id = p.artist_id;
+SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
+  (SELECT COUNT(*) FROM (SELECT DISTINCT user_id FROM tmp_new_songplays WHERE user_id IS NOT NULL) w LEFT JOIN "dwh"."users" x ON x.user_id = w.user_id WHERE x.user_id IS NULL) AS no_user,
+  (SELECT COUNT(*) FROM (SELECT DISTINCT start_time FROM tmp_new_songplays WHERE start_time IS NOT NULL) w LEFT JOIN "dwh"."time" x ON x.start_time = w.start_time WHERE x.start_time IS NULL) AS no_time,
+  (SELECT COUNT(*) FROM (SELECT DISTINCT song_id FROM tmp_new_songplays WHERE song_id IS NOT NULL) w LEFT JOIN "dwh"."songs" x ON x.song_id = w.song_id WHERE x.song_id IS NULL) AS no_song,
+  (SELECT COUNT(*) FROM (SELECT DISTINCT artist_id FROM tmp_new_songplays WHERE artist_id IS NOT NULL) w LEFT JOIN "dwh"."artists" x ON x.artist_id = w.artist_id WHERE x.artist_id IS NULL) AS no_artist,
+  (SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup) AS duplicated_keys;
 
 DELETE FROM "dwh"."etl_dirty_objects";
 
@@ -105,6 +101,10 @@ DROP TABLE IF EXISTS tmp_aff_keys;
 
 DROP TABLE IF EXISTS tmp_aff_users;
 
-DROP TABLE IF EXISTS tmp_aff_times;
+DROP TABLE IF EXISTS tmp_old_songplays;
 
 DROP TABLE IF EXISTS tmp_song_match;
+
+DROP TABLE IF EXISTS tmp_new_songplays;
+
+DROP TABLE IF EXISTS tmp_aff_times;
