@@ -1,24 +1,34 @@
 /**
  * `npm run bench`: the loader's performance against baselines measured in the
- * same run, on the same machine, into the same tables. Prints one JSON object.
+ * same run, on the same machine, into the same server. Prints one JSON object.
  *
- * It starts its own embedded Postgres and s3rver, generates its data once into
- * a cache folder (.bench-cache/), and runs, as a separate process each time,
- * what a user would run:
+ * It starts s3rver, generates its data once into a cache folder
+ * (.bench-cache/), and runs the loader as a user would, as its own process,
+ * against its own embedded Postgres or against the server given by
+ * `--target postgres://…` (a stock local Postgres, say), where it creates
+ * and drops databases named sparkify_bench*:
  *
- * 1. events from S3: N events in day objects, end to end into stg_events;
- * 2. baselines: `psql \copy` of exactly those rows as a ready-made CSV into the
- *    same table, and a hand-rolled `jq … | @csv | psql \copy` over the same JSON;
- * 3. songs from S3: one-song objects end to end, against the bare GetObject rate
- *    of the same objects at the same concurrency;
- * 4. model step: the full build over the staged history, and an incremental run
- *    that adds one new day to it.
+ * 1. songs: one-song objects from S3 end to end, against the bare GetObject
+ *    rate of the same objects at the same concurrency;
+ * 2. the whole job: `sparkify run` of N events in day objects and a
+ *    thousand song objects from S3 into an empty database (list, stage,
+ *    model, checks), against a data engineer's plain script over the same
+ *    rows: `psql \copy` of them as ready-made CSV, then the star schema as
+ *    CREATE TABLE … AS SELECT DISTINCT ON … (bench/plain-star-schema.sql);
+ * 3. staging: the whole job's staging rate against `psql \copy` of the same
+ *    rows into stg_events as the issue measured it (with its source_key
+ *    index), and against a hand-rolled `jq … | @csv | psql \copy`;
+ * 4. analysts: while an incremental run adds one new day, and while
+ *    `--full-refresh` rebuilds everything, a second connection reads
+ *    songplays every 100 ms; the longest time a read waited for the table.
  *
- * Flags: --events N (default 2,000,000), --songs N (50,000), --concurrency N (8),
- * --cache DIR (.bench-cache). Needs `psql` and `jq` on the PATH for the baselines.
+ * Flags: --events N (default 2,000,000), --songs N (50,000), --whole-songs N
+ * (1,000), --concurrency N (8), --cache DIR (.bench-cache), --target URL
+ * (embedded), --no-songs (skip scenario 1). Needs `psql` and `jq` on the PATH
+ * for the baselines.
  */
 import { execFile as execFileCb, fork, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem, hostname } from 'node:os';
 import { join, relative, resolve, sep, dirname } from 'node:path';
@@ -28,37 +38,57 @@ import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCo
 import pLimit from 'p-limit';
 import pg from 'pg';
 import { generateSample } from '../src/generate/index.ts';
-import { openEmbedded, freePort } from '../src/warehouse/embedded.ts';
-import { silentLogger } from '../src/log.ts';
-import { EVENT_FIELDS } from '../src/datasets.ts';
+import { freePort } from '../src/warehouse/embedded.ts';
+import { EVENT_FIELDS, STAR_TABLES } from '../src/datasets.ts';
 import { postgres } from '../src/dialect/postgres.ts';
 import { TableNames } from '../src/dialect/sql.ts';
+import { idleReadMs, startProbe, type ProbeResult } from './bench/analyst-probe.ts';
+import { openBenchWarehouse } from './bench/warehouse.ts';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = findRoot(here);
 const CLI = join(root, 'dist', 'src', 'cli.js');
+const PLAIN_SQL = join(root, 'scripts', 'bench', 'plain-star-schema.sql');
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const DAYS = 30;
 const SEED = 2018;
+/** Databases of the scenarios (on a --target server too: only these are created and dropped). */
+const DB = { songs: 'sparkify_bench_songs', main: 'sparkify_bench', plain: 'sparkify_bench_plain' } as const;
 
 interface Args {
   events: number;
   songs: number;
+  wholeSongs: number;
   concurrency: number;
   cache: string;
+  target: string | undefined;
+  /** Skip the songs scenario (quicker runs while profiling). */
+  noSongs: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: number) => {
+  const value = (name: string) => {
     const i = argv.indexOf(`--${name}`);
-    if (i === -1) return fallback;
-    const n = Number(argv[i + 1]);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  const get = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer`);
     return n;
   };
-  const c = argv.indexOf('--cache');
-  return { events: get('events', 2_000_000), songs: get('songs', 50_000), concurrency: get('concurrency', 8), cache: resolve(root, c === -1 ? '.bench-cache' : argv[c + 1]) };
+  const songs = get('songs', 50_000);
+  return {
+    events: get('events', 2_000_000),
+    songs,
+    wholeSongs: Math.min(get('whole-songs', 1_000), songs),
+    concurrency: get('concurrency', 8),
+    cache: resolve(root, value('cache') ?? '.bench-cache'),
+    target: value('target'),
+    noSongs: argv.includes('--no-songs'),
+  };
 }
 
 function log(message: string): void {
@@ -83,10 +113,12 @@ async function main(): Promise<void> {
     await generateSample({ outDir: dataDir, songs: args.songs, days: DAYS + 1, users: Math.max(100, Math.round(args.events / 1000)), events: Math.round((args.events * (DAYS + 1)) / DAYS), seed: SEED, psqlSafe: true });
     writeFileSync(join(dataDir, '.complete'), '');
   }
+  const keyOf = (f: string) => relative(dataDir, f).split(sep).join('/');
   const dayFiles = listFiles(join(dataDir, 'log_data'));
   const newDay = dayFiles.at(-1)!;
   const history = dayFiles.slice(0, -1);
   const songFiles = listFiles(join(dataDir, 'song_data'));
+  const wholeSongs = songFiles.slice(0, args.wholeSongs);
 
   // --- services ---------------------------------------------------------------------------------
   const s3dir = join(args.cache, 's3');
@@ -95,98 +127,149 @@ async function main(): Promise<void> {
   const endpoint = `http://127.0.0.1:${s3server.port}`;
   const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   const bucket = `bench-e${args.events}-s${args.songs}`.toLowerCase();
-  const pgDir = mkdtempSync(join(tmpdir(), 'sparkify-bench-pg-'));
-  chmodSync(pgDir, 0o755);
-  const server = await openEmbedded(pgDir, silentLogger);
-  const c = server.connection;
-  const adminUrl = `postgres://${c.user}:${encodeURIComponent(c.password!)}@${c.host}:${c.port}/postgres`;
-  const url = `postgres://${c.user}:${encodeURIComponent(c.password!)}@${c.host}:${c.port}/bench`;
-  const psqlEnv = { ...process.env, PGHOST: c.host, PGPORT: String(c.port), PGUSER: c.user, PGPASSWORD: c.password!, PGDATABASE: 'bench' };
+  const wh = await openBenchWarehouse(args.target);
+  log(`warehouse: ${wh.description}`);
 
   try {
-    await uploadOnce(s3, bucket, dataDir, [...history, ...songFiles], args.concurrency * 4);
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS bench');
-    await admin.query('CREATE DATABASE bench');
-    await admin.end();
+    await uploadOnce(s3, bucket, [
+      ...[...history, ...songFiles].map((f) => ({ file: f, key: keyOf(f) })),
+      // The whole job's songs: the first of the catalogue, under a prefix of their own.
+      ...wholeSongs.map((f) => ({ file: f, key: `whole/${keyOf(f)}` })),
+    ], args.concurrency * 4);
+    const settings = await wh.settings();
     const loaderEnv = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
     const s3flags = ['--s3-endpoint', endpoint, '--s3-path-style', '--concurrency', String(args.concurrency), '--json'];
+    const sources = ['--songs', `s3://${bucket}/whole/song_data`, '--logs', `s3://${bucket}/log_data`];
+    const main = wh.url(DB.main);
 
-    // 3. songs, first: the events' full model build then matches them.
-    log(`songs from S3: ${songFiles.length} objects`);
-    const songs = await loader(['run', '--target', url, '--songs', `s3://${bucket}/song_data`, ...s3flags], loaderEnv);
-    log(`bare GetObject of the same ${songFiles.length} objects at concurrency ${args.concurrency}`);
-    const bare = await bareGets(s3, bucket, songFiles.map((f) => relative(dataDir, f).split(sep).join('/')), args.concurrency);
+    // 1. songs, into a database of their own.
+    let songs: LoaderRun | undefined;
+    let bare: { objects: number; ms: number } | undefined;
+    if (!args.noSongs) {
+      await wh.recreate(DB.songs);
+      log(`songs from S3: ${songFiles.length} objects`);
+      songs = await loader(['run', '--target', wh.url(DB.songs), '--songs', `s3://${bucket}/song_data`, ...s3flags], loaderEnv);
+      await wh.drop(DB.songs);
+      log(`bare GetObject of the same ${songFiles.length} objects at concurrency ${args.concurrency}`);
+      bare = await bareGets(s3, bucket, songFiles.map(keyOf), args.concurrency);
+    }
 
-    // 1. events, end to end (their run also does the full model build: 4.)
-    log(`events from S3: ${history.length} day objects`);
-    const events = await loader(['etl', '--target', url, '--logs', `s3://${bucket}/log_data`, ...s3flags], loaderEnv);
-    const sourceBytes = history.reduce((n, f) => n + statSync(f).size, 0);
+    // 2. the whole job, into an empty database.
+    await wh.recreate(DB.main);
+    await checkpoint(main);
+    log(`whole job: sparkify run of ${history.length} day objects and ${wholeSongs.length} song objects`);
+    const whole = await loader(['run', '--target', main, ...sources, ...s3flags], loaderEnv);
 
-    // 4. one new day over that history.
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: relative(dataDir, newDay).split(sep).join('/'), Body: await readFile(newDay) }));
-    log('incremental run: one new day');
-    const incremental = await loader(['etl', '--target', url, '--logs', `s3://${bucket}/log_data`, ...s3flags], loaderEnv);
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: relative(dataDir, newDay).split(sep).join('/') }));
+    // Its staging rows, as CSV, for the baselines.
+    const csv = { events: join(args.cache, 'stg_events.csv'), songs: join(args.cache, 'stg_songs.csv') };
+    await psql(main, ['-c', `\\copy stg_events TO '${csv.events}' WITH (FORMAT csv)`]);
+    await psql(main, ['-c', `\\copy stg_songs TO '${csv.songs}' WITH (FORMAT csv)`]);
+    const loaderStar = await starFigures(main);
 
-    // 2. baselines into the same table, holding exactly the history's rows.
-    const client = new pg.Client({ connectionString: url });
+    // 4a. one new day, incrementally, with an analyst reading.
+    const newDayKey = keyOf(newDay);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: newDayKey, Body: await readFile(newDay) }));
+    const idleMs = await idleReadMs(main);
+    log('incremental run: one new day (an analyst reads songplays every 100 ms)');
+    let probe = await startProbe(main);
+    const incremental = await loader(['etl', '--target', main, ...sources, ...s3flags], loaderEnv);
+    const incrementalProbe = await probe.stop();
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: newDayKey }));
+
+    // 4b. everything again with --full-refresh, with an analyst reading.
+    await checkpoint(main);
+    log('full refresh (an analyst reads songplays every 100 ms)');
+    probe = await startProbe(main);
+    const refresh = await loader(['etl', '--full-refresh', '--target', main, ...sources, ...s3flags], loaderEnv);
+    const fullProbe = await probe.stop();
+
+    // 3. baselines into stg_events: the same rows, the table with its source_key index (as the issue measured).
+    const client = new pg.Client({ connectionString: main });
     await client.connect();
-    await client.query(`DELETE FROM stg_events WHERE source_key = $1`, [relative(dataDir, newDay).split(sep).join('/')]);
-    const csv = join(args.cache, 'stg_events.csv');
-    await execFile('psql', ['-X', '-q', '-c', `\\copy stg_events TO '${csv}' WITH (FORMAT csv)`], { env: psqlEnv });
-    const rows = Number((await client.query('SELECT COUNT(*) AS n FROM stg_events')).rows[0].n);
-    // The same table as the loader's bulk COPY found it: its source_key index
-    // kept, the model's lookup indexes dropped (the model step rebuilds them,
-    // and that time is in the model figures).
-    for (const sql of postgres.dropModelIndexes(new TableNames(undefined))) await client.query(sql);
+    for (const sql of postgres.dropModelIndexes(new TableNames(undefined), { sourceKey: false })) await client.query(sql);
     await client.query('TRUNCATE stg_events');
     await client.query('CHECKPOINT');
-    log(`psql \\copy of the same ${rows} rows`);
-    const psqlStart = Date.now();
-    await execFile('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy stg_events FROM '${csv}' WITH (FORMAT csv)`], { env: psqlEnv, maxBuffer: 1 << 20 });
-    const psqlMs = Date.now() - psqlStart;
-    const psqlRows = Number((await client.query('SELECT COUNT(*) AS n FROM stg_events')).rows[0].n);
+    log(`psql \\copy of the same ${whole.tables.stg_events} rows`);
+    let t = Date.now();
+    await psql(main, ['-c', `\\copy stg_events FROM '${csv.events}' WITH (FORMAT csv)`]);
+    const psqlMs = Date.now() - t;
+    const psqlRows = await count(client, 'stg_events');
     await client.query('TRUNCATE stg_events');
     await client.query('CHECKPOINT');
     log('jq | @csv | psql \\copy over the same JSON files');
-    const jq = await jqPipeline(dataDir, history, psqlEnv);
-    const jqRows = Number((await client.query('SELECT COUNT(*) AS n FROM stg_events')).rows[0].n);
-    const pgVersion = (await client.query('SHOW server_version')).rows[0].server_version;
+    const jq = await jqPipeline(dataDir, history, main);
+    const jqRows = await count(client, 'stg_events');
     await client.end();
+    await wh.drop(DB.main);
 
-    const eventsRate = events.records.staged / (events.timings.stageMs / 1000);
+    // 2'. the plain script: the same staging rows by psql \copy, then plain SQL.
+    await wh.recreate(DB.plain);
+    const plainUrl = wh.url(DB.plain);
+    await loader(['create-tables', '--target', plainUrl], {});
+    const plain = new pg.Client({ connectionString: plainUrl });
+    await plain.connect();
+    // Staging tables as the issue's baseline had them (a source_key index); its script creates the star tables itself.
+    for (const sql of postgres.dropModelIndexes(new TableNames(undefined), { sourceKey: false })) await plain.query(sql);
+    for (const table of STAR_TABLES) await plain.query(`DROP TABLE ${table}`);
+    await plain.query('CHECKPOINT');
+    log('plain script: psql \\copy of the staging rows, then the star schema in plain SQL');
+    t = Date.now();
+    await psql(plainUrl, ['-c', `\\copy stg_songs FROM '${csv.songs}' WITH (FORMAT csv)`]);
+    await psql(plainUrl, ['-c', `\\copy stg_events FROM '${csv.events}' WITH (FORMAT csv)`]);
+    const plainCopyMs = Date.now() - t;
+    t = Date.now();
+    await psql(plainUrl, ['-f', PLAIN_SQL]);
+    const plainModelMs = Date.now() - t;
+    const plainStar = await starFigures(plainUrl, plain);
+    await plain.end();
+    await wh.drop(DB.plain);
+
+    const eventsRows = Number(whole.tables.stg_events);
+    const eventsRate = eventsRows / (whole.timings.stageMs / 1000);
     const psqlRate = psqlRows / (psqlMs / 1000);
     const jqRate = jqRows / (jq.ms / 1000);
-    const songsRate = songs.objects.loaded / (songs.timings.stageMs / 1000);
+    const songsRate = songs ? songs.objects.loaded / (songs.timings.stageMs / 1000) : NaN;
+    const plainWholeMs = plainCopyMs + plainModelMs;
+    const sourceBytes = history.reduce((n, f) => n + statSync(f).size, 0);
+    const sameStar = JSON.stringify(loaderStar) === JSON.stringify(plainStar);
     const result = {
-      machine: { host: hostname(), cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: pgVersion },
-      params: { events: events.records.staged, songs: songFiles.length, dayObjects: history.length, concurrency: args.concurrency },
+      machine: { host: hostname(), cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      warehouse: { target: wh.description, ...settings },
+      params: { events: args.events, stagedRows: eventsRows, dayObjects: history.length, songObjects: songFiles.length, wholeJobSongObjects: wholeSongs.length, concurrency: args.concurrency },
       scenarios: {
-        eventsFromS3: { rows: events.records.staged, sourceMb: mb(sourceBytes), wallMs: events.wallMs, stageMs: events.timings.stageMs, rowsPerSec: Math.round(eventsRate), mbPerSec: round1(mb(sourceBytes) / (events.timings.stageMs / 1000)), peakRssMb: events.peakRssMb },
-        psqlCopy: { rows: psqlRows, csvMb: mb(statSync(csv).size), wallMs: psqlMs, rowsPerSec: Math.round(psqlRate) },
+        wholeJob: { wallMs: whole.wallMs, listMs: whole.timings.listMs, stageMs: whole.timings.stageMs, modelMs: whole.timings.modelMs, checksMs: whole.checksMs, peakRssMb: whole.peakRssMb, modelSteps: steps(whole), tables: loaderStar },
+        plainScript: { wallMs: plainWholeMs, copyMs: plainCopyMs, modelMs: plainModelMs, tables: plainStar, sameTablesAsLoader: sameStar },
+        eventsStaging: { rows: eventsRows, sourceMb: mb(sourceBytes), stageMs: whole.timings.stageMs, rowsPerSec: Math.round(eventsRate), mbPerSec: round1(mb(sourceBytes) / (whole.timings.stageMs / 1000)) },
+        psqlCopy: { rows: psqlRows, csvMb: mb(statSync(csv.events).size), wallMs: psqlMs, rowsPerSec: Math.round(psqlRate) },
         jqPipeline: { rows: jqRows, wallMs: jq.ms, rowsPerSec: Math.round(jqRate) },
-        songsFromS3: { objects: songs.objects.loaded, wallMs: songs.wallMs, stageMs: songs.timings.stageMs, objectsPerSec: Math.round(songsRate), peakRssMb: songs.peakRssMb },
-        bareGetObject: { objects: bare.objects, concurrency: args.concurrency, wallMs: bare.ms, objectsPerSec: Math.round(bare.objects / (bare.ms / 1000)) },
-        model: { historyRows: events.records.staged, fullBuildMs: events.timings.modelMs, newDayRows: incremental.records.staged, incrementalDayMs: incremental.timings.modelMs, incrementalRunWallMs: incremental.wallMs },
+        songsFromS3: songs && { objects: songs.objects.loaded, wallMs: songs.wallMs, stageMs: songs.timings.stageMs, objectsPerSec: Math.round(songsRate), peakRssMb: songs.peakRssMb },
+        bareGetObject: bare && { objects: bare.objects, concurrency: args.concurrency, wallMs: bare.ms, objectsPerSec: Math.round(bare.objects / (bare.ms / 1000)) },
+        incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, analyst: incrementalProbe },
+        fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, modelSteps: steps(refresh), analyst: fullProbe },
+        analystIdleReadMs: idleMs,
       },
       ratios: {
+        wholeJobVsPlainSql: round2(plainWholeMs / whole.wallMs),
+        modelVsPlainSql: round2(whole.timings.modelMs / plainModelMs),
         eventsVsPsqlCopy: round2(eventsRate / psqlRate),
         eventsVsJq: round2(eventsRate / jqRate),
-        songsVsBareGet: round2(songsRate / (bare.objects / (bare.ms / 1000))),
-        incrementalDayVsFullModel: round2(incremental.timings.modelMs / events.timings.modelMs),
+        songsVsBareGet: bare ? round2(songsRate / (bare.objects / (bare.ms / 1000))) : null,
+        incrementalDayVsFullModel: round2(incremental.timings.modelMs / whole.timings.modelMs),
+        checksShareOfRun: round2(whole.checksMs / whole.wallMs),
       },
-      peakRssMb: Math.max(songs.peakRssMb, events.peakRssMb, incremental.peakRssMb),
+      analystMaxWaitMs: { full: fullProbe.maxWaitMs, incremental: incrementalProbe.maxWaitMs },
+      peakRssMb: Math.max(songs?.peakRssMb ?? 0, whole.peakRssMb, incremental.peakRssMb, refresh.peakRssMb),
     };
-    if (psqlRows !== events.records.staged || jqRows !== events.records.staged) log(`warning: row counts differ (loader ${events.records.staged}, psql ${psqlRows}, jq ${jqRows})`);
-    rmSync(csv, { force: true });
+    if (psqlRows !== eventsRows || jqRows !== eventsRows) log(`warning: row counts differ (loader ${eventsRows}, psql ${psqlRows}, jq ${jqRows})`);
+    if (!sameStar) log(`warning: the plain script's tables differ from the loader's: ${JSON.stringify(plainStar)} vs ${JSON.stringify(loaderStar)}`);
+    for (const p of [incrementalProbe, fullProbe]) if (p.errors) log(`warning: ${p.errors} analyst reads failed: ${p.firstError}`);
+    rmSync(csv.events, { force: true });
+    rmSync(csv.songs, { force: true });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     s3.destroy();
     await s3server.close();
-    await server.stop();
-    rmSync(pgDir, { recursive: true, force: true });
+    await wh.close();
   }
 }
 
@@ -194,9 +277,13 @@ interface LoaderRun {
   status: string;
   objects: { loaded: number };
   records: { staged: number };
-  timings: { listMs: number; stageMs: number; modelMs: number };
+  tables: Record<string, number>;
+  timings: { listMs: number; stageMs: number; modelMs: number; checksMs?: number };
   peakRssMb: number;
+  model?: { steps?: { name: string; ms: number }[] };
   wallMs: number;
+  /** Time of the checks after the load (0 when skipped). */
+  checksMs: number;
 }
 
 /** Runs the built CLI as its own process and returns its --json summary plus the wall time. */
@@ -207,7 +294,46 @@ async function loader(args: string[], env: Record<string, string>): Promise<Load
   const { stdout, code, stderr } = await run(CLI, args, { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '', ...env }, tmpdir());
   const wallMs = Date.now() - start;
   if (code !== 0) throw new Error(`loader exited ${code}: ${stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
-  return { ...(JSON.parse(stdout) as Omit<LoaderRun, 'wallMs'>), wallMs };
+  if (!args.includes('--json')) return { status: 'ok', objects: { loaded: 0 }, records: { staged: 0 }, tables: {}, timings: { listMs: 0, stageMs: 0, modelMs: 0 }, peakRssMb: 0, wallMs, checksMs: 0 };
+  const out = JSON.parse(stdout) as Omit<LoaderRun, 'wallMs' | 'checksMs'>;
+  return { ...out, wallMs, checksMs: out.timings.checksMs ?? 0 };
+}
+
+/** The model step's steps and their wall times (ms), as the loader reported them. */
+function steps(r: LoaderRun): Record<string, number> | undefined {
+  return r.model?.steps && Object.fromEntries(r.model.steps.map((s) => [s.name, s.ms]));
+}
+
+/** Row counts and a few sums of the star tables: what the plain script must match. */
+async function starFigures(url: string, existing?: pg.Client): Promise<Record<string, string>> {
+  const client = existing ?? new pg.Client({ connectionString: url });
+  if (!existing) await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT
+      (SELECT count(*) FROM songplays) AS songplays, (SELECT count(song_id) FROM songplays) AS songplays_with_song, (SELECT sum(user_id) FROM songplays) AS songplays_user_sum,
+      (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM users WHERE level = 'paid') AS users_paid,
+      (SELECT count(*) FROM songs) AS songs, (SELECT count(year) FROM songs) AS songs_with_year,
+      (SELECT count(*) FROM artists) AS artists, (SELECT count(location) FROM artists) AS artists_with_location,
+      (SELECT count(*) FROM time) AS time, (SELECT sum(hour) + sum(week) + sum(weekday) FROM time) AS time_sum`);
+    return rows[0];
+  } finally {
+    if (!existing) await client.end();
+  }
+}
+
+async function count(client: pg.Client, table: string): Promise<number> {
+  return Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n);
+}
+
+async function checkpoint(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CHECKPOINT').catch(() => undefined); // needs superuser (or pg_checkpoint) on a --target server
+  await client.end();
+}
+
+async function psql(url: string, args: string[]): Promise<void> {
+  await execFile('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args, url], { maxBuffer: 1 << 20 });
 }
 
 /** GetObject of every key at `concurrency`, bodies read and dropped: the floor of reading these objects. */
@@ -228,26 +354,27 @@ async function bareGets(s3: S3Client, bucket: string, keys: string[], concurrenc
 }
 
 /** What a user might script: jq turns each day's lines into CSV rows, psql \copy loads them. */
-async function jqPipeline(dataDir: string, files: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number }> {
+async function jqPipeline(dataDir: string, files: string[], url: string): Promise<{ ms: number }> {
   const fields = EVENT_FIELDS.map((f) => `.${f.json}`).join(', ');
   const script = files
     .map((f) => `jq -r --arg k '${relative(dataDir, f).split(sep).join('/')}' '[${fields}, $k, input_line_number] | @csv' '${f}'`)
     .join('\n');
   const start = Date.now();
-  const { code, stderr } = await run('bash', ['-o', 'pipefail', '-c', `{\n${script}\n} | psql -X -q -v ON_ERROR_STOP=1 -c "\\copy stg_events FROM STDIN WITH (FORMAT csv)"`], env as Record<string, string>);
+  const { code, stderr } = await run('bash', ['-o', 'pipefail', '-c', `{\n${script}\n} | psql -X -q -v ON_ERROR_STOP=1 -c "\\copy stg_events FROM STDIN WITH (FORMAT csv)" "$BENCH_URL"`], { ...(process.env as Record<string, string>), BENCH_URL: url });
   if (code !== 0) throw new Error(`jq pipeline failed: ${stderr.split('\n').slice(0, 3).join(' | ')}`);
   return { ms: Date.now() - start };
 }
 
 /** Uploads the data once; the bucket lives in the cache between runs, with a marker once complete. */
-async function uploadOnce(s3: S3Client, bucket: string, dataDir: string, files: string[], concurrency: number): Promise<void> {
-  const done = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: '.bench-complete' })).then(() => true, () => false);
+async function uploadOnce(s3: S3Client, bucket: string, files: { file: string; key: string }[], concurrency: number): Promise<void> {
+  const marker = '.bench-complete-2';
+  const done = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: marker })).then(() => true, () => false);
   if (done) return;
   log(`uploading ${files.length} objects to s3://${bucket} (once)`);
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => undefined);
   const limit = pLimit(concurrency);
-  await Promise.all(files.map((f) => limit(async () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: relative(dataDir, f).split(sep).join('/'), Body: await readFile(f) })))));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: '.bench-complete', Body: '' }));
+  await Promise.all(files.map(({ file, key }) => limit(async () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) })))));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: marker, Body: '' }));
 }
 
 function listFiles(dir: string): string[] {

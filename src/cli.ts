@@ -135,7 +135,10 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       if (create) await createTables(wh);
       const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
       if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
+        const t = Date.now();
         s.checks = await checksAfterRun(wh, s);
+        s.timings.checksMs = Date.now() - t;
+        s.durationMs += s.timings.checksMs;
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
         if (failed.length && !s.error) s.error = `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join('; ')}`;

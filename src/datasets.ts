@@ -18,7 +18,12 @@ export interface Field {
   required: boolean;
   /** Declared VARCHAR width in bytes where a warehouse enforces one (Redshift). */
   maxBytes?: number;
+  /** Smallest and largest value an integer field accepts, where narrower than its type. */
+  range?: readonly [number, number];
 }
+
+/** `ts` must become a TIMESTAMP on every warehouse: years 0001–9999 UTC, in epoch milliseconds (SPEC §3). */
+export const TS_RANGE = [-62135596800000, 253402300799999] as const;
 
 const s = (json: string, column: string, maxBytes: number, required = false): Field => ({ json, column, kind: 'string', required, maxBytes });
 
@@ -38,7 +43,7 @@ export const EVENT_FIELDS: readonly Field[] = Object.freeze([
   { json: 'sessionId', column: 'session_id', kind: 'int64', required: true },
   s('song', 'song', 1024),
   { json: 'status', column: 'status', kind: 'int32', required: false },
-  { json: 'ts', column: 'ts', kind: 'int64', required: true },
+  { json: 'ts', column: 'ts', kind: 'int64', required: true, range: TS_RANGE },
   s('userAgent', 'user_agent', 1024),
   { json: 'userId', column: 'user_id', kind: 'user_id', required: false, maxBytes: 32 },
 ]);

@@ -32,8 +32,8 @@ export interface EtlSummary {
   tables: Record<string, number>;
   model?: ModelResult;
   durationMs: number;
-  /** Where the time went: listing the sources, staging, the model step (ms). */
-  timings: { listMs: number; stageMs: number; modelMs: number };
+  /** Where the time went: listing the sources, staging, the model step, the checks after the load (ms). */
+  timings: { listMs: number; stageMs: number; modelMs: number; checksMs?: number };
   /** The loader process's peak resident memory, in MB. */
   peakRssMb: number;
   dryRun?: { load: string[]; prune: string[] };
@@ -123,8 +123,9 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     }
     log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
 
-    await bulkLoadIndexes(wh, plan, log);
-    const backend = makeBackend(wh, runId, s3, new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key)));
+    const neverLoaded = new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key));
+    await stagingIndexes(wh, plan, neverLoaded, log);
+    const backend = makeBackend(wh, runId, s3, neverLoaded);
     let staged: ObjectOutcome[];
     t = Date.now();
     try {
@@ -249,20 +250,26 @@ async function stage(
 }
 
 /**
- * When a run loads more event data than is staged already (a first load, a
- * backfill, a full refresh), the indexes only the model step reads are
- * dropped first: maintaining them row by row would cost more than building
- * them once afterwards, which the model step does (model/index.ts).
+ * The indexes of stg_events around staging. When a run loads more event data
+ * than is staged already (a first load, a backfill, a full refresh), they are
+ * dropped first: maintaining them row by row costs more than building them
+ * once afterwards, which the model step does, side by side with the star
+ * tables (model/full-build.ts). The source_key index goes too when no object
+ * of the run replaces staged rows (nothing is deleted by key before the model
+ * step). Any other run makes sure they exist (a bulk run that died before its
+ * model step left them dropped).
  */
-async function bulkLoadIndexes(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {
-  const drops = wh.dialect.dropModelIndexes(wh.names);
-  if (drops.length === 0) return;
-  const loading = plan.load.filter((o) => o.dataset === 'events').reduce((n, o) => n + o.size, 0);
-  if (loading < 64 * 1024 * 1024) return;
-  const { rows } = await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`);
-  if (loading <= Number(rows[0].bytes)) return;
-  log.info(`bulk load (${Math.round(loading / 1048576)} MB of events): lookup indexes are rebuilt after staging`);
-  for (const sql of drops) await wh.pool.query(sql);
+async function stagingIndexes(wh: Warehouse, plan: LoadPlan, neverLoaded: ReadonlySet<string>, log: Logger): Promise<void> {
+  const events = plan.load.filter((o) => o.dataset === 'events');
+  const loading = events.reduce((n, o) => n + o.size, 0);
+  const bulk = loading >= 64 * 1024 * 1024 && loading > Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
+  if (!bulk) {
+    for (const sql of wh.dialect.modelIndexes(wh.names)) await wh.pool.query(sql);
+    return;
+  }
+  const sourceKey = events.every((o) => neverLoaded.has(o.key));
+  log.info(`bulk load (${Math.round(loading / 1048576)} MB of events): the indexes of stg_events are built after staging${sourceKey ? '' : ' (but the one by source_key: this run replaces staged objects)'}`);
+  for (const sql of wh.dialect.dropModelIndexes(wh.names, { sourceKey })) await wh.pool.query(sql);
 }
 
 async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {

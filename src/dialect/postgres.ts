@@ -6,7 +6,7 @@ import { EVENT_FIELDS, SONG_FIELDS, STAR_TABLES, type Field, type StarTable } fr
 import { LATEST_EVENT_ORDER, userIdInt } from './shared.ts';
 import { carryOverPostgres } from './carry-over.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
-import type { Dialect } from './types.ts';
+import type { Dialect, StarKeys } from './types.ts';
 
 const PG_TYPES: Record<Field['kind'], string> = {
   string: 'text',
@@ -74,16 +74,26 @@ function starTable(n: TableNames, table: StarTable, as: string, live: boolean): 
   return `CREATE TABLE ${live ? 'IF NOT EXISTS ' : ''}${n.t(as)} (\n  ${[...columns, ...keys].join(',\n  ')}\n)`;
 }
 
-/** Secondary indexes (live: idempotent), and for a build table also its keys, added once it is filled. */
-function starKeys(n: TableNames, table: StarTable, as: string, live: boolean): string[] {
+/** Secondary indexes of a live star table, idempotent. */
+function liveIndexes(n: TableNames, table: StarTable): string[] {
+  return (STAR[table].indexes ?? []).map(([suffix, columns]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, suffix))} ON ${n.t(table)} (${columns})`);
+}
+
+/**
+ * Keys and indexes of a filled build table `as`: each index is built on its
+ * own (CREATE INDEX takes a SHARE lock, so several build side by side), then
+ * the unique ones become the table's constraints, which takes only a moment.
+ */
+function buildKeys(n: TableNames, table: StarTable, as: string): StarKeys {
   const spec = STAR[table];
-  const indexes = (spec.indexes ?? []).map(([suffix, columns]) => `CREATE INDEX ${live ? 'IF NOT EXISTS ' : ''}${quoteIdent(indexName(as, suffix))} ON ${n.t(as)} (${columns})`);
-  if (live) return indexes;
-  return [
-    `ALTER TABLE ${n.t(as)} ADD CONSTRAINT ${quoteIdent(pkeyName(as))} PRIMARY KEY (${spec.primaryKey.join(', ')})`,
-    ...(spec.unique ? [`ALTER TABLE ${n.t(as)} ADD CONSTRAINT ${quoteIdent(uniqueName(as, spec.unique))} UNIQUE (${spec.unique.join(', ')})`] : []),
-    ...indexes,
-  ];
+  const unique = [[pkeyName(as), spec.primaryKey], ...(spec.unique ? [[uniqueName(as, spec.unique), spec.unique]] : [])] as [string, string[]][];
+  return {
+    indexes: [
+      ...unique.map(([name, columns]) => `CREATE UNIQUE INDEX ${quoteIdent(name)} ON ${n.t(as)} (${columns.join(', ')})`),
+      ...(spec.indexes ?? []).map(([suffix, columns]) => `CREATE INDEX ${quoteIdent(indexName(as, suffix))} ON ${n.t(as)} (${columns})`),
+    ],
+    constraints: unique.map(([name], i) => `ALTER TABLE ${n.t(as)} ADD CONSTRAINT ${quoteIdent(name)} ${i === 0 ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${quoteIdent(name)}`),
+  };
 }
 
 function renameBuildTable(n: TableNames, table: StarTable, from: string): string[] {
@@ -117,21 +127,18 @@ export const postgres: Dialect = {
     return [
       ...(n.schema ? [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(n.schema)}`] : []),
       `CREATE TABLE IF NOT EXISTS ${n.t('stg_events')} (\n  ${stagingColumns(EVENT_FIELDS)}\n)`,
-      // Deletes of a re-delivered object, winners per event, latest event per user.
-      // Deletes of a re-delivered object and the incremental scan of new rows go by source_key.
-      `CREATE INDEX IF NOT EXISTS ${idx('stg_events_source_key')} ON ${n.t('stg_events')} (source_key)`,
       ...modelIndexes(n),
       `CREATE TABLE IF NOT EXISTS ${n.t('stg_songs')} (\n  ${stagingColumns(SONG_FIELDS)}\n)`,
       `CREATE INDEX IF NOT EXISTS ${idx('stg_songs_source_key')} ON ${n.t('stg_songs')} (source_key)`,
       `CREATE INDEX IF NOT EXISTS ${idx('stg_songs_song')} ON ${n.t('stg_songs')} (song_id)`,
       `CREATE INDEX IF NOT EXISTS ${idx('stg_songs_artist')} ON ${n.t('stg_songs')} (artist_id)`,
-      ...STAR_TABLES.flatMap((t) => [starTable(n, t, t, true), ...starKeys(n, t, t, true)]),
+      ...STAR_TABLES.flatMap((t) => [starTable(n, t, t, true), ...liveIndexes(n, t)]),
       ...bookkeeping(n),
     ];
   },
 
   createStarTable: (n, table, as) => starTable(n, table, as, false),
-  starKeys: (n, table, as) => starKeys(n, table, as, false),
+  starKeys: buildKeys,
   renameBuildTable,
   helperTableAs: (name, select) => `CREATE UNLOGGED TABLE ${name} AS ${select}`,
   // Readers queue behind a waiting ACCESS EXCLUSIVE request: give up after
@@ -163,7 +170,8 @@ export const postgres: Dialect = {
   aclPrivileges: { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', D: 'TRUNCATE', x: 'REFERENCES', t: 'TRIGGER', m: 'MAINTAIN' },
   exactKey: (expr) => expr,
   modelIndexes,
-  dropModelIndexes: (n) => MODEL_INDEXES.map(([name]) => `DROP INDEX IF EXISTS ${n.schema ? `${quoteIdent(n.schema)}.` : ''}${quoteIdent(name)}`),
+  dropModelIndexes: (n, { sourceKey }) =>
+    MODEL_INDEXES.filter(([name]) => sourceKey || name !== SOURCE_KEY_INDEX).map(([name]) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
   dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
   epochMsToTimestamp: (expr) => `(TIMESTAMP '1970-01-01 00:00:00' + ${expr} * INTERVAL '1 millisecond')`,
@@ -203,10 +211,18 @@ CROSS JOIN LATERAL (
   },
 };
 
-/** Winners per event, latest event per user: what the incremental model looks up. */
+const SOURCE_KEY_INDEX = 'stg_events_source_key';
+
+/**
+ * The indexes of stg_events: deletes of a re-delivered object and the
+ * incremental scan of new rows go by source_key; the incremental model looks
+ * up winners per event and the latest event per user.
+ */
 const MODEL_INDEXES: [string, string][] = [
+  // First: the full build reads the duplicate events from it (model/full-build.ts).
   ['stg_events_event', '(session_id, item_in_session)'],
   ['stg_events_user_latest', `((${userIdInt('user_id')}), ts, session_id, item_in_session)`],
+  [SOURCE_KEY_INDEX, '(source_key)'],
 ];
 
 function modelIndexes(n: TableNames): string[] {

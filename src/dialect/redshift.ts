@@ -131,7 +131,7 @@ export const redshift: Dialect = {
   },
 
   createStarTable: (n, table, as) => starTable(n, table, as, false),
-  starKeys: () => [],
+  starKeys: () => ({ indexes: [], constraints: [] }),
   renameBuildTable: (n, table, from) => [`ALTER TABLE ${n.t(from)} RENAME TO ${quoteIdent(table)}`],
   helperTableAs: (name, select) => `CREATE TABLE ${name} AS ${select}`,
   // LOCK waits for readers (Redshift has no lock_timeout); the swap holds it for milliseconds.

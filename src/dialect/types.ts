@@ -8,18 +8,27 @@ import type { TableNames } from './sql.ts';
 
 export type DialectName = 'postgres' | 'redshift';
 
+/** How a build table gets its keys: indexes that may build side by side, then the statements that make them constraints. */
+export interface StarKeys {
+  indexes: string[];
+  constraints: string[];
+}
+
 export interface Dialect {
   readonly name: DialectName;
   /** CREATE statements for every table, idempotent (IF NOT EXISTS), in order. */
   createTables(names: TableNames): string[];
   /**
-   * Indexes the incremental model step reads through (Postgres), as
-   * idempotent CREATE statements; a bulk load drops them (dropModelIndexes)
-   * and the model step creates them again, which is cheaper than maintaining
-   * them row by row during a big COPY. Empty where the warehouse has none.
+   * Indexes of stg_events (Postgres: by source_key, by event, latest event
+   * per user), as idempotent CREATE statements. A bulk load drops them
+   * (dropModelIndexes) and the model step creates them again, which is
+   * cheaper than maintaining them row by row during a big COPY. The first is
+   * the one by event (session_id, item_in_session). Empty where the
+   * warehouse has none.
    */
   modelIndexes(names: TableNames): string[];
-  dropModelIndexes(names: TableNames): string[];
+  /** Drops the indexes of stg_events; the source_key one only with `sourceKey` (no staged object will be deleted before the model step). */
+  dropModelIndexes(names: TableNames, options: { sourceKey: boolean }): string[];
   /** DROP statements for every table the loader owns. */
   dropTables(names: TableNames): string[];
   /** Empties a table inside a transaction (Redshift's TRUNCATE would commit it). */
@@ -58,8 +67,8 @@ export interface Dialect {
    * which starKeys adds once it is filled.
    */
   createStarTable(names: TableNames, table: StarTable, as: string): string;
-  /** Keys and secondary indexes of a filled build table `as`, named after it (empty where keys are declared inline). */
-  starKeys(names: TableNames, table: StarTable, as: string): string[];
+  /** Keys and secondary indexes of a filled build table `as`, named after it (none where keys are declared inline). */
+  starKeys(names: TableNames, table: StarTable, as: string): StarKeys;
   /**
    * After the live `table` was dropped, gives the build table `from` the
    * live table's name, and its indexes, constraints and sequences theirs.

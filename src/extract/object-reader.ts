@@ -29,6 +29,13 @@ export interface ReaderSink {
   reject(line: number, reason: string, raw: RawText): void;
   /** The object is a malformed document: drop every value it gave and keep this one reject. */
   documentFailed(reason: string, raw: RawText): void;
+  /**
+   * Optional fast path: the bytes `buf[start, end)` of one NDJSON line (valid
+   * UTF-8, without its line end), before any parsing. Returns true when the
+   * sink took the line as a record; false sends it the usual way (`value` or
+   * `reject`), as if this were never called.
+   */
+  line?(buf: Buffer, start: number, end: number, line: number): boolean;
 }
 
 export interface ReaderOptions {
@@ -157,10 +164,17 @@ export class ObjectReader {
       if (this.pendingBytes > this.maxLineBytes) this.startOverlong();
       return;
     }
-    const complete = this.pendingBytes ? Buffer.concat([...this.pending, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.lines(complete, true);
+    let from = 0;
+    if (this.pendingBytes) {
+      // Only the line that spans the chunks is copied; the rest is read where it lies.
+      const first = chunk.indexOf(NL) + 1;
+      const spanning = Buffer.concat([...this.pending, chunk.subarray(0, first)]);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.lines(spanning, true);
+      from = first;
+    }
+    if (from < last + 1) this.lines(from === 0 ? chunk.subarray(0, last + 1) : chunk.subarray(from, last + 1), true);
     if (last + 1 < chunk.length) {
       this.stash(chunk.subarray(last + 1));
       if (this.pendingBytes > this.maxLineBytes) this.startOverlong();
@@ -177,6 +191,21 @@ export class ObjectReader {
     // Common case: decode the whole region once, split in string space. Pure
     // ASCII (JSON with \u escapes, like Udacity's) skips the UTF-8 decoder.
     const ascii = isAscii(buf);
+    if ((ascii || isUtf8(buf)) && this.sink.line) {
+      // The sink reads records straight from the bytes; only lines it leaves are decoded.
+      const sink = this.sink as Required<ReaderSink>;
+      const encoding = ascii ? 'latin1' : 'utf8';
+      let start = 0;
+      while (start < buf.length) {
+        let nl = buf.indexOf(NL, start);
+        if (nl === -1) nl = buf.length;
+        const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+        if (end > start && !sink.line(buf, start, end, this.line)) this.lineText(buf.toString(encoding, start, end));
+        this.line++;
+        start = nl + 1;
+      }
+      return;
+    }
     if (ascii || isUtf8(buf)) {
       const text = buf.toString(ascii ? 'latin1' : 'utf8');
       const limit = terminated ? text.length - 1 : text.length;

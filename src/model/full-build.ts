@@ -103,6 +103,12 @@ interface BuildStep {
   statements(c: Context): Statement[];
 }
 
+/**
+ * The steps of a full build, most urgent first (a free session takes the
+ * first step that is ready): the chain to the songplays table and its keys
+ * is the longest, so it goes first; the time table fills beside it, and the
+ * staging indexes (for the next incremental run) fill the gaps.
+ */
 function buildPlan(m: ModelSql): BuildStep[] {
   const { names: n, dialect: d } = m;
   const helper = (name: string) => n.t(name);
@@ -112,13 +118,29 @@ function buildPlan(m: ModelSql): BuildStep[] {
   const analyze = (table: string) => (d.analyze(table) ? [d.analyze(table)!] : []);
   const duplicates = (c: Context) => (c.duplicates > 0 ? helper(HELPERS.duplicates) : undefined);
   const prepare = d.prepareStagingForBuild(n);
+  // The indexes of stg_events for the next incremental run (dropped by a bulk load), built beside the star tables.
   const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({ name: `staging index ${i + 1}`, after: ['prepare'], statements: () => [...d.modelSettings(), sql] }));
   const count = (table: StarTable) => (c: Context, rows: number) => {
     c.counts[table] = rows;
   };
+  // songplays' keys build side by side, then become its constraints.
+  const songplaysKeys = keys('songplays');
+  const songplaysIndexSteps: BuildStep[] = songplaysKeys.indexes.map((sql, i) => ({ name: `songplays index ${i + 1}`, after: ['songplays'], statements: () => [...d.modelSettings(), sql] }));
+  const withKeys = (t: StarTable) => [...keys(t).indexes, ...keys(t).constraints];
   return [
     { name: 'prepare', outside: [...dropStatements(m), ...prepare.outside], statements: () => prepare.inside },
-    ...indexSteps,
+    // The first staging index is the event key's: the duplicates are read from it (cheaper than hashing every event).
+    ...indexSteps.slice(0, 1),
+    {
+      name: 'duplicate events',
+      after: ['prepare', ...indexSteps.slice(0, 1).map((s) => s.name)],
+      statements: () => [
+        ...d.modelSettings(),
+        // A warehouse that does not say how many rows it wrote: assume some.
+        { sql: d.helperTableAs(helper(HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
+        ...analyze(helper(HELPERS.duplicates)),
+      ],
+    },
     {
       name: 'songs and artists',
       after: ['prepare'],
@@ -126,23 +148,12 @@ function buildPlan(m: ModelSql): BuildStep[] {
         ...d.modelSettings(),
         create('songs'),
         { sql: insertSongs(m, build('songs')), rows: count('songs') },
-        ...keys('songs'),
+        ...withKeys('songs'),
         create('artists'),
         { sql: insertArtists(m, build('artists')), rows: count('artists') },
-        ...keys('artists'),
+        ...withKeys('artists'),
         d.helperTableAs(helper(HELPERS.songMatch), songMatchSelect(m)),
         ...analyze(helper(HELPERS.songMatch)),
-      ],
-    },
-    {
-      name: 'duplicate events',
-      // The first staging index is the event key's: the duplicates are read from it.
-      after: ['prepare', ...indexSteps.slice(0, 1).map((s) => s.name)],
-      statements: () => [
-        ...d.modelSettings(),
-        // A warehouse that does not say how many rows it wrote: assume some.
-        { sql: d.helperTableAs(helper(HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
-        ...analyze(helper(HELPERS.duplicates)),
       ],
     },
     {
@@ -153,15 +164,17 @@ function buildPlan(m: ModelSql): BuildStep[] {
     {
       name: 'time',
       after: ['duplicate events'],
-      statements: (c) => [...d.modelSettings(), create('time'), { sql: insertAllTimes(m, build('time'), duplicates(c)), rows: count('time') }, ...keys('time')],
+      statements: (c) => [...d.modelSettings(), create('time'), { sql: insertAllTimes(m, build('time'), duplicates(c)), rows: count('time') }, ...withKeys('time')],
     },
+    ...songplaysIndexSteps,
+    ...(songplaysKeys.constraints.length ? [{ name: 'songplays keys', after: songplaysIndexSteps.map((s) => s.name), statements: () => songplaysKeys.constraints }] : []),
+    ...indexSteps.slice(1),
     {
       // Postgres finds each user's latest event through a staging index.
       name: 'users',
       after: ['prepare', ...indexSteps.map((s) => s.name)],
-      statements: () => [...d.modelSettings(), create('users'), { sql: insertUsers(m, build('users')), rows: count('users') }, ...keys('users')],
+      statements: () => [...d.modelSettings(), create('users'), { sql: insertUsers(m, build('users')), rows: count('users') }, ...withKeys('users')],
     },
-    { name: 'songplays keys', after: ['songplays'], statements: () => [...d.modelSettings(), ...keys('songplays')] },
   ];
 }
 

@@ -21,6 +21,8 @@ export const BINARY_TRAILER: Buffer = Buffer.from([0xff, 0xff]);
 const TWO_32 = 4294967296;
 /** Strings up to this length are copied by a loop while ASCII: cheaper than a call into C++. */
 const SHORT_STRING = 24;
+/** Byte ranges up to this length are copied by a loop: Buffer#copy checks its arguments on every call. */
+const SHORT_COPY = 256;
 const EMPTY = Buffer.alloc(0);
 
 /** Buffer's undocumented-but-long-standing UTF-8 writer: `write()` minus argument juggling (protobufjs uses it too). */
@@ -134,6 +136,39 @@ export class BinaryRowWriter {
     const written = (buf as FastUtf8).utf8Write(s, at);
     this.view.setInt32(this.pos, written);
     this.pos = at + written;
+  }
+
+  /** A string field from UTF-8 bytes as they are (`src[start, end)`, already checked). */
+  bytes(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(4 + n);
+    this.view.setInt32(this.pos, n);
+    const at = this.pos + 4;
+    if (n <= SHORT_COPY) {
+      const buf = this.buf;
+      for (let j = 0; j < n; j++) buf[at + j] = src[start + j];
+    } else src.copy(this.buf, at, start, end);
+    this.pos = at + n;
+  }
+
+  /**
+   * Room for a string field of at most `max` bytes, to be written in place
+   * into `buffer` from the offset returned; `closeString` then sets its length.
+   */
+  openString(max: number): number {
+    this.ensure(4 + max);
+    return this.pos + 4;
+  }
+
+  /** The Buffer `openString`'s offset points into (valid until the next write). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  /** Ends the string field opened at `at` after `n` bytes. */
+  closeString(at: number, n: number): void {
+    this.view.setInt32(at - 4, n);
+    this.pos = at + n;
   }
 
   /** Ends the row with source_key (pre-encoded) and source_line. */

@@ -13,6 +13,7 @@ import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
 import { compileValidator, type Validator } from '../extract/validate-fast.ts';
 import { BinaryRowWriter } from './binary-copy.ts';
 import { compileBinaryEncoder, type FastEncoder } from './encode-fast.ts';
+import { compileLineScanner, type LineScanner } from './line-scanner.ts';
 import { csvQuote, csvRow } from './csv-encode.ts';
 import type { RejectSpool } from './reject-spool.ts';
 
@@ -40,6 +41,8 @@ export class ObjectEncoder implements ReaderSink {
   private readonly validate: Validator;
   /** Binary rows: validates and writes a plainly valid record in one pass (else the way below). */
   private readonly encodeFast: FastEncoder | undefined;
+  /** Binary rows without width limits (Postgres): reads a line's bytes straight into a row. */
+  private readonly scan: LineScanner | undefined;
   private readonly dataset: Dataset;
   private readonly key: string;
   private readonly options: EncoderOptions;
@@ -58,11 +61,20 @@ export class ObjectEncoder implements ReaderSink {
     const chunk = Math.min(256 * 1024, Math.max(1024, Math.ceil((options.sizeHint ?? Infinity) * 1.25)));
     this.binary = options.format === 'binary' ? new BinaryRowWriter(chunk) : undefined;
     this.encodeFast = this.binary ? compiled(encoders, dataset, options.limits, compileBinaryEncoder) : undefined;
+    // Widths and a NULL marker are Redshift's (CSV rows): the scanner knows neither.
+    this.scan = this.binary && !options.limits.enforceWidths && options.limits.nullMarker === undefined ? compiled(scanners, dataset, options.limits, compileLineScanner) : undefined;
     // A record the compiled encoder turned down would fail the compiled validator's same checks too:
     // binary rows go straight to the reference, which also names the problem.
     this.validate = this.binary ? (r) => validateRecord(r, this.fields, options.limits) : compiled(validators, dataset, options.limits, compileValidator);
     this.keyBytes = Buffer.from(key, 'utf8');
     this.keyField = csvQuote(key);
+  }
+
+  /** Binary rows: a plainly valid flat record goes from its line's bytes straight to a row (line-scanner.ts). */
+  line(buf: Buffer, start: number, end: number, line: number): boolean {
+    if (this.scan === undefined || !this.scan(buf, start, end, this.binary!, this.keyBytes, line)) return false;
+    this.rows++;
+    return true;
   }
 
   value(value: unknown, line: number, raw: string | undefined, element: number | undefined): void {
@@ -119,6 +131,7 @@ export class ObjectEncoder implements ReaderSink {
 /** One compiled validator and binary encoder per data set and limits, shared by every object of a run. */
 const validators = new Map<string, Validator>();
 const encoders = new Map<string, FastEncoder>();
+const scanners = new Map<string, LineScanner>();
 function compiled<T>(cache: Map<string, T>, dataset: Dataset, limits: ValidationLimits, compile: (fields: readonly Field[], limits: ValidationLimits) => T): T {
   const key = `${dataset}|${limits.enforceWidths ?? false}|${limits.nullMarker ?? ''}`;
   let fn = cache.get(key);

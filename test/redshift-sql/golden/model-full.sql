@@ -12,6 +12,8 @@ DROP TABLE IF EXISTS "dwh"."etl_build_duplicates";
 
 DROP TABLE IF EXISTS "dwh"."etl_build_song_match";
 
+CREATE TABLE "dwh"."etl_build_duplicates" AS SELECT session_id, item_in_session FROM "dwh"."stg_events" GROUP BY session_id, item_in_session HAVING COUNT(*) > 1;
+
 CREATE TABLE "dwh"."songs__build" (
   song_id VARCHAR(64) NOT NULL,
   title VARCHAR(1024),
@@ -57,8 +59,6 @@ CREATE TABLE "dwh"."etl_build_song_match" AS SELECT title, artist_name, duration
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs
 ) best WHERE rn = 1;
-
-CREATE TABLE "dwh"."etl_build_duplicates" AS SELECT session_id, item_in_session FROM "dwh"."stg_events" GROUP BY session_id, item_in_session HAVING COUNT(*) > 1;
 
 CREATE TABLE "dwh"."songplays__build" (
   songplay_id BIGINT IDENTITY(1, 1),
