@@ -11,12 +11,15 @@
  * - Comparisons ignore trailing spaces in `=`: exact text equality also
  *   compares the strings with a sentinel appended (§5).
  * - Text compares by bytes in a default (case-sensitive) database: no COLLATE needed.
- * - CSV cannot tell NULL from '' without a marker: NULL is written `\N` (§1).
+ * - CSV cannot tell NULL from '' without a marker: NULL is written `\N`, COPY's
+ *   default null string, so no COPY has to spell it (§1).
+ * - String literals take backslash escapes (PostgreSQL 8.0's lexer): they are
+ *   quoted with quoteRedshiftLiteral.
  */
 import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../datasets.ts';
 import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
-import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
+import { quoteIdent, quoteRedshiftLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
 
 const TYPES: Record<Exclude<Field['kind'], 'string' | 'user_id'>, string> = {
@@ -147,7 +150,7 @@ export const redshift: Dialect = {
   },
   aclSql: (n, tables) =>
     `SELECT c.relname AS table_name, c.relacl AS acl, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-     WHERE c.relkind = 'r' AND c.relname IN (${tables.map(quoteLiteral).join(', ')}) AND s.nspname = ${n.schema ? '$1' : 'current_schema()'}`,
+     WHERE c.relkind = 'r' AND c.relname IN (${tables.map(quoteRedshiftLiteral).join(', ')}) AND s.nspname = ${n.schema ? '$1' : 'current_schema()'}`,
   // The letters Redshift documents for tables that a GRANT can give back; any other keeps the table in place.
   aclPrivileges: { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', x: 'REFERENCES' },
   // Comparisons ignore trailing blanks, also in PARTITION BY, GROUP BY and DISTINCT: a sentinel keeps them.

@@ -102,6 +102,15 @@ describe('Redshift stand-in: refusals', () => {
     expect(rows[0]).toEqual({ a: 'x', b: 3, c: true, d: -1, e: true });
   });
 
+  it('reads backslash escapes in string literals and has no E-strings', async () => {
+    const { rows } = await c.query(String.raw`SELECT 'a\\b' AS a, 'c\N' AS b, 'it\'s' AS c, $$d\e$$ AS d`);
+    expect(rows[0]).toEqual({ a: 'a\\b', b: 'cN', c: "it's", d: 'd\\e' });
+    await c.query(String.raw`INSERT INTO r VALUES (30, 'x\\y')`);
+    expect((await c.query('SELECT v FROM r WHERE id = 30')).rows[0].v).toBe('x\\y');
+    const err = await errorOf(c.query("SELECT E'x' AS v"));
+    expect([err.code, err.message]).toEqual(['42704', 'type "e" does not exist']);
+  });
+
   it('knows Redshift configuration parameters, not Postgres-only ones', async () => {
     await c.query("SET query_group TO 'etl'");
     await c.query('SET enable_result_cache_for_session TO off');

@@ -30,6 +30,8 @@ export function checkRefusals(sig: Token[]): void {
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i];
     const prev = sig[i - 1];
+    // No E'…' strings: Postgres 8.0 reads E as the name of a type [GH:npgsql/npgsql#515].
+    if (t.kind === 'string' && t.prefix?.toLowerCase() === 'e') throw new StandinError('42704', 'type "e" does not exist', { offset: t.start });
     if (t.kind !== 'word') continue;
     if (t.value === 'returning') throw syntaxError(t.text, t.start);
     if (t.value === 'on' && isWord(sig[i + 1], 'conflict') && (isPunct(sig[i + 2], '(') || isWord(sig[i + 2], 'do', 'on'))) {

@@ -27,10 +27,19 @@ describe('statement splitting', () => {
     expect(splitStatements(' ; -- nothing\n')).toEqual([]);
   });
 
-  it('decodes E-strings and keeps standard strings literal', () => {
-    const [e, s] = tokenize("E'a\\'b\\n' 'c\\N'").filter((t) => t.kind === 'string');
-    expect(e.value).toBe("a'b\n");
-    expect(s.value).toBe('c\\N');
+  it('reads backslash escapes in every string, as Redshift (PostgreSQL 8.0, no standard_conforming_strings) does', () => {
+    const [a, b, c, d] = tokenize(String.raw`'a\'b\n' 'c\N' 'd\\N' 'e\101\q'`).filter((t) => t.kind === 'string');
+    expect(a.value).toBe("a'b\n");
+    // The NULL AS '\N' trap: the marker reaches COPY as N.
+    expect(b.value).toBe('cN');
+    expect(d.value).toBe('e' + 'A' + 'q');
+    expect(c.value).toBe('d\\N');
+  });
+
+  it('re-quotes such strings for Postgres, and refuses E-strings (Redshift has none)', () => {
+    const sql = String.raw`SELECT 'd\\N', 'it\'s', 'plain'`;
+    expect(applyEdits(sql, systemRewrites(sig(sql), { lastCopyId: -1, lastCopyCount: 0 })).text).toBe(String.raw`SELECT 'd\N', 'it''s', 'plain'`);
+    expect(refusal("SELECT E'x'")).toBe('type "e" does not exist');
   });
 });
 
@@ -81,7 +90,7 @@ describe('COPY parsing', () => {
   const copy = (params: string) => parseCopy(sig(`COPY t (a, "B") FROM 's3://b/k' ${params}`));
 
   it('reads parameters in any order (quoted column names fold to lower case)', () => {
-    const cmd = copy("MAXERROR AS 10 GZIP IAM_ROLE 'arn:aws:iam::123456789012:role/r' NULL AS '\\N' FORMAT AS CSV QUOTE AS '''' MANIFEST IGNOREHEADER 1");
+    const cmd = copy("MAXERROR AS 10 GZIP IAM_ROLE 'arn:aws:iam::123456789012:role/r' NULL AS '\\\\N' FORMAT AS CSV QUOTE AS '''' MANIFEST IGNOREHEADER 1");
     expect(cmd).toMatchObject({ columns: ['a', 'b'], format: 'csv', delimiter: ',', quote: "'", nullAs: '\\N', compression: 'gzip', manifest: true, maxError: 10, ignoreHeader: 1 });
     expect(copy("IAM_ROLE default DELIMITER '\\t'").delimiter).toBe('\t');
     expect(copy("IAM_ROLE default JSON 'auto ignorecase'").jsonOption).toBe('auto ignorecase');

@@ -7,6 +7,7 @@
  * client sent.
  */
 import type { Edit } from './ddl-rewrite.ts';
+import { StandinError } from './errors.ts';
 import { isPunct, isWord, quoteIdent, type Token } from './sql-lexer.ts';
 
 export const SYS_SCHEMA = 'standin_sys';
@@ -19,11 +20,21 @@ export interface CopyFunctionValues {
   lastCopyCount: number;
 }
 
-/** Edits for quoted identifiers, system relations, pg_last_copy_id()/pg_last_copy_count(), version(), GETDATE(), SYSDATE, NVL, LEN. */
+/**
+ * Edits for string literals, quoted identifiers, system relations,
+ * pg_last_copy_id()/pg_last_copy_count(), version(), GETDATE(), SYSDATE, NVL, LEN.
+ */
 export function systemRewrites(sig: Token[], values: CopyFunctionValues): Edit[] {
   const edits: Edit[] = [];
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i];
+    if (t.kind === 'string' && !t.text.startsWith('$') && t.text.includes('\\')) {
+      // The client's literal took Redshift's backslash escapes (sql-lexer.ts); Postgres reads
+      // '…' with standard_conforming_strings on, so it gets the decoded value re-quoted.
+      if (t.value.includes('\0')) throw new StandinError('22021', 'invalid byte sequence for encoding "UTF8": 0x00', { offset: t.start });
+      edits.push({ start: t.start, end: t.end, text: `'${t.value.replaceAll("'", "''")}'` });
+      continue;
+    }
     if (t.kind === 'qident' && t.value !== t.value.toLowerCase()) {
       // Redshift folds quoted identifiers to lower case too (enable_case_sensitive_identifier is off by default),
       // result column aliases included.
