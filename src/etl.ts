@@ -15,7 +15,7 @@ import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
-import { forgetObjects } from './stage/bookkeeping.ts';
+import { forgetObjects, lockForLoad } from './stage/bookkeeping.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
 import { postgresBackend } from './stage/postgres-backend.ts';
 import { validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
@@ -269,7 +269,10 @@ async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> 
   for (const dataset of ['events', 'songs'] as const) {
     const keys = plan.prune.filter((p) => p.dataset === dataset).map((p) => p.key);
     if (keys.length === 0) continue;
-    await inTransaction(wh.pool, (client) => forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys));
+    await inTransaction(wh.pool, async (client) => {
+      await lockForLoad(client, wh);
+      await forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys);
+    });
     log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
   }
 }
@@ -288,6 +291,7 @@ async function loadedObjects(wh: Warehouse, datasets: readonly Dataset[]): Promi
 async function wipeStaging(wh: Warehouse, datasets: readonly Dataset[]): Promise<void> {
   const n = wh.names;
   await inTransaction(wh.pool, async (client) => {
+    await lockForLoad(client, wh);
     for (const dataset of datasets) {
       await client.query(wh.dialect.emptyTable(n.t(STAGING_TABLE[dataset])));
       await client.query(wh.dialect.emptyTable(n.t(dataset === 'events' ? 'etl_dirty_events' : 'etl_dirty_songs')));

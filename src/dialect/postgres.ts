@@ -149,6 +149,7 @@ export const postgres: Dialect = {
     ],
   }),
   afterFullBuild: () => [],
+  lockForLoad: () => [],
   buildSessions: 2,
   carryOver(db, n, pairs) {
     return carryOverPostgres(db, this, n, pairs, (table) => {

@@ -140,6 +140,9 @@ export const redshift: Dialect = {
   // LOCK waits for readers (Redshift has no lock_timeout); the swap holds it for milliseconds.
   lockForSwap: (tables) => [`LOCK ${tables.join(', ')}`],
   prepareStagingForBuild: () => ({ outside: [], inside: [] }),
+  // Two transactions that read and write the same tables conflict (error 1023); taking the
+  // tables first, in one order, makes the second wait instead [DG:c_serial_isolation, DG:r_LOCK].
+  lockForLoad: (n) => [`LOCK ${LOAD_TABLES.map((t) => n.t(t)).join(', ')}`],
   // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
   // deleted rows; tables reloaded in place do.
   afterFullBuild: (n, inPlace) => [...inPlace.map((t) => `VACUUM DELETE ONLY ${n.t(t)}`), ...STAR_TABLES.map((t) => `ANALYZE ${n.t(t)}`)],
@@ -174,6 +177,9 @@ export const redshift: Dialect = {
   param: (i) => `$${i}`,
   latestEventPerUser: (n, affected) => latestEventPerUserWindow(n, affected, (e) => e),
 };
+
+/** The tables load transactions write, in the order every load takes them. */
+const LOAD_TABLES = ['etl_objects', 'etl_rejects', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'stg_events', 'stg_songs'] as const;
 
 export const ALL_TABLES = [
   'songplays', 'users', 'songs', 'artists', 'time', 'stg_events', 'stg_songs',

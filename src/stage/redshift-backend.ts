@@ -10,13 +10,14 @@ import type pg from 'pg';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
 import { copyCsvManifest } from '../dialect/redshift-copy.ts';
 import { WarehouseError, pgFields } from '../errors.ts';
+import { isTransient } from '../retry.ts';
 import { decodeStages, isDecodeError } from '../extract/decode.ts';
 import { rawText } from '../extract/raw-text.ts';
 import type { Source, SourceObject } from '../extract/source.ts';
 import { pipe } from '../pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
-import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { objectPipeline, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
@@ -68,7 +69,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     } catch {
       // STL is not readable (Serverless, permissions): the client error is all we have.
     }
-    return new WarehouseError('COPY', `COPY into ${table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table, sqlState: fields.code, retryable: /^(08|57P0[123]|40001)/.test(fields.code ?? '') });
+    return new WarehouseError('COPY', `COPY into ${table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table, sqlState: fields.code, retryable: isTransient(err) });
   }
 
   /** Uploads rows and rejects of a unit, then loads them in one transaction. */
@@ -81,6 +82,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     const rejectsManifest = rejectParts.length ? await area.manifest(folder, 'rejects', rejectParts) : undefined;
     const expected = outcomes.reduce((n, o) => n + o.rows, 0);
     await inTransaction(wh.pool, async (client) => {
+      await lockForLoad(client, ctx);
       await forgetObjects(client, ctx, dataset, outcomes.map((o) => o.object.key));
       if (rowsManifest) {
         const loaded = await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), rowsManifest, folder);

@@ -17,7 +17,7 @@ import type { SourceObject } from '../extract/source.ts';
 import { cutString } from '../extract/raw-text.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
-import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { sqlTimestamp, type Reject } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 
@@ -109,6 +109,7 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     const columns = FIELDS[dataset].map((f) => `${f.column} ${f.kind === 'int32' ? 'INTEGER' : f.kind === 'int64' ? 'BIGINT' : f.kind === 'number' ? 'DOUBLE PRECISION' : `VARCHAR(${f.maxBytes ?? 256})`}`);
     try {
       return await inTransaction(wh.pool, async (client) => {
+        await lockForLoad(client, ctx);
         await client.query(`DROP TABLE IF EXISTS ${temp}`);
         await client.query(`CREATE TEMP TABLE ${temp} (${columns.join(', ')})`);
         await forgetObjects(client, ctx, dataset, objects.map((o) => o.key));
