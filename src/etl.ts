@@ -186,6 +186,7 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
     buckets.set(dataset, loc.bucket);
   }
   const jsonPaths = config.redshift.jsonPaths ? validateS3Url(config.redshift.jsonPaths, 'JSONPaths file') : undefined;
+  const { s3Source } = await import('./extract/s3-source.ts');
   return (w, runId, s3, neverLoaded) =>
     redshiftDirectBackend(w, runId, new StagingArea(s3!, staging, runId), {
       iamRole,
@@ -194,6 +195,7 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
       jsonPaths,
       maxError: 100000,
       sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
+      open: (o) => s3Source(o.dataset, s3!, buckets.get(o.dataset)!, '').open(o),
     }, neverLoaded);
 }
 

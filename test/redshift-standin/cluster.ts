@@ -13,6 +13,11 @@ export interface ClusterOptions {
    * QU6fVWo0FyQfuYiS7BjNMs-g]. Default false (a provisioned cluster, which has both).
    */
   serverless?: boolean;
+  /**
+   * Whether the SYS monitoring views exist (default true); false plays a
+   * cluster from before them, where only STL_LOAD_ERRORS has load errors.
+   */
+  sysViews?: boolean;
   /** The database was created `COLLATE CASE_INSENSITIVE` [DG:r_CREATE_DATABASE, DG:r_DB_COLLATION]. Default false. */
   caseInsensitive?: boolean;
   /**
@@ -83,6 +88,7 @@ export function serializationConflict(pid: number, table = 0): StandinError {
 /** The flavour every session consults. */
 export interface Cluster {
   serverless: boolean;
+  sysViews: boolean;
   caseInsensitive: boolean;
   auth: 'md5' | 'sha256';
   bucketRegions: ReadonlyMap<string, string>;
@@ -93,6 +99,7 @@ export interface Cluster {
 export function makeCluster(options: ClusterOptions): Cluster {
   return {
     serverless: options.serverless ?? false,
+    sysViews: options.sysViews ?? true,
     caseInsensitive: options.caseInsensitive ?? false,
     auth: options.auth ?? 'md5',
     bucketRegions: new Map(Object.entries(options.bucketRegions ?? {})),

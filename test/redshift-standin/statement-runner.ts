@@ -14,7 +14,7 @@ import { BYTE_CHECK_PREFIX, byteCheckClause, byteCheckName, rewriteAlterAddColum
 import { notSupported, StandinError, syntaxError, UpstreamFailure, type ErrorFields } from './errors.ts';
 import { REDSHIFT_ONLY, settingName } from './settings.ts';
 import { checkRefusals, mergeParts } from './sql-refusals.ts';
-import { identText, identValue, isWord, jsIndexOfPosition, readQualifiedName, significant, tokenize, type Token } from './sql-lexer.ts';
+import { identText, identValue, isPunct, isWord, jsIndexOfPosition, readQualifiedName, significant, tokenize, type Token } from './sql-lexer.ts';
 import { applyEdits, chain, provisionedOnlyRelation, systemRewrites, type CopyFunctionValues, type Rewritten } from './sql-rewrite.ts';
 import type { Upstream } from './upstream.ts';
 import type { FieldDescription } from './wire.ts';
@@ -49,6 +49,10 @@ export async function runStatement(stmt: StatementText, values: unknown[] | unde
     // gives a permission error even to a superuser [re:Post QU6fVWo0FyQfuYiS7BjNMs-g].
     const t = provisionedOnlyRelation(sig);
     if (t) throw new StandinError('42501', `permission denied for relation ${t.value.toLowerCase()}`, { offset: t.start });
+  }
+  if (!ctx.cluster.sysViews) {
+    const t = sig.find((x, i) => (x.kind === 'word' || x.kind === 'qident') && /^sys_/.test(x.value.toLowerCase()) && !isPunct(sig[i + 1], '(') && !isPunct(sig[i - 1], '.'));
+    if (t) throw new StandinError('42P01', `relation "${t.value.toLowerCase()}" does not exist`, { offset: t.start });
   }
   ctx.cluster.conflicts.check(stmt.text, ctx.upstream.processId);
   const head = sig[0];
