@@ -72,6 +72,9 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
   await requireTables(wh);
   const lock = await acquireRunLock(wh, config.runner);
+  // A run that loses its lock (a Redshift lease taken over while it was paused) stops like an interrupted one.
+  const signal = deps.signal ? AbortSignal.any([deps.signal, lock.lost]) : lock.lost;
+  const running: EtlDeps = { ...deps, signal };
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
@@ -94,7 +97,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     let t = Date.now();
     for (const source of sources.values()) {
       const before = listed.length;
-      for await (const o of source.list(deps.signal)) listed.push(o);
+      for await (const o of source.list(signal)) listed.push(o);
       log.info(`listed ${listed.length - before} objects in ${source.description}`);
     }
     summary.timings.listMs = Date.now() - t;
@@ -128,7 +131,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     let staged: ObjectOutcome[];
     t = Date.now();
     try {
-      staged = await stage(plan, sources, backend, wh, config, deps, progress, summary);
+      staged = await stage(plan, sources, backend, wh, config, running, progress, summary);
     } finally {
       await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
     }
@@ -137,9 +140,9 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     summary.objects.pruned = plan.prune.length;
     logRejects(staged, log);
 
-    if (deps.signal?.aborted) throw deps.signal.reason;
+    if (signal.aborted) throw signal.reason;
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
+    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);

@@ -111,6 +111,13 @@ describe('Redshift stand-in: refusals', () => {
     expect([err.code, err.message]).toEqual(['42704', 'type "e" does not exist']);
   });
 
+  it('runs NOW() on the leader node only: alone, not next to a table', async () => {
+    expect((await c.query('SELECT now() IS NOT NULL AS ok')).rows).toEqual([{ ok: true }]);
+    const err = await errorOf(c.query('SELECT id FROM r WHERE now() IS NOT NULL'));
+    expect([err.code, err.message]).toEqual(['0A000', 'Specified types or functions (one per INFO message) not supported on Redshift tables.']);
+    expect((await c.query('SELECT COUNT(*) > 0 AS ok FROM r WHERE getdate() IS NOT NULL')).rows).toEqual([{ ok: true }]);
+  });
+
   it('knows Redshift configuration parameters, not Postgres-only ones', async () => {
     await c.query("SET query_group TO 'etl'");
     await c.query('SET enable_result_cache_for_session TO off');
