@@ -8,8 +8,9 @@
  *   explicit width in bytes, the same widths validation enforces (§5, §9).
  * - Keys are informational only; NOT NULL is enforced.
  * - TRUNCATE commits the open transaction, so tables are emptied with DELETE (§4).
- * - Comparisons ignore trailing spaces in `=`: exact text equality also
- *   compares the strings with a sentinel appended (§5).
+ * - Comparisons ignore trailing blanks, in `=`, IN, joins, GROUP BY,
+ *   PARTITION BY, DISTINCT and ORDER BY alike: exact equality, keys and
+ *   orders compare the strings with a sentinel appended (§5).
  * - Text compares by bytes in a default (case-sensitive) database: no COLLATE needed.
  * - CSV cannot tell NULL from '' without a marker: NULL is written `\N`, COPY's
  *   default null string, so no COPY has to spell it (§1).
@@ -167,7 +168,9 @@ export const redshift: Dialect = {
   epochMsToTimestamp: (expr) => `(TIMESTAMP 'epoch' + ${expr} / 1000.0 * INTERVAL '1 second')`,
   // DATE_PART(week, …) is documented as ISO-8601; dow counts from Sunday = 0.
   datePart: (part, expr) => `CAST(DATE_PART('${part}', ${expr}) AS INTEGER)`,
-  byteOrder: (expr) => expr,
+  // ORDER BY ignores trailing blanks too ('x' and 'x ' tie): a sentinel below every character
+  // the loader stores (U+0000 never is) puts the shorter first, as byte order does.
+  byteOrder: (expr) => `(${expr} || CHR(1))`,
   textEquals: (a, b) => `(${a} = ${b} AND ${a} || '|' = ${b} || '|')`,
   anyOf: (expr, subquery) => `${expr} IN (${subquery})`,
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
@@ -175,7 +178,9 @@ export const redshift: Dialect = {
   analyze: () => undefined,
   modelSettings: () => [],
   param: (i) => `$${i}`,
-  latestEventPerUser: (n, affected) => latestEventPerUserWindow(n, affected, (e) => e),
+  latestEventPerUser(n, affected) {
+    return latestEventPerUserWindow(n, affected, this.byteOrder);
+  },
 };
 
 /** The tables load transactions write, in the order every load takes them. */

@@ -62,7 +62,11 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   pool.on('error', (err) => log.debug(`idle connection error: ${err.message}`));
   try {
     const client = await pool.connect();
-    client.release();
+    try {
+      if (dialect.name === 'redshift') await refuseCaseInsensitive(client, description);
+    } finally {
+      client.release();
+    }
   } catch (err) {
     await pool.end().catch(() => undefined);
     if (embedded?.startedHere) await embedded.stop().catch(() => undefined);
@@ -87,6 +91,27 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
       if (embedded && othersConnected === 0) await embedded.stop();
     },
   };
+}
+
+/**
+ * A database created `COLLATE CASE_INSENSITIVE` compares every string that
+ * way [DG:r_CREATE_DATABASE, DG:r_DB_COLLATION]: 'Song' and 'song' would be
+ * one song, one winning copy, one match. The loader's rules are case-exact,
+ * so such a database is refused rather than silently given other results.
+ */
+async function refuseCaseInsensitive(client: pg.ClientBase, description: string): Promise<void> {
+  let collation: string | undefined;
+  try {
+    collation = (await client.query('SELECT db_collation() AS c')).rows[0]?.c;
+  } catch {
+    // Clusters from before database collations have no DB_COLLATION(): case-sensitive.
+    return;
+  }
+  if (String(collation).trim().toLowerCase() === 'case_insensitive') {
+    throw new WarehouseError('CONNECTION', `${description} is a case-insensitive database (COLLATE CASE_INSENSITIVE): the loader's keys, winning copies and song matches are case-exact and would silently differ there`, {
+      hint: 'load into a database created with the default collation (case_sensitive)',
+    });
+  }
 }
 
 function sslOptions(c: ConnectionSettings): pg.ClientConfig['ssl'] {

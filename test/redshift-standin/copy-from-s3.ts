@@ -48,7 +48,7 @@ interface TableInfo {
 
 const KINDS: Record<string, ColumnKind> = {
   int2: 'int2', int4: 'int4', int8: 'int8', numeric: 'numeric', float4: 'float4', float8: 'float8', bool: 'bool',
-  varchar: 'varchar', bpchar: 'char', text: 'varchar', date: 'date', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time', timetz: 'time',
+  varchar: 'varchar', rs_varchar: 'varchar', bpchar: 'char', text: 'varchar', date: 'date', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time', timetz: 'time',
 };
 
 async function describeTable(up: Upstream, tableText: string): Promise<TableInfo> {

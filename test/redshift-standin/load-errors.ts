@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Cluster } from './cluster.ts';
 import { SYS_SCHEMA } from './sql-rewrite.ts';
+import { varcharTypeSql } from './varchar-type.ts';
 
 const S = SYS_SCHEMA;
 
@@ -57,6 +58,7 @@ export async function bootstrap(pool: pg.Pool, cluster: Cluster): Promise<void> 
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('${S}'))`);
     await client.query(BOOTSTRAP);
     await client.query(collation(cluster));
+    await client.query(varcharTypeSql(cluster));
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');

@@ -164,10 +164,11 @@ describe('Redshift stand-in: DDL and transactions', () => {
     await c.query("INSERT INTO songplays (start_time, user_id, song_id, title) VALUES ('2018-11-01 00:00:00', 1, 'S1', 't1'), ('2018-11-02 00:00:00', 2, 'S2', 't2')");
     const { rows } = await c.query('SELECT songplay_id FROM songplays ORDER BY songplay_id');
     expect(rows.map((r) => Number(r.songplay_id))).toEqual([0, 1]);
-    // Types as Redshift has them: TEXT and bare VARCHAR are VARCHAR(256), VARCHAR(MAX) is 65535.
+    // Types as Redshift has them: TEXT and bare VARCHAR are VARCHAR(256), VARCHAR(MAX) is 65535
+    // (rs_varchar: VARCHAR compared as Redshift compares it, varchar-type.ts).
     const db = await h.direct();
     const cols = await db.query(
-      "SELECT column_name, character_maximum_length AS len FROM information_schema.columns WHERE table_name = 'songplays' AND data_type = 'character varying' ORDER BY column_name",
+      "SELECT attname AS column_name, atttypmod - 4 AS len FROM pg_attribute WHERE attrelid = 'songplays'::regclass AND atttypid = 'rs_varchar'::regtype ORDER BY attname",
     );
     expect(cols.rows).toEqual([
       { column_name: 'note', len: 65535 },
