@@ -5,7 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
-import { describeError, SparkifyError, UsageError } from './errors.ts';
+import { ConfigError, describeError, SparkifyError, UsageError } from './errors.ts';
 import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
 import type { Source, SourceObject } from './extract/source.ts';
@@ -18,7 +18,7 @@ import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects, lockForLoad } from './stage/bookkeeping.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
 import { postgresBackend } from './stage/postgres-backend.ts';
-import { validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
+import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
 import { acquireRunLock } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
@@ -178,9 +178,38 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
   const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
   const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
   const iamRole = validateIamRole(config.redshift.iamRole);
-  const staging = parseStagingPrefix(config.redshift.stagingPrefix);
-  const region = config.s3.regionConfigured ? config.s3.region : undefined;
-  if (config.redshift.mode === 'stage') return (w, runId, s3, neverLoaded) => redshiftStageBackend(w, runId, s3!, { iamRole, staging, region }, neverLoaded);
+  const prefix = parseStagingPrefix(config.redshift.stagingPrefix);
+  const clusterRegion = config.target.kind === 'redshift' ? config.target.redshift.region : undefined;
+  const sourceRegion = config.s3.regionConfigured ? config.s3.region : undefined;
+  const stagingRegion = config.redshift.stagingRegion;
+  // The staging bucket may live in another region than the sources: it gets a client of its own.
+  const { makeS3Client } = await import('./extract/s3-client.ts');
+  const limits = { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 };
+  const withStagingClient = (s3: S3Client, make: (staging: S3Client) => StagingBackend): StagingBackend => {
+    if (stagingRegion === undefined || stagingRegion === config.s3.region) return make(s3);
+    const client = makeS3Client({ ...config.s3, region: stagingRegion }, limits);
+    const backend = make(client);
+    return { ...backend, close: async () => {
+      try {
+        await backend.close?.();
+      } finally {
+        client.destroy();
+      }
+    } };
+  };
+  if (config.redshift.mode === 'stage') {
+    // Stage mode's COPYs read the staging bucket only.
+    const region = copyRegion(stagingRegion, clusterRegion);
+    return (w, runId, s3, neverLoaded) => withStagingClient(s3!, (staging) => redshiftStageBackend(w, runId, staging, { iamRole, staging: prefix, region }, neverLoaded));
+  }
+  // Direct mode's COPYs read the sources and a manifest in the staging bucket: with REGION, all
+  // of them must be in that one region; without it, in the cluster's [DG:copy-parameters-data-source-s3].
+  if ((stagingRegion ?? clusterRegion) !== (sourceRegion ?? clusterRegion)) {
+    throw new ConfigError(`Redshift direct mode: the sources are in ${sourceRegion ?? clusterRegion ?? 'the cluster\'s region'} but the staging bucket, which holds each COPY's manifest, is in ${stagingRegion ?? clusterRegion ?? 'the cluster\'s region'}; one COPY reads all its files from one region`, {
+      hint: 'put the staging prefix in the sources\' region, or use --redshift-mode stage (the default), whose COPYs read only the staging bucket',
+    });
+  }
+  const region = copyRegion(sourceRegion ?? stagingRegion, clusterRegion);
   const buckets = new Map<Dataset, string>();
   for (const [dataset, url] of [['songs', config.sources.songs], ['events', config.sources.logs]] as const) {
     if (!url) continue;
@@ -191,15 +220,17 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
   const jsonPaths = config.redshift.jsonPaths ? validateS3Url(config.redshift.jsonPaths, 'JSONPaths file') : undefined;
   const { s3Source } = await import('./extract/s3-source.ts');
   return (w, runId, s3, neverLoaded) =>
-    redshiftDirectBackend(w, runId, new StagingArea(s3!, staging, runId), {
-      iamRole,
-      staging,
-      region,
-      jsonPaths,
-      maxError: 100000,
-      sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
-      open: (o) => s3Source(o.dataset, s3!, buckets.get(o.dataset)!, '').open(o),
-    }, neverLoaded);
+    withStagingClient(s3!, (staging) =>
+      redshiftDirectBackend(w, runId, new StagingArea(staging, prefix, runId), {
+        iamRole,
+        staging: prefix,
+        region,
+        jsonPaths,
+        maxError: 100000,
+        sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
+        open: (o) => s3Source(o.dataset, s3!, buckets.get(o.dataset)!, '').open(o),
+      }, neverLoaded),
+    );
 }
 
 /** The configured sources (checked before any connection is opened). */

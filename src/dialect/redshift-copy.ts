@@ -78,6 +78,17 @@ export function copyJsonManifest(c: CopyFromS3 & { jsonPaths: string | 'auto'; m
   ].join('\n');
 }
 
+/**
+ * The REGION a COPY needs for files in a bucket of `bucketRegion`: none when
+ * that is the cluster's own region; the bucket's region when it differs, or
+ * when the cluster's is unknown (a custom host) and naming it is the safe
+ * choice [DG:copy-parameters-data-source-s3]. A bucket of unknown region is
+ * taken to be in the cluster's.
+ */
+export function copyRegion(bucketRegion: string | undefined, clusterRegion: string | undefined): string | undefined {
+  return bucketRegion === undefined || bucketRegion === clusterRegion ? undefined : bucketRegion;
+}
+
 function validateRegion(region: string): string {
   if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region)) throw new ConfigError(`region ${JSON.stringify(region)} is not an AWS region`);
   return region;
