@@ -136,6 +136,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
     }
     summary.timings.stageMs = Date.now() - t;
+    await refreshStatistics(wh, plan, summary, log);
     await prune(wh, plan, log);
     summary.objects.pruned = plan.prune.length;
     logRejects(staged, log);
@@ -299,6 +300,15 @@ async function bulkLoadIndexes(wh: Warehouse, plan: LoadPlan, log: Logger): Prom
   if (loading <= Number(rows[0].bytes)) return;
   log.info(`bulk load (${Math.round(loading / 1048576)} MB of events): lookup indexes are rebuilt after staging`);
   for (const sql of drops) await wh.pool.query(sql);
+}
+
+/** Statistics of the staging tables this run loaded into, where the warehouse needs asking (outside any transaction). */
+async function refreshStatistics(wh: Warehouse, plan: LoadPlan, summary: EtlSummary, log: Logger): Promise<void> {
+  if (summary.objects.loaded === 0) return;
+  const tables = [...new Set(plan.load.map((o) => STAGING_TABLE[o.dataset]))];
+  for (const sql of wh.dialect.afterStaging(wh.names, tables)) {
+    await wh.pool.query(sql).catch((err: unknown) => log.warn(`cannot refresh staging statistics (${sql}): ${describeError(err)}`));
+  }
 }
 
 async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {

@@ -80,6 +80,12 @@ export interface Dialect {
    * with a serialization conflict; empty on Postgres, whose row locks suffice.
    */
   lockForLoad(names: TableNames): string[];
+  /**
+   * Statements run outside any transaction after a run staged rows into
+   * `tables` (Redshift: ANALYZE, since its COPYs run with STATUPDATE OFF);
+   * empty where the warehouse keeps statistics itself.
+   */
+  afterStaging(names: TableNames, tables: readonly string[]): string[];
   /** Statements run outside any transaction before a full build (VACUUM, light statistics). */
   prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[] };
   /** Statements run outside any transaction after a full build swapped in (`inPlace`: tables reloaded by DELETE + INSERT). */

@@ -49,6 +49,7 @@ async function allStatements(): Promise<Record<string, string[]>> {
     ],
     'bookkeeping.sql': [
       ...redshift.lockForLoad(names),
+      ...redshift.afterStaging(names, ['stg_events', 'stg_songs']),
       ...(await captured((c) => forgetObjects(c as never, m, 'events', [object.key]))),
       ...(await captured((c) => forgetObjects(c as never, m, 'songs', ['song_data/A/A/A/TRAAAAW128F429D538.json']))),
       ...(await captured((c) => recordObjects(c as never, m, 1, [{ object, rows: 10, rejects: 0, format: 'ndjson' }], new Date(0)))),

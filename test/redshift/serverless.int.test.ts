@@ -41,6 +41,8 @@ describe('Redshift Serverless', () => {
       expect(json(r)).toMatchObject({ status: 'ok', objects: { listed: 101, loaded: 101, failed: 0 }, records: { staged: 8127, rejected: 0 }, tables: REFERENCE_COUNTS });
       await expectReferenceFigures(c.upstream, 'dwh');
       expect(await bed.stagedKeys(`tmp/sl-${mode}/`)).toEqual([]);
+      // COPY ran with STATUPDATE OFF: the run analyzed the staging tables itself.
+      expect(await c.query(`SELECT DISTINCT tablename::text AS t FROM pg_stats WHERE schemaname = 'dwh' AND tablename LIKE 'stg%' ORDER BY 1`)).toEqual([{ t: 'stg_events' }, { t: 'stg_songs' }]);
     });
   }
 });
