@@ -20,7 +20,7 @@ import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/i
 import { postgresBackend } from './stage/postgres-backend.ts';
 import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
-import { acquireRunLock } from './warehouse/lock.ts';
+import { acquireRunLock, type LockOptions } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
 import { requireTables, tableCounts } from './warehouse/tables.ts';
 
@@ -49,6 +49,8 @@ export interface EtlDeps {
   /** Builds the staging backend (Redshift supplies its own). */
   /** Builds the staging backend; `neverLoaded` holds the keys to load that had no etl_objects row. */
   backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
+  /** Run lock timings (tests: a fast heartbeat). */
+  lock?: LockOptions;
 }
 
 /** Samples of rejects printed per run before "… and N more". */
@@ -71,7 +73,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   // Settings the backend needs are checked before anything is locked, listed or written.
   const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
   await requireTables(wh);
-  const lock = await acquireRunLock(wh, config.runner);
+  const lock = await acquireRunLock(wh, config.runner, deps.lock);
   // A run that loses its lock (a Redshift lease taken over while it was paused) stops like an interrupted one.
   const signal = deps.signal ? AbortSignal.any([deps.signal, lock.lost]) : lock.lost;
   const running: EtlDeps = { ...deps, signal };

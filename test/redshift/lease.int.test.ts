@@ -4,10 +4,13 @@
  * holder whose heartbeat finds its row taken knows it lost the lease.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runEtl } from '../../src/etl.ts';
+import { silentLogger } from '../../src/log.ts';
 import { acquireRunLock } from '../../src/warehouse/lock.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
-import { withWarehouse } from '../support/in-process.ts';
-import { redshiftTestBed, type RedshiftTestBed } from './setup.ts';
+import { testConfig, useTestS3Credentials, withWarehouse } from '../support/in-process.ts';
+import { SAMPLE_DIR } from '../support/services.ts';
+import { redshiftTestBed, ROLE, type RedshiftTestBed } from './setup.ts';
 
 let bed: RedshiftTestBed;
 beforeAll(async () => {
@@ -61,6 +64,21 @@ describe('Redshift run lease', () => {
       }
       // Releasing a lost lease leaves the new holder's row alone.
       expect((await lease(c)).map((r) => r.holder)).toEqual(['other-host:77']);
+    });
+  });
+
+  it('an etl run that loses its lease stops, and records that it failed', async () => {
+    useTestS3Credentials();
+    const c = await bed.cluster('lease_run');
+    const flags = { target: c.target, schema: 'dwh', logs: `${SAMPLE_DIR}log_data`, songs: `${SAMPLE_DIR}song_data`, iamRole: ROLE, stagingPrefix: `s3://${bed.stagingBucket}/tmp/lease` };
+    await withWarehouse(flags, async (wh) => {
+      await createTables(wh);
+      const run = runEtl(wh, testConfig(flags), 'etl', { log: silentLogger, lock: { heartbeatMs: 50 } });
+      // As soon as the run holds the lease, another run takes it over.
+      await vi.waitFor(async () => expect(await lease(c)).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      await c.query(`UPDATE dwh.etl_lock SET holder = 'other-host:77'`);
+      await expect(run).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringMatching(/^lost the run lease on dwh/) });
+      expect(await c.query(`SELECT status, error FROM dwh.etl_runs`)).toEqual([{ status: 'failed', error: expect.stringMatching(/lost the run lease/) }]);
     });
   });
 });
