@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { readConfigFile, type ConfigFile } from './config-file.ts';
+import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './config-redshift.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { registerSecret } from './redact.ts';
 
@@ -27,7 +28,9 @@ export interface ConnectionSettings {
 export type Target =
   | { readonly kind: 'embedded'; readonly dir: string }
   | { readonly kind: 'postgres'; readonly connection: ConnectionSettings }
-  | { readonly kind: 'redshift'; readonly connection: ConnectionSettings };
+  | { readonly kind: 'redshift'; readonly connection: ConnectionSettings; readonly redshift: RedshiftTarget };
+
+export type { IamSignIn, RedshiftTarget } from './config-redshift.ts';
 
 export interface S3Settings {
   /** Custom endpoint (MinIO, s3rver…); undefined for AWS. */
@@ -47,6 +50,12 @@ export interface RedshiftSettings {
   /** JSONPaths file for direct mode. */
   readonly jsonPaths?: string;
   readonly mode: 'stage' | 'direct';
+  /**
+   * Region of the staging bucket ([S3] STAGING_REGION, --staging-region;
+   * default: the sources' region when that is configured). COPY names a
+   * region only where its files are not in the cluster's.
+   */
+  readonly stagingRegion?: string;
 }
 
 export interface LoadSettings {
@@ -101,6 +110,12 @@ export interface Flags {
   noSignRequest?: boolean;
   iamRole?: string;
   stagingPrefix?: string;
+  stagingRegion?: string;
+  /** Redshift sign-in with IAM temporary credentials. */
+  iamAuth?: boolean;
+  clusterId?: string;
+  workgroup?: string;
+  clusterRegion?: string;
   jsonPaths?: string;
   redshiftMode?: string;
   retries?: string;
@@ -111,7 +126,6 @@ export interface Flags {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const DEFAULT_EMBEDDED_DIR = '.sparkify';
-const REDSHIFT_HOST = /\.redshift(-serverless)?\.amazonaws\.com(\.cn)?$/i;
 
 /** Resolves flags → env → dwh.cfg → defaults into a frozen Config. */
 export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
@@ -148,11 +162,14 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   if (modeText !== 'stage' && modeText !== 'direct') {
     throw flagOrConfig(flags.redshiftMode !== undefined, `--redshift-mode must be stage or direct, got ${JSON.stringify(modeText)}`, where('ETL', 'REDSHIFT_MODE'));
   }
+  const stagingRegion = flags.stagingRegion ?? cfg('S3', 'STAGING_REGION') ?? (s3.regionConfigured ? s3.region : undefined);
+  if (stagingRegion !== undefined) validateRegion(stagingRegion);
   const redshift: RedshiftSettings = {
     iamRole: flags.iamRole ?? cfg('IAM_ROLE', 'ARN'),
     stagingPrefix: flags.stagingPrefix ?? cfg('S3', 'STAGING_PREFIX'),
     jsonPaths: flags.jsonPaths ?? cfg('S3', 'LOG_JSONPATH'),
     mode: modeText,
+    stagingRegion,
   };
 
   const load: LoadSettings = {
@@ -190,7 +207,26 @@ function resolveTarget(
 ): Target {
   const fromFlag = flags.target;
   const url = fromFlag ?? env.DATABASE_URL;
-  if (url !== undefined) return parseTargetUrl(url, fromFlag !== undefined ? '--target' : 'DATABASE_URL', env, cwd);
+  // IAM sign-in, region, cluster and workgroup: flags, then dwh.cfg, whichever way the target was given.
+  const redshiftOptions = (host: string, user: string | undefined) =>
+    redshiftTarget(host, {
+      iamAuth: flags.iamAuth ?? bool(cfg('CLUSTER', 'IAM_AUTH'), where('CLUSTER', 'IAM_AUTH')) ?? false,
+      clusterId: flags.clusterId ?? cfg('CLUSTER', 'CLUSTER_ID'),
+      workgroup: flags.workgroup ?? cfg('CLUSTER', 'WORKGROUP'),
+      region: flags.clusterRegion ?? cfg('CLUSTER', 'REGION'),
+      user,
+      env,
+      origin: { iamAuth: flags.iamAuth ? '--iam-auth' : where('CLUSTER', 'IAM_AUTH'), region: flags.clusterRegion !== undefined ? '--cluster-region' : where('CLUSTER', 'REGION') },
+    });
+  if (url !== undefined) {
+    const target = parseTargetUrl(url, fromFlag !== undefined ? '--target' : 'DATABASE_URL', env, cwd);
+    if (target.kind !== 'redshift') {
+      if (flags.iamAuth) throw new UsageError('--iam-auth signs in to Redshift; the target is not a redshift:// URL');
+      return target;
+    }
+    const user = decodeURIComponent(new URL(url).username) || undefined;
+    return { ...target, redshift: redshiftOptions(target.connection.host, user) };
+  }
   const host = cfg('CLUSTER', 'HOST');
   if (!host) return { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) };
   const type = cfg('CLUSTER', 'TYPE')?.toLowerCase() ?? (REDSHIFT_HOST.test(host) ? 'redshift' : 'postgres');
@@ -206,7 +242,7 @@ function resolveTarget(
     sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type) ,
     sslRootCert: cfg('CLUSTER', 'SSLROOTCERT'),
   });
-  return type === 'redshift' ? { kind: 'redshift', connection } : { kind: 'postgres', connection };
+  return type === 'redshift' ? { kind: 'redshift', connection, redshift: redshiftOptions(host, cfg('CLUSTER', 'DB_USER')) } : { kind: 'postgres', connection };
 }
 
 /**
@@ -240,7 +276,7 @@ export function parseTargetUrl(text: string, origin: string, env: Env = {}, cwd 
     sslMode: sslMode(params.get('sslmode') ?? undefined, `${origin} sslmode`, kind),
     sslRootCert: params.get('sslrootcert') ?? undefined,
   });
-  return kind === 'redshift' ? { kind, connection } : { kind, connection };
+  return kind === 'redshift' ? { kind, connection, redshift: redshiftTarget(connection.host) } : { kind, connection };
 }
 
 function makeConnection(c: Omit<ConnectionSettings, 'password'> & { password?: string }): ConnectionSettings {

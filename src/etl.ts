@@ -5,7 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
-import { describeError, SparkifyError, UsageError } from './errors.ts';
+import { ConfigError, describeError, SparkifyError, UsageError } from './errors.ts';
 import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
 import type { Source, SourceObject } from './extract/source.ts';
@@ -15,12 +15,12 @@ import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
-import { forgetObjects } from './stage/bookkeeping.ts';
+import { forgetObjects, lockForLoad } from './stage/bookkeeping.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
 import { postgresBackend } from './stage/postgres-backend.ts';
-import { validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
+import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
-import { acquireRunLock } from './warehouse/lock.ts';
+import { acquireRunLock, type LockOptions } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
 import { requireTables, tableCounts } from './warehouse/tables.ts';
 
@@ -49,6 +49,8 @@ export interface EtlDeps {
   /** Builds the staging backend (Redshift supplies its own). */
   /** Builds the staging backend; `neverLoaded` holds the keys to load that had no etl_objects row. */
   backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
+  /** Run lock timings (tests: a fast heartbeat). */
+  lock?: LockOptions;
 }
 
 /** Samples of rejects printed per run before "… and N more". */
@@ -71,7 +73,10 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   // Settings the backend needs are checked before anything is locked, listed or written.
   const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
   await requireTables(wh);
-  const lock = await acquireRunLock(wh, config.runner);
+  const lock = await acquireRunLock(wh, config.runner, deps.lock);
+  // A run that loses its lock (a Redshift lease taken over while it was paused) stops like an interrupted one.
+  const signal = deps.signal ? AbortSignal.any([deps.signal, lock.lost]) : lock.lost;
+  const running: EtlDeps = { ...deps, signal };
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
@@ -94,7 +99,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     let t = Date.now();
     for (const source of sources.values()) {
       const before = listed.length;
-      for await (const o of source.list(deps.signal)) listed.push(o);
+      for await (const o of source.list(signal)) listed.push(o);
       log.info(`listed ${listed.length - before} objects in ${source.description}`);
     }
     summary.timings.listMs = Date.now() - t;
@@ -129,18 +134,19 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     let staged: ObjectOutcome[];
     t = Date.now();
     try {
-      staged = await stage(plan, sources, backend, wh, config, deps, progress, summary);
+      staged = await stage(plan, sources, backend, wh, config, running, progress, summary);
     } finally {
       await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
     }
     summary.timings.stageMs = Date.now() - t;
+    await refreshStatistics(wh, plan, summary, log);
     await prune(wh, plan, log);
     summary.objects.pruned = plan.prune.length;
     logRejects(staged, log);
 
-    if (deps.signal?.aborted) throw deps.signal.reason;
+    if (signal.aborted) throw signal.reason;
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
+    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);
@@ -176,9 +182,38 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
   const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
   const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
   const iamRole = validateIamRole(config.redshift.iamRole);
-  const staging = parseStagingPrefix(config.redshift.stagingPrefix);
-  const region = config.s3.regionConfigured ? config.s3.region : undefined;
-  if (config.redshift.mode === 'stage') return (w, runId, s3, neverLoaded) => redshiftStageBackend(w, runId, s3!, { iamRole, staging, region }, neverLoaded);
+  const prefix = parseStagingPrefix(config.redshift.stagingPrefix);
+  const clusterRegion = config.target.kind === 'redshift' ? config.target.redshift.region : undefined;
+  const sourceRegion = config.s3.regionConfigured ? config.s3.region : undefined;
+  const stagingRegion = config.redshift.stagingRegion;
+  // The staging bucket may live in another region than the sources: it gets a client of its own.
+  const { makeS3Client } = await import('./extract/s3-client.ts');
+  const limits = { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 };
+  const withStagingClient = (s3: S3Client, make: (staging: S3Client) => StagingBackend): StagingBackend => {
+    if (stagingRegion === undefined || stagingRegion === config.s3.region) return make(s3);
+    const client = makeS3Client({ ...config.s3, region: stagingRegion }, limits);
+    const backend = make(client);
+    return { ...backend, close: async () => {
+      try {
+        await backend.close?.();
+      } finally {
+        client.destroy();
+      }
+    } };
+  };
+  if (config.redshift.mode === 'stage') {
+    // Stage mode's COPYs read the staging bucket only.
+    const region = copyRegion(stagingRegion, clusterRegion);
+    return (w, runId, s3, neverLoaded) => withStagingClient(s3!, (staging) => redshiftStageBackend(w, runId, staging, { iamRole, staging: prefix, region }, neverLoaded));
+  }
+  // Direct mode's COPYs read the sources and a manifest in the staging bucket: with REGION, all
+  // of them must be in that one region; without it, in the cluster's [DG:copy-parameters-data-source-s3].
+  if ((stagingRegion ?? clusterRegion) !== (sourceRegion ?? clusterRegion)) {
+    throw new ConfigError(`Redshift direct mode: the sources are in ${sourceRegion ?? clusterRegion ?? 'the cluster\'s region'} but the staging bucket, which holds each COPY's manifest, is in ${stagingRegion ?? clusterRegion ?? 'the cluster\'s region'}; one COPY reads all its files from one region`, {
+      hint: 'put the staging prefix in the sources\' region, or use --redshift-mode stage (the default), whose COPYs read only the staging bucket',
+    });
+  }
+  const region = copyRegion(sourceRegion ?? stagingRegion, clusterRegion);
   const buckets = new Map<Dataset, string>();
   for (const [dataset, url] of [['songs', config.sources.songs], ['events', config.sources.logs]] as const) {
     if (!url) continue;
@@ -187,15 +222,19 @@ async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable
     buckets.set(dataset, loc.bucket);
   }
   const jsonPaths = config.redshift.jsonPaths ? validateS3Url(config.redshift.jsonPaths, 'JSONPaths file') : undefined;
+  const { s3Source } = await import('./extract/s3-source.ts');
   return (w, runId, s3, neverLoaded) =>
-    redshiftDirectBackend(w, runId, new StagingArea(s3!, staging, runId), {
-      iamRole,
-      staging,
-      region,
-      jsonPaths,
-      maxError: 100000,
-      sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
-    }, neverLoaded);
+    withStagingClient(s3!, (staging) =>
+      redshiftDirectBackend(w, runId, new StagingArea(staging, prefix, runId), {
+        iamRole,
+        staging: prefix,
+        region,
+        jsonPaths,
+        maxError: 100000,
+        sourceUrl: (o) => `s3://${buckets.get(o.dataset)!}/${o.key}`,
+        open: (o) => s3Source(o.dataset, s3!, buckets.get(o.dataset)!, '').open(o),
+      }, neverLoaded),
+    );
 }
 
 /** The configured sources (checked before any connection is opened). */
@@ -272,11 +311,23 @@ async function stagingIndexes(wh: Warehouse, plan: LoadPlan, neverLoaded: Readon
   for (const sql of wh.dialect.dropModelIndexes(wh.names, { sourceKey })) await wh.pool.query(sql);
 }
 
+/** Statistics of the staging tables this run loaded into, where the warehouse needs asking (outside any transaction). */
+async function refreshStatistics(wh: Warehouse, plan: LoadPlan, summary: EtlSummary, log: Logger): Promise<void> {
+  if (summary.objects.loaded === 0) return;
+  const tables = [...new Set(plan.load.map((o) => STAGING_TABLE[o.dataset]))];
+  for (const sql of wh.dialect.afterStaging(wh.names, tables)) {
+    await wh.pool.query(sql).catch((err: unknown) => log.warn(`cannot refresh staging statistics (${sql}): ${describeError(err)}`));
+  }
+}
+
 async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {
   for (const dataset of ['events', 'songs'] as const) {
     const keys = plan.prune.filter((p) => p.dataset === dataset).map((p) => p.key);
     if (keys.length === 0) continue;
-    await inTransaction(wh.pool, (client) => forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys));
+    await inTransaction(wh.pool, async (client) => {
+      await lockForLoad(client, wh);
+      await forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys);
+    });
     log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
   }
 }
@@ -295,6 +346,7 @@ async function loadedObjects(wh: Warehouse, datasets: readonly Dataset[]): Promi
 async function wipeStaging(wh: Warehouse, datasets: readonly Dataset[]): Promise<void> {
   const n = wh.names;
   await inTransaction(wh.pool, async (client) => {
+    await lockForLoad(client, wh);
     for (const dataset of datasets) {
       await client.query(wh.dialect.emptyTable(n.t(STAGING_TABLE[dataset])));
       await client.query(wh.dialect.emptyTable(n.t(dataset === 'events' ? 'etl_dirty_events' : 'etl_dirty_songs')));

@@ -55,6 +55,23 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** SQLSTATE classes and codes worth another try: connection loss, shutdown, serialization, resources. */
 const TRANSIENT_SQLSTATE = /^(08|53|57P0[123]|40001|40P01)/;
+/**
+ * Redshift reports a serialization conflict as an internal error (SQLSTATE
+ * XX000) whose text carries error 1023: "ERROR: 1023 DETAIL: Serializable
+ * isolation violation on table …" or, under snapshot isolation, a conflict
+ * with a concurrent transaction [DG:c_serial_isolation; REDSHIFT-FACTS §4].
+ */
+const REDSHIFT_CONFLICT = /\b1023\b|serializable isolation violation|conflict with (a )?concurrent transaction/i;
+
+/**
+ * Whether a database error, by its SQLSTATE and text, is worth another try:
+ * connection loss, shutdown, resources, and serialization conflicts (40001,
+ * 40P01, Redshift's 1023). The one classifier every stage and the model use.
+ */
+export function isTransientDatabaseError(code: string, message = ''): boolean {
+  if (TRANSIENT_SQLSTATE.test(code)) return true;
+  return code === 'XX000' && REDSHIFT_CONFLICT.test(message);
+}
 const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 
 /** Whether an error is worth retrying. */
@@ -69,7 +86,7 @@ function isTransientCause(err: unknown): boolean {
   if (typeof e.code === 'string') {
     // Node's codes first: EPIPE has the shape of a SQLSTATE too.
     if (TRANSIENT_NODE_CODES.has(e.code)) return true;
-    if (/^[0-9A-Z]{5}$/.test(e.code)) return TRANSIENT_SQLSTATE.test(e.code);
+    if (/^[0-9A-Z]{5}$/.test(e.code)) return isTransientDatabaseError(e.code, `${e.message ?? ''} ${(e as { detail?: string }).detail ?? ''}`);
   }
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode;

@@ -18,7 +18,7 @@ import type { ModelResult } from '../model/index.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
 import { enforcedKeys, runSpecs } from './index.ts';
-import { KEYS, ROW_TABLES, hasRows, keyCheck, keyName, plural, rejectsSummary, rowSources, type CheckResult } from './checks.ts';
+import { KEYS, ROW_TABLES, groupKey, hasRows, keyCheck, keyName, plural, rejectsSummary, rowSources, type CheckResult } from './checks.ts';
 
 export interface RunFacts {
   model?: ModelResult;
@@ -48,7 +48,7 @@ export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable
     if (enforced.has(keyName(table, columns))) results.push({ name, ok: true, detail: `${count}, enforced by a unique index on NOT NULL columns` });
     else if (written && table === 'songplays' && columns.length === 2)
       results.push({ name, ok: written.duplicatedKeys === 0, detail: `${count}; ${plural(written.duplicatedKeys, 'key')} held twice among the ${plural(written.rows, 'songplay')} this run wrote` });
-    else results.push(...(await runSpecs(db, [keyCheck(n.t(table), table, [...columns], false)])));
+    else results.push(...(await runSpecs(db, [keyCheck(n.t(table), table, [...columns], false, groupKey(wh.dialect))])));
   }
 
   results.push(...(await references(wh, run, db)));

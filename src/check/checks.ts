@@ -41,7 +41,7 @@ export function checkSpecs(names: TableNames, dialect: Dialect, enforced: Readon
       sql: `SELECT (SELECT COUNT(*) FROM ${t(table)}) AS total, ${source[table][0]} AS expected`,
       judge: (r) => hasRows(table, n(r.total), n(r.expected), source[table][1]),
     })),
-    ...KEYS.map(([table, columns]) => keyCheck(t(table), table, [...columns], enforced.has(keyName(table, columns)))),
+    ...KEYS.map(([table, columns]) => keyCheck(t(table), table, [...columns], enforced.has(keyName(table, columns)), groupKey(dialect))),
     referenceCheck(t('songplays'), 'user_id', t('users'), 'users', false),
     referenceCheck(t('songplays'), 'start_time', t('time'), 'time', false),
     referenceCheck(t('songplays'), 'song_id', t('songs'), 'songs', true),
@@ -63,6 +63,10 @@ export const KEYS = [
   ['songplays', ['songplay_id']],
   ['songplays', ['session_id', 'item_in_session']],
 ] as const;
+
+/** Key columns holding text: grouped exactly (Redshift's GROUP BY would merge 'x' and 'x '). */
+const TEXT_KEY_COLUMNS = new Set(['song_id', 'artist_id']);
+export const groupKey = (dialect: Dialect) => (column: string) => (TEXT_KEY_COLUMNS.has(column) ? dialect.exactKey(column) : column);
 
 /** `table(col,col)`: how enforced keys are named. */
 export const keyName = (table: string, columns: readonly string[]) => `${table}(${columns.join(',')})`;
@@ -94,7 +98,7 @@ export function hasRows(table: string, total: number, expected: number, what: st
 }
 
 /** Unique and not null, counted rather than trusted (Redshift keys are informational). */
-export function keyCheck(table: string, label: string, columns: string[], enforced: boolean): CheckSpec {
+export function keyCheck(table: string, label: string, columns: string[], enforced: boolean, group: (column: string) => string = (c) => c): CheckSpec {
   const key = columns.join(', ');
   const anyNull = columns.map((c) => `${c} IS NULL`).join(' OR ');
   const noneNull = columns.map((c) => `${c} IS NOT NULL`).join(' AND ');
@@ -111,7 +115,7 @@ export function keyCheck(table: string, label: string, columns: string[], enforc
 FROM (SELECT COUNT(*) AS total, SUM(CASE WHEN ${anyNull} THEN 1 ELSE 0 END) AS nulls FROM ${table}) a
 CROSS JOIN (
   SELECT COUNT(*) AS duplicated_keys, COALESCE(SUM(copies), 0) AS duplicated_rows
-  FROM (SELECT COUNT(*) AS copies FROM ${table} WHERE ${noneNull} GROUP BY ${key} HAVING COUNT(*) > 1) dup
+  FROM (SELECT COUNT(*) AS copies FROM ${table} WHERE ${noneNull} GROUP BY ${columns.map(group).join(', ')} HAVING COUNT(*) > 1) dup
 ) d`,
     judge: (r) => {
       const nulls = n(r.nulls);

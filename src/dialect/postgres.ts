@@ -156,6 +156,9 @@ export const postgres: Dialect = {
     ],
   }),
   afterFullBuild: () => [],
+  lockForLoad: () => [],
+  // Autovacuum analyzes staging; the model step refreshes what it reads when much changed.
+  afterStaging: () => [],
   buildSessions: 2,
   carryOver(db, n, pairs) {
     return carryOverPostgres(db, this, n, pairs, (table) => {

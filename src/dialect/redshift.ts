@@ -8,15 +8,19 @@
  *   explicit width in bytes, the same widths validation enforces (§5, §9).
  * - Keys are informational only; NOT NULL is enforced.
  * - TRUNCATE commits the open transaction, so tables are emptied with DELETE (§4).
- * - Comparisons ignore trailing spaces in `=`: exact text equality also
- *   compares the strings with a sentinel appended (§5).
+ * - Comparisons ignore trailing blanks, in `=`, IN, joins, GROUP BY,
+ *   PARTITION BY, DISTINCT and ORDER BY alike: exact equality, keys and
+ *   orders compare the strings with a sentinel appended (§5).
  * - Text compares by bytes in a default (case-sensitive) database: no COLLATE needed.
- * - CSV cannot tell NULL from '' without a marker: NULL is written `\N` (§1).
+ * - CSV cannot tell NULL from '' without a marker: NULL is written `\N`, COPY's
+ *   default null string, so no COPY has to spell it (§1).
+ * - String literals take backslash escapes (PostgreSQL 8.0's lexer): they are
+ *   quoted with quoteRedshiftLiteral.
  */
 import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../datasets.ts';
 import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
-import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
+import { quoteIdent, quoteRedshiftLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
 
 const TYPES: Record<Exclude<Field['kind'], 'string' | 'user_id'>, string> = {
@@ -137,6 +141,12 @@ export const redshift: Dialect = {
   // LOCK waits for readers (Redshift has no lock_timeout); the swap holds it for milliseconds.
   lockForSwap: (tables) => [`LOCK ${tables.join(', ')}`],
   prepareStagingForBuild: () => ({ outside: [], inside: [] }),
+  // Two transactions that read and write the same tables conflict (error 1023); taking the
+  // tables first, in one order, makes the second wait instead [DG:c_serial_isolation, DG:r_LOCK].
+  // COPY runs with STATUPDATE OFF (by default it refreshes statistics only of an empty table, and
+  // ON needs the owner): the staging tables are analyzed once per run instead [DG:copy-parameters-data-load, DG:r_ANALYZE].
+  afterStaging: (n, tables) => tables.map((t) => `ANALYZE ${n.t(t)}`),
+  lockForLoad: (n) => [`LOCK ${LOAD_TABLES.map((t) => n.t(t)).join(', ')}`],
   // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
   // deleted rows; tables reloaded in place do.
   afterFullBuild: (n, inPlace) => [...inPlace.map((t) => `VACUUM DELETE ONLY ${n.t(t)}`), ...STAR_TABLES.map((t) => `ANALYZE ${n.t(t)}`)],
@@ -147,7 +157,7 @@ export const redshift: Dialect = {
   },
   aclSql: (n, tables) =>
     `SELECT c.relname AS table_name, c.relacl AS acl, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-     WHERE c.relkind = 'r' AND c.relname IN (${tables.map(quoteLiteral).join(', ')}) AND s.nspname = ${n.schema ? '$1' : 'current_schema()'}`,
+     WHERE c.relkind = 'r' AND c.relname IN (${tables.map(quoteRedshiftLiteral).join(', ')}) AND s.nspname = ${n.schema ? '$1' : 'current_schema()'}`,
   // The letters Redshift documents for tables that a GRANT can give back; any other keeps the table in place.
   aclPrivileges: { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', x: 'REFERENCES' },
   // Comparisons ignore trailing blanks, also in PARTITION BY, GROUP BY and DISTINCT: a sentinel keeps them.
@@ -161,7 +171,9 @@ export const redshift: Dialect = {
   epochMsToTimestamp: (expr) => `(TIMESTAMP 'epoch' + ${expr} / 1000.0 * INTERVAL '1 second')`,
   // DATE_PART(week, …) is documented as ISO-8601; dow counts from Sunday = 0.
   datePart: (part, expr) => `CAST(DATE_PART('${part}', ${expr}) AS INTEGER)`,
-  byteOrder: (expr) => expr,
+  // ORDER BY ignores trailing blanks too ('x' and 'x ' tie): a sentinel below every character
+  // the loader stores (U+0000 never is) puts the shorter first, as byte order does.
+  byteOrder: (expr) => `(${expr} || CHR(1))`,
   textEquals: (a, b) => `(${a} = ${b} AND ${a} || '|' = ${b} || '|')`,
   anyOf: (expr, subquery) => `${expr} IN (${subquery})`,
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
@@ -169,8 +181,13 @@ export const redshift: Dialect = {
   analyze: () => undefined,
   modelSettings: () => [],
   param: (i) => `$${i}`,
-  latestEventPerUser: (n, affected) => latestEventPerUserWindow(n, affected, (e) => e),
+  latestEventPerUser(n, affected) {
+    return latestEventPerUserWindow(n, affected, this.byteOrder);
+  },
 };
+
+/** The tables load transactions write, in the order every load takes them. */
+const LOAD_TABLES = ['etl_objects', 'etl_rejects', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'stg_events', 'stg_songs'] as const;
 
 export const ALL_TABLES = [
   'songplays', 'users', 'songs', 'artists', 'time', 'stg_events', 'stg_songs',

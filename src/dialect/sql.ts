@@ -6,11 +6,22 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Quotes a string literal for places that take no bind parameters (COPY options). */
+/** Quotes a string literal for Postgres, where no bind parameter can go. */
 export function quoteLiteral(value: string): string {
   if (value.includes('\0')) throw new TypeError('a literal cannot contain U+0000');
-  // standard_conforming_strings is on in Postgres ≥ 9.1 and in Redshift: only quotes need doubling.
+  // standard_conforming_strings is on in Postgres ≥ 9.1: only quotes need doubling.
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Quotes a string literal for Redshift (COPY options, catalog lookups). Its
+ * lexer is PostgreSQL 8.0's, from before standard_conforming_strings: a
+ * backslash in '…' is an escape, so backslashes are doubled too, as Redshift's
+ * own QUOTE_LITERAL does [DG:r_QUOTE_LITERAL; REDSHIFT-FACTS §5]. There is no
+ * E'…' form to fall back on.
+ */
+export function quoteRedshiftLiteral(value: string): string {
+  return quoteLiteral(value.replaceAll('\\', '\\\\'));
 }
 
 /** Names tables inside the configured schema (or unqualified: the default schema). */

@@ -82,6 +82,19 @@ export interface Dialect {
    * reads behind it; the caller retries.
    */
   lockForSwap(tables: readonly string[]): string[];
+  /**
+   * First statements of every load transaction (a unit of objects, a prune, a
+   * full refresh's wipe): Redshift locks the tables loads write, always in
+   * the same order, so concurrent loads queue instead of failing each other
+   * with a serialization conflict; empty on Postgres, whose row locks suffice.
+   */
+  lockForLoad(names: TableNames): string[];
+  /**
+   * Statements run outside any transaction after a run staged rows into
+   * `tables` (Redshift: ANALYZE, since its COPYs run with STATUPDATE OFF);
+   * empty where the warehouse keeps statistics itself.
+   */
+  afterStaging(names: TableNames, tables: readonly string[]): string[];
   /** Statements run outside any transaction before a full build (VACUUM, light statistics). */
   prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[] };
   /** Statements run outside any transaction after a full build swapped in (`inPlace`: tables reloaded by DELETE + INSERT). */

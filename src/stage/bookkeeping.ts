@@ -36,6 +36,11 @@ export interface BookkeepingContext {
 /** Keys per statement: keeps parameter lists well under every protocol limit. */
 const KEYS_PER_STATEMENT = 500;
 
+/** The first statements of a load transaction: the dialect's table locks (Redshift), in their fixed order. */
+export async function lockForLoad(client: Pick<pg.ClientBase, 'query'>, ctx: Pick<BookkeepingContext, 'names' | 'dialect'>): Promise<void> {
+  for (const sql of ctx.dialect.lockForLoad(ctx.names)) await client.query(sql);
+}
+
 /** Removes everything staged for these objects, remembering what their rows touched. */
 export async function forgetObjects(client: pg.ClientBase, ctx: BookkeepingContext, dataset: Dataset, keys: readonly string[]): Promise<void> {
   const { names: n } = ctx;

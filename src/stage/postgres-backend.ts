@@ -8,6 +8,7 @@ import type pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
 import { WarehouseError, pgFields } from '../errors.ts';
+import { isTransient } from '../retry.ts';
 import { pipe } from '../pipe.ts';
 import { decodeStages, isDecodeError } from '../extract/decode.ts';
 import { rawText } from '../extract/raw-text.ts';
@@ -131,6 +132,6 @@ export function copyError(err: unknown, table: string, key?: string): Error {
     cause: err,
     table,
     sqlState: fields.code,
-    retryable: /^(08|57P0[123]|40001|40P01|53)/.test(fields.code ?? ''),
+    retryable: isTransient(err),
   });
 }

@@ -10,13 +10,15 @@ import type pg from 'pg';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
 import { copyCsvManifest } from '../dialect/redshift-copy.ts';
 import { WarehouseError, pgFields } from '../errors.ts';
+import { isTransient } from '../retry.ts';
 import { decodeStages, isDecodeError } from '../extract/decode.ts';
 import { rawText } from '../extract/raw-text.ts';
 import type { Source, SourceObject } from '../extract/source.ts';
 import { pipe } from '../pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
-import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { findLoadErrorSource, readLoadErrors, type LoadErrorSource } from './load-errors.ts';
 import { objectPipeline, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
@@ -54,21 +56,22 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     return Number(rows[0].n);
   }
 
-  /** A failed COPY's own errors live in STL_LOAD_ERRORS, not in the client error (REDSHIFT-FACTS §3). */
+  // Where a failed COPY's errors can be read, found at the first failure.
+  let errorSource: Promise<LoadErrorSource> | undefined;
+
+  /** A failed COPY's own errors live in a system view, not in the client error (REDSHIFT-FACTS §3). */
   async function loadError(err: unknown, table: string, folder: string): Promise<Error> {
     const fields = pgFields(err);
     if (!fields) return err as Error;
     let detail = '';
     try {
-      const { rows } = await wh.pool.query(
-        `SELECT TRIM(filename) AS file, line_number, TRIM(colname) AS col, err_code, TRIM(err_reason) AS reason FROM stl_load_errors WHERE TRIM(filename) LIKE $1 ORDER BY starttime DESC LIMIT 1`,
-        [`%${folder}/%`],
-      );
-      if (rows[0]) detail = `: ${rows[0].file} line ${rows[0].line_number}, column ${rows[0].col}: ${rows[0].reason} (${rows[0].err_code})`;
+      // The folder is unique to this run and unit: its files are this COPY's.
+      const [e] = await readLoadErrors(wh.pool, await (errorSource ??= findLoadErrorSource(wh.pool)), { fileLike: `%${folder}/%` }, 1);
+      if (e) detail = `: ${e.file} line ${e.line}, column ${e.column}: ${e.reason} (${e.code})`;
     } catch {
-      // STL is not readable (Serverless, permissions): the client error is all we have.
+      // The views are not readable (permissions): the client error is all we have.
     }
-    return new WarehouseError('COPY', `COPY into ${table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table, sqlState: fields.code, retryable: /^(08|57P0[123]|40001)/.test(fields.code ?? '') });
+    return new WarehouseError('COPY', `COPY into ${table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table, sqlState: fields.code, retryable: isTransient(err) });
   }
 
   /** Uploads rows and rejects of a unit, then loads them in one transaction. */
@@ -81,6 +84,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     const rejectsManifest = rejectParts.length ? await area.manifest(folder, 'rejects', rejectParts) : undefined;
     const expected = outcomes.reduce((n, o) => n + o.rows, 0);
     await inTransaction(wh.pool, async (client) => {
+      await lockForLoad(client, ctx);
       await forgetObjects(client, ctx, dataset, outcomes.map((o) => o.object.key));
       if (rowsManifest) {
         const loaded = await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), rowsManifest, folder);

@@ -1,23 +1,32 @@
 /**
  * Redshift direct mode: what the classic project did. Redshift reads each
  * source object itself (`COPY … FORMAT AS JSON`), with no local validation;
- * its load errors are read back from STL_LOAD_ERRORS into etl_rejects.
+ * its load errors are read back (SYS_LOAD_ERROR_DETAIL, or STL_LOAD_ERRORS
+ * where SYS is absent: load-errors.ts) into etl_rejects.
  *
  * Redshift cannot tell which file a row came from, so each object gets its
  * own COPY (through a one-entry manifest, since a bare key is a prefix that
  * would also load `key.bak`) into a temp table, and is moved into staging with
  * its key. Lines are unknown: rows carry source_line 0, so two copies of an
  * event inside one object tie (stage mode keeps lines).
+ *
+ * The temp table has the staging table's NOT NULL columns, so a record
+ * missing a required field is a load error of its own COPY (1213), hence one
+ * reject, instead of a failed INSERT that would abort the whole batch.
  */
 import type pg from 'pg';
-import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset } from '../datasets.ts';
+import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset, type Field } from '../datasets.ts';
 import { copyJsonManifest } from '../dialect/redshift-copy.ts';
 import { ConfigError, WarehouseError, pgFields } from '../errors.ts';
-import type { SourceObject } from '../extract/source.ts';
-import { cutString } from '../extract/raw-text.ts';
+import { decodeStages } from '../extract/decode.ts';
+import { pickLines } from '../extract/pick-lines.ts';
+import type { OpenedObject, SourceObject } from '../extract/source.ts';
+import { cutString, rawText, type RawText } from '../extract/raw-text.ts';
+import { pipe } from '../pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
-import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { findLoadErrorSource, readLoadErrors, type LoadError, type LoadErrorSource } from './load-errors.ts';
 import { sqlTimestamp, type Reject } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 
@@ -31,6 +40,14 @@ export interface RedshiftDirectSettings {
   maxError: number;
   /** Where the source objects are: direct mode needs them in S3. */
   sourceUrl: (object: SourceObject) => string;
+  /** Opens a source object, to read the lines of its rejects when the load errors keep no text (SYS views). */
+  open?: (object: SourceObject) => Promise<OpenedObject>;
+}
+
+/** The temp table's column type of a field, NOT NULL where staging has it. */
+function tempColumn(f: Field): string {
+  const type = f.kind === 'int32' ? 'INTEGER' : f.kind === 'int64' ? 'BIGINT' : f.kind === 'number' ? 'DOUBLE PRECISION' : `VARCHAR(${f.maxBytes ?? 256})`;
+  return `${f.column} ${type}${f.required ? ' NOT NULL' : ''}`;
 }
 
 /** The JSONPaths file of the staging columns, in order (the same as Udacity's log_json_path.json). */
@@ -48,9 +65,29 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
   };
 
   let units = 0;
+  // Where load errors are read from, found once per run on a connection of its own.
+  let errorSource: Promise<LoadErrorSource> | undefined;
+  const errorsFrom = async () => {
+    const source = await (errorSource ??= findLoadErrorSource(wh.pool));
+    if (source === 'none') {
+      throw new ConfigError('Redshift direct mode reads the load errors of its COPYs from SYS_LOAD_ERROR_DETAIL or STL_LOAD_ERRORS, and this user can read neither', {
+        hint: 'use --redshift-mode stage (the default), which validates records before COPY',
+      });
+    }
+    return source;
+  };
 
-  async function loadObject(client: pg.ClientBase, object: SourceObject, temp: string, folder: string, index: number): Promise<ObjectOutcome> {
-    const manifest = await area.manifest(folder, `source-${index}`, [settings.sourceUrl(object)]);
+  /** Who the load transaction is, for finding its COPYs' errors afterwards. */
+  interface TransactionRef {
+    sessionId: number;
+    /** SYSDATE: when the transaction started, by the warehouse's clock [DG:r_SYSDATE]. */
+    since: string;
+    source: LoadErrorSource;
+  }
+
+  async function loadObject(client: pg.ClientBase, tx: TransactionRef, object: SourceObject, temp: string, folder: string, index: number): Promise<ObjectOutcome> {
+    const url = settings.sourceUrl(object);
+    const manifest = await area.manifest(folder, `source-${index}`, [url]);
     const columns = FIELDS[object.dataset].map((f) => f.column);
     try {
       await client.query(copyJsonManifest({ table: temp, columns, manifestUrl: manifest, iamRole: settings.iamRole, region: settings.region, jsonPaths: await pathsFor(object.dataset), maxError: settings.maxError }));
@@ -58,34 +95,51 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
       const fields = pgFields(err);
       throw fields ? new WarehouseError('COPY', `COPY of ${object.key} failed: ${(err as Error).message}`, { cause: err, table: STAGING_TABLE[object.dataset], sqlState: fields.code }) : err;
     }
-    const { rows: [last] } = await client.query('SELECT pg_last_copy_id() AS id, pg_last_copy_count() AS n');
+    // Rows loaded: the temp table holds this object's only (no pg_last_copy_count() needed).
+    const { rows: [loaded] } = await client.query(`SELECT COUNT(*) AS n FROM ${temp}`);
+    // STL rows name their COPY by query id; SYS rows by session, start time and file.
+    const queryId = tx.source === 'stl' ? Number((await client.query('SELECT pg_last_copy_id() AS id')).rows[0].id) : undefined;
     await client.query(`INSERT INTO ${wh.names.t(STAGING_TABLE[object.dataset])} (${columns.join(', ')}, source_key, source_line) SELECT ${columns.join(', ')}, $1, 0 FROM ${temp}`, [object.key]);
     await client.query(`DELETE FROM ${temp}`);
-    const rejects = await loadErrors(client, object, Number(last.id));
+    const errors = await readLoadErrors(wh.pool, tx.source, { sessionId: tx.sessionId, since: tx.since, file: url, queryId });
+    const rejects = await toRejects(object, errors);
     await insertRejects(client, rejects);
-    return { object, rows: Number(last.n), rejects: rejects.length, format: 'json', samples: rejects.slice(0, 3) };
+    return { object, rows: Number(loaded.n), rejects: rejects.length, format: 'json', samples: rejects.slice(0, 3) };
   }
 
-  /** STL_LOAD_ERRORS rows of one COPY; CHAR-padded, hence TRIM (REDSHIFT-FACTS §3). */
-  async function loadErrors(client: pg.ClientBase, object: SourceObject, queryId: number): Promise<Reject[]> {
-    const { rows } = await client.query(
-      `SELECT line_number, TRIM(colname) AS colname, err_code, TRIM(err_reason) AS err_reason, TRIM(raw_line) AS raw_line, TRIM(raw_field_value) AS raw_field_value
-       FROM stl_load_errors WHERE query = $1 ORDER BY line_number`,
-      [queryId],
-    );
+  /** Load errors as rejects; their raw text from STL, or from the object's own lines (SYS keeps none). */
+  async function toRejects(object: SourceObject, errors: readonly LoadError[]): Promise<Reject[]> {
+    const lines = errors.some((e) => e.rawLine === undefined) ? await linesOf(object, new Set(errors.map((e) => e.line))) : new Map<number, RawText>();
     const byColumn = new Map(FIELDS[object.dataset].map((f) => [f.column, f.json]));
-    return rows.map((r) => {
-      const field = byColumn.get(r.colname) ?? (r.colname || undefined);
+    return errors.map((e) => {
+      const field = byColumn.get(e.column) ?? (e.column || undefined);
       return {
         dataset: object.dataset,
         key: object.key,
-        line: Number(r.line_number),
+        line: e.line,
         field,
-        reason: `Redshift load error ${r.err_code}${field ? ` in field "${field}"` : ''}: ${r.err_reason}${r.raw_field_value ? ` (value ${JSON.stringify(r.raw_field_value)})` : ''}`,
+        reason: `Redshift load error ${e.code}${field ? ` in field "${field}"` : ''}: ${e.reason}${e.rawValue ? ` (value ${JSON.stringify(e.rawValue)})` : ''}`,
         // STL keeps at most 1024 bytes of the line, with multibyte characters shown as '.'.
-        raw: { ...cutString(r.raw_line ?? '', wh.dialect.rawMaxBytes, false), truncated: true },
+        raw: e.rawLine !== undefined ? { ...cutString(e.rawLine, wh.dialect.rawMaxBytes, false), truncated: true } : (lines.get(e.line) ?? { text: '', escaped: false, truncated: true }),
       };
     });
+  }
+
+  /** The raw text of some lines of a source object (empty when it cannot be read again). */
+  async function linesOf(object: SourceObject, wanted: Set<number>): Promise<Map<number, RawText>> {
+    if (!settings.open) return new Map();
+    const max = wh.dialect.rawMaxBytes;
+    try {
+      const opened = await settings.open(object);
+      let picked = new Map<number, Buffer>();
+      await pipe([opened.body, ...decodeStages(opened, object.key), async (body: AsyncIterable<Buffer>) => {
+        picked = await pickLines(body, wanted, max);
+      }]);
+      return new Map([...picked].map(([line, bytes]) => [line, rawText(bytes, { maxBytes: max })]));
+    } catch {
+      // The object changed or vanished since the COPY: the reject keeps its reason and line.
+      return new Map();
+    }
   }
 
   async function insertRejects(client: pg.ClientBase, rejects: readonly Reject[]): Promise<void> {
@@ -106,14 +160,17 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     const dataset = objects[0].dataset;
     const temp = `tmp_direct_${dataset}`;
     const folder = area.unit(`d${++units}`);
-    const columns = FIELDS[dataset].map((f) => `${f.column} ${f.kind === 'int32' ? 'INTEGER' : f.kind === 'int64' ? 'BIGINT' : f.kind === 'number' ? 'DOUBLE PRECISION' : `VARCHAR(${f.maxBytes ?? 256})`}`);
+    const source = await errorsFrom();
     try {
       return await inTransaction(wh.pool, async (client) => {
+        await lockForLoad(client, ctx);
+        const { rows: [me] } = await client.query('SELECT pg_backend_pid() AS pid, SYSDATE AS since');
+        const tx: TransactionRef = { sessionId: Number(me.pid), since: String(me.since), source };
         await client.query(`DROP TABLE IF EXISTS ${temp}`);
-        await client.query(`CREATE TEMP TABLE ${temp} (${columns.join(', ')})`);
+        await client.query(`CREATE TEMP TABLE ${temp} (${FIELDS[dataset].map(tempColumn).join(', ')})`);
         await forgetObjects(client, ctx, dataset, objects.map((o) => o.key));
         const outcomes: ObjectOutcome[] = [];
-        for (const [i, o] of objects.entries()) outcomes.push(await loadObject(client, o, temp, folder, i));
+        for (const [i, o] of objects.entries()) outcomes.push(await loadObject(client, tx, o, temp, folder, i));
         await recordObjects(client, ctx, runId, outcomes);
         await client.query(`DROP TABLE ${temp}`);
         return outcomes;

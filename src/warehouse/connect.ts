@@ -41,14 +41,17 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   }
   const dialect = dialectFor(target.kind === 'redshift' ? 'redshift' : 'postgres');
   const description = describeTarget(target);
+  const login = target.kind === 'redshift' && target.redshift.iam ? await iamLogin(target, config, description) : { user: settings.user, password: settings.password };
   const pool = new pg.Pool({
     host: settings.host,
     port: settings.port,
     database: settings.database,
-    user: settings.user,
-    password: settings.password,
+    user: login.user,
+    password: login.password,
     ssl: sslOptions(settings),
     max: options.poolSize ?? 10,
+    // Redshift may ask for an authentication node-postgres cannot answer: a clear error, not a crash.
+    ...(target.kind === 'redshift' ? { Client: (await import('./guarded-client.ts')).GuardedClient } : {}),
     application_name: `sparkify ${config.runner.host}:${config.runner.pid}`,
     connectionTimeoutMillis: config.load.timeoutSeconds * 1000,
     // A server that vanishes mid-COPY is noticed by TCP keepalive instead of hanging the run.
@@ -62,11 +65,15 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   pool.on('error', (err) => log.debug(`idle connection error: ${err.message}`));
   try {
     const client = await pool.connect();
-    client.release();
+    try {
+      if (dialect.name === 'redshift') await refuseCaseInsensitive(client, description);
+    } finally {
+      client.release();
+    }
   } catch (err) {
     await pool.end().catch(() => undefined);
     if (embedded?.startedHere) await embedded.stop().catch(() => undefined);
-    throw connectionError(err, description);
+    throw connectionError(err, description, target.kind === 'redshift' ? settings : undefined);
   }
   return {
     dialect,
@@ -89,6 +96,49 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   };
 }
 
+/**
+ * The user and password of IAM sign-in: the first credentials name the
+ * database user (it follows from the IAM identity or DB_USER, and stays the
+ * same); every new connection then asks for a password that is still valid.
+ */
+async function iamLogin(target: Extract<Config['target'], { kind: 'redshift' }>, config: Config, description: string): Promise<{ user: string; password: () => Promise<string> }> {
+  const iam = target.redshift.iam!;
+  const { awsCredentialsFetcher, CredentialsCache } = await import('./iam-credentials.ts');
+  const cache = new CredentialsCache(
+    awsCredentialsFetcher(iam, { database: target.connection.database, serverless: target.redshift.serverless, timeoutMs: config.load.timeoutSeconds * 1000, maxAttempts: config.load.retries + 1 }),
+  );
+  const first = await cache.get();
+  return {
+    user: first.user,
+    password: async () => {
+      const c = await cache.get();
+      if (c.user !== first.user) throw new WarehouseError('CONNECTION', `cannot connect to ${description}: IAM sign-in now issues credentials for ${c.user}, not ${first.user}`);
+      return c.password;
+    },
+  };
+}
+
+/**
+ * A database created `COLLATE CASE_INSENSITIVE` compares every string that
+ * way [DG:r_CREATE_DATABASE, DG:r_DB_COLLATION]: 'Song' and 'song' would be
+ * one song, one winning copy, one match. The loader's rules are case-exact,
+ * so such a database is refused rather than silently given other results.
+ */
+async function refuseCaseInsensitive(client: pg.ClientBase, description: string): Promise<void> {
+  let collation: string | undefined;
+  try {
+    collation = (await client.query('SELECT db_collation() AS c')).rows[0]?.c;
+  } catch {
+    // Clusters from before database collations have no DB_COLLATION(): case-sensitive.
+    return;
+  }
+  if (String(collation).trim().toLowerCase() === 'case_insensitive') {
+    throw new WarehouseError('CONNECTION', `${description} is a case-insensitive database (COLLATE CASE_INSENSITIVE): the loader's keys, winning copies and song matches are case-exact and would silently differ there`, {
+      hint: 'load into a database created with the default collation (case_sensitive)',
+    });
+  }
+}
+
 function sslOptions(c: ConnectionSettings): pg.ClientConfig['ssl'] {
   const ca = c.sslRootCert ? readFileSync(c.sslRootCert, 'utf8') : undefined;
   switch (c.sslMode) {
@@ -104,12 +154,28 @@ function sslOptions(c: ConnectionSettings): pg.ClientConfig['ssl'] {
   }
 }
 
-/** One line saying why we could not connect, and what to check. */
-export function connectionError(err: unknown, description: string): SparkifyError {
+/**
+ * One line saying why we could not connect, and what to check. `redshift`
+ * (the connection settings of a Redshift target) adds Redshift's usual causes.
+ */
+export function connectionError(err: unknown, description: string, redshift?: ConnectionSettings): SparkifyError {
   if (err instanceof SparkifyError) return err;
   const e = err as NodeJS.ErrnoException & { code?: string };
   const fields = pgFields(err);
   const at = `cannot connect to ${description}`;
+  if (/authenticationOk message type 1[34]\b/.test(e.message ?? '')) {
+    // Redshift asks for code 13 (or 14) for users whose password was set as a SHA-256 digest [REDSHIFT-FACTS §8].
+    return new WarehouseError('CONNECTION', `${at}: the server asks for SHA-256 password authentication (a user created with PASSWORD 'sha256|…'), which node-postgres cannot answer`, {
+      cause: err,
+      hint: "sign in with IAM instead (IAM_AUTH = true, or --iam-auth), or give the user an MD5 or plain-text password (ALTER USER name PASSWORD '…')",
+    });
+  }
+  if (redshift && (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match certificate's altnames/.test(e.message ?? ''))) {
+    return new WarehouseError('CONNECTION', `${at}: the server's TLS certificate is not issued for ${redshift.host}`, {
+      cause: err,
+      hint: "Redshift's certificate names the cluster's own endpoint: connect through that name, or, for a VPC endpoint or a custom DNS name, set SSLMODE = verify-ca (the certificate is still checked against its CA, not its name)",
+    });
+  }
   switch (fields?.code ?? e.code) {
     case 'ECONNREFUSED':
       return new WarehouseError('CONNECTION', `${at}: connection refused`, { cause: err, hint: 'is the server running and the port right?' });

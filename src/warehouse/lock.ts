@@ -1,29 +1,40 @@
 /**
  * One run at a time per warehouse schema. On Postgres a session-level
  * advisory lock, held by a dedicated connection for the whole run: if the
- * loader dies, the connection closes and the lock goes with it. A second run
- * is told who holds it.
+ * loader dies, the connection closes and the lock goes with it. On Redshift a
+ * lease row, renewed by a heartbeat. A second run is told who holds it; a run
+ * that loses its lock is told through `lost`, and stops.
  */
 import type pg from 'pg';
 import { WarehouseError } from '../errors.ts';
-import { sqlTimestamp } from '../stage/reject-spool.ts';
 import type { Warehouse } from './connect.ts';
 
 export interface RunLock {
+  /** Aborts (with a LOCKED WarehouseError as reason) when the run no longer holds the lock. */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** Redshift: how often the lease is renewed (ms, default 20 000). */
+  heartbeatMs?: number;
+  /** Redshift: a lease not renewed for this long is taken over (ms, default 120 000). */
+  staleMs?: number;
 }
 
 /** First key of the two-int advisory lock: 'SP' for sparkify. */
 const LOCK_CLASS = 0x5350;
 
 /** Takes the run lock of the warehouse schema, or says who holds it. */
-export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid: number }): Promise<RunLock> {
-  return wh.dialect.name === 'redshift' ? acquireLease(wh, runner) : acquireAdvisoryLock(wh);
+export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid: number }, options: LockOptions = {}): Promise<RunLock> {
+  return wh.dialect.name === 'redshift' ? acquireLease(wh, runner, options) : acquireAdvisoryLock(wh);
 }
 
 async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {
   const client = await wh.pool.connect();
-  client.on('error', () => undefined); // reported by the next query, not as a crash
+  const lost = new AbortController();
+  // The lock lives as long as its connection: losing one loses the other.
+  client.on('error', (err) => lost.abort(new WarehouseError('LOCKED', `lost the run lock: its connection failed (${err.message})`, { cause: err })));
   try {
     const schema = wh.names.schema ?? (await client.query('SELECT current_schema() AS s')).rows[0].s;
     const key = hash31(`sparkify:${schema}`);
@@ -35,6 +46,7 @@ async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {
       });
     }
     return {
+      lost: lost.signal,
       async release() {
         try {
           await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, key]);
@@ -79,29 +91,36 @@ const LEASE_HEARTBEAT_MS = 20_000;
 
 /**
  * Redshift has no advisory locks: the lock is one row of etl_lock, taken
- * under an explicit LOCK of that table and renewed by a heartbeat. A loader
- * that dies stops renewing; its lease is taken over after two minutes, or at
- * once by a run on the same host when the holder's process is gone.
+ * under an explicit LOCK of that table and renewed by a heartbeat. Every time
+ * in it is the warehouse's (GETDATE(), [DG:r_GETDATE]; `now()` is a
+ * leader-node-only function Redshift refuses next to a table
+ * [DG:c_SQL_functions_leader_node_only]), so clients with skewed clocks agree
+ * on its age. A loader that dies stops renewing; its lease is taken over once
+ * it is `staleMs` old, or at once by a run on the same host when the holder's
+ * process is gone. A holder whose heartbeat finds its row gone or taken (it
+ * was paused, or cut off, for longer than that) has lost the lease: `lost`
+ * aborts and the run stops.
  */
-async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }): Promise<RunLock> {
+async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }, options: LockOptions): Promise<RunLock> {
   const table = wh.names.t('etl_lock');
   const me = `${runner.host}:${runner.pid}`;
-  const now = () => sqlTimestamp(new Date());
+  const staleMs = options.staleMs ?? LEASE_STALE_MS;
+  const where = wh.names.schema ?? 'the default schema';
   const client = await wh.pool.connect();
   client.on('error', () => undefined); // a lost connection is reported by the query that notices it
   try {
     await client.query('BEGIN');
     await client.query(`LOCK ${table}`);
-    const { rows } = await client.query(`SELECT holder, heartbeat_at, acquired_at FROM ${table} WHERE name = 'run'`);
+    const { rows } = await client.query(`SELECT holder, heartbeat_at, acquired_at, GETDATE() AS now FROM ${table} WHERE name = 'run'`);
     const held = rows[0];
-    if (held && held.holder !== me && !leaseStale(held.holder, String(held.heartbeat_at), runner.host)) {
+    if (held && held.holder !== me && !leaseStale(held.holder, ageMs(held.now, held.heartbeat_at), runner.host, staleMs)) {
       await client.query('ROLLBACK');
-      throw new WarehouseError('LOCKED', `another sparkify run holds the lock on ${wh.names.schema ?? 'the default schema'}: loader ${held.holder}, since ${String(held.acquired_at).slice(0, 19)} UTC, last seen ${String(held.heartbeat_at).slice(0, 19)} UTC`, {
-        hint: `wait for it to finish; a lease not renewed for ${LEASE_STALE_MS / 1000} s is taken over`,
+      throw new WarehouseError('LOCKED', `another sparkify run holds the lock on ${where}: loader ${held.holder}, since ${String(held.acquired_at).slice(0, 19)} UTC, last seen ${String(held.heartbeat_at).slice(0, 19)} UTC`, {
+        hint: `wait for it to finish; a lease not renewed for ${staleMs / 1000} s is taken over`,
       });
     }
     await client.query(`DELETE FROM ${table} WHERE name = 'run'`);
-    await client.query(`INSERT INTO ${table} (name, holder, acquired_at, heartbeat_at) VALUES ('run', $1, $2, $2)`, [me, now()]);
+    await client.query(`INSERT INTO ${table} (name, holder, acquired_at, heartbeat_at) VALUES ('run', $1, GETDATE(), GETDATE())`, [me]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -109,11 +128,27 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
     throw err;
   }
   client.release();
+  const lost = new AbortController();
+  let renewed = Date.now();
+  const lose = (why: string) => {
+    clearInterval(timer);
+    lost.abort(new WarehouseError('LOCKED', `lost the run lease on ${where}: ${why}`, { hint: 'another run may be loading; this run stopped without finishing, and the next one picks up where it left off' }));
+  };
   const timer = setInterval(() => {
-    wh.pool.query(`UPDATE ${table} SET heartbeat_at = $1 WHERE name = 'run' AND holder = $2`, [now(), me]).catch(() => undefined);
-  }, LEASE_HEARTBEAT_MS);
+    wh.pool
+      .query(`UPDATE ${table} SET heartbeat_at = GETDATE() WHERE name = 'run' AND holder = $1`, [me])
+      .then((r) => {
+        if (r.rowCount === 0) lose('its row was taken over or removed (this run stopped renewing it for too long)');
+        else renewed = Date.now();
+      })
+      .catch(() => {
+        // The warehouse is out of reach: past the stale age another run may take the lease.
+        if (Date.now() - renewed >= staleMs) lose(`it could not be renewed for ${Math.round(staleMs / 1000)} s`);
+      });
+  }, options.heartbeatMs ?? LEASE_HEARTBEAT_MS);
   timer.unref();
   return {
+    lost: lost.signal,
     async release() {
       clearInterval(timer);
       await wh.pool.query(`DELETE FROM ${table} WHERE name = 'run' AND holder = $1`, [me]).catch(() => undefined);
@@ -121,9 +156,14 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
   };
 }
 
-function leaseStale(holder: string, heartbeat: string, host: string): boolean {
-  const age = Date.now() - Date.parse(`${heartbeat.replace(' ', 'T')}Z`);
-  if (!(age < LEASE_STALE_MS)) return true;
+/** `now - then` of two warehouse TIMESTAMPs (UTC text): the same clock, so no skew. */
+function ageMs(now: unknown, then: unknown): number {
+  const ms = (t: unknown) => Date.parse(`${String(t).replace(' ', 'T')}Z`);
+  return ms(now) - ms(then);
+}
+
+function leaseStale(holder: string, age: number, host: string, staleMs: number): boolean {
+  if (!(age < staleMs)) return true;
   const [holderHost, pid] = [holder.slice(0, holder.lastIndexOf(':')), Number(holder.slice(holder.lastIndexOf(':') + 1))];
   if (holderHost !== host || !Number.isInteger(pid)) return false;
   try {

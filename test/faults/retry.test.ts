@@ -22,10 +22,15 @@ describe('isTransient', () => {
     expect(isTransient(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }))).toBe(true);
     expect(isTransient({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } })).toBe(true);
     expect(isTransient({ name: 'InternalError', $metadata: { httpStatusCode: 500 } })).toBe(true);
+    // Redshift's serialization conflict: error 1023 as an internal error (DG:c_serial_isolation).
+    expect(isTransient(Object.assign(pgError('XX000', '1023'), { detail: 'Serializable isolation violation on table - 156474, transactions forming the cycle are: 3423, 3421 (pid:1234)' }))).toBe(true);
+    expect(isTransient(pgError('XX000', 'ERROR: 1023 DETAIL: Serializable isolation violation on a table in Redshift'))).toBe(true);
+    expect(isTransient(new WarehouseError('COPY', 'COPY failed', { cause: pgError('XX000', '1023') }))).toBe(true);
   });
 
   it('does not retry what another try cannot fix', () => {
-    for (const code of ['23505', '42P01', '22P02', '28P01']) expect(isTransient(pgError(code, 'x')), code).toBe(false);
+    for (const code of ['23505', '42P01', '22P02', '28P01', 'XX000']) expect(isTransient(pgError(code, 'x')), code).toBe(false);
+    expect(isTransient(pgError('XX000', "Load into table 'stg_events' failed.  Check 'stl_load_errors' system table for details."))).toBe(false);
     expect(isTransient(new Error('something else'))).toBe(false);
     expect(isTransient({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })).toBe(false);
     expect(isTransient(new UsageError('bad flag', { cause: nodeError('ECONNRESET') }))).toBe(false);

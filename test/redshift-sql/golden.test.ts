@@ -48,6 +48,8 @@ async function allStatements(): Promise<Record<string, string[]>> {
       copyJsonManifest({ table: 'tmp_direct_songs', columns: stagingColumns('songs').slice(0, -2), manifestUrl: 's3://staging/sparkify-run-1-ab/d1/source-1.manifest', iamRole: ROLE, jsonPaths: 'auto', maxError: 100000 }),
     ],
     'bookkeeping.sql': [
+      ...redshift.lockForLoad(names),
+      ...redshift.afterStaging(names, ['stg_events', 'stg_songs']),
       ...(await captured((c) => forgetObjects(c as never, m, 'events', [object.key]))),
       ...(await captured((c) => forgetObjects(c as never, m, 'songs', ['song_data/A/A/A/TRAAAAW128F429D538.json']))),
       ...(await captured((c) => recordObjects(c as never, m, 1, [{ object, rows: 10, rejects: 0, format: 'ndjson' }], new Date(0)))),

@@ -6,6 +6,7 @@
  */
 import { notSupported, StandinError, syntaxError } from './errors.ts';
 import { isPunct, isWord, matchParen, type Token } from './sql-lexer.ts';
+import { rsVarchar } from './varchar-type.ts';
 
 export interface MappedType {
   /** Postgres type text to emit. */
@@ -156,7 +157,8 @@ function mapType(name: string, args: string[], written: string, offset: number):
     case 'text': {
       // TEXT takes no length on Redshift; it is VARCHAR(256).
       const n = name === 'text' ? 256 : lengthArg(args, 256, VARCHAR_MAX, 'varchar', offset);
-      return { pg: `varchar(${n})`, varcharBytes: n, identityOk: false, written };
+      // Compared ignoring trailing blanks (varchar-type.ts).
+      return { pg: rsVarchar(n), varcharBytes: n, identityOk: false, written };
     }
     case 'date':
       return plain('date');

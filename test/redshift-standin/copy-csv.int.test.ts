@@ -24,7 +24,7 @@ const EXPECTED = [
   { id: 1, name: 'plain', note: 'simple', score: '12.50', ts: '2018-11-01 21:01:46', flag: true },
   { id: 2, name: 'comma, inside', note: 'quote "inside" here', score: '0.99', ts: '2018-11-01 21:05:52.123456', flag: false },
   { id: 3, name: 'multi\nline\r\nwith CR', note: 'tab\there', score: '-3.00', ts: '2018-11-30 00:00:00', flag: true },
-  // NULL AS '\N' makes a field NULL whether quoted or not.
+  // The default null string \N makes a field NULL whether quoted or not.
   { id: 4, name: null, note: null, score: null, ts: null, flag: null },
   // Empty fields: '' for VARCHAR, quoted or not; NULL for every other type.
   { id: 5, name: '', note: '', score: null, ts: null, flag: null },
@@ -65,7 +65,7 @@ describe('Redshift stand-in: COPY CSV from S3', () => {
   });
 
   const copySql = (table: string, from: string, extra = ''): string =>
-    `COPY ${table} FROM '${from}' ${ROLE} FORMAT AS CSV GZIP MANIFEST NULL AS '\\N' COMPUPDATE OFF STATUPDATE OFF ${extra}`;
+    `COPY ${table} FROM '${from}' ${ROLE} FORMAT AS CSV GZIP MANIFEST COMPUPDATE OFF STATUPDATE OFF ${extra}`;
   const rows = async (table: string): Promise<Record<string, unknown>[]> =>
     (await c.query(`SELECT id, name, note, score::text AS score, ts::text AS ts, flag FROM ${table} ORDER BY id`)).rows;
 

@@ -19,8 +19,8 @@ import { dateTimeReader } from './datetime-format.ts';
 import { internalError, StandinError } from './errors.ts';
 import { JsonPathFailure, parseJsonPathsFile } from './json-paths.ts';
 import { JsonRootSplitter } from './json-reader.ts';
-import { nextQueryId, recordLoadErrors, type LoadErrorRow } from './load-errors.ts';
-import { listPrefix, openObject, readManifest, readSmallObject } from './s3-source.ts';
+import { nextQueryId, recordLoadErrors, recordLoadHistory, type LoadContext, type LoadErrorRow } from './load-errors.ts';
+import { listPrefix, openObject, parseS3Url, readManifest, readSmallObject } from './s3-source.ts';
 import type { Upstream } from './upstream.ts';
 import { USE_DEFAULT, type Cell, type ColumnKind, type ConvertOptions, type TargetColumn } from './value-convert.ts';
 
@@ -31,6 +31,8 @@ export interface CopyEnvironment {
   bookkeeping: pg.Pool;
   /** The region the emulated cluster is in; COPY … REGION must match it. */
   region: string;
+  /** Buckets outside `region`, with their regions. */
+  bucketRegions: ReadonlyMap<string, string>;
   sessionId: number;
   userId: number;
   info(message: string): void;
@@ -46,7 +48,7 @@ interface TableInfo {
 
 const KINDS: Record<string, ColumnKind> = {
   int2: 'int2', int4: 'int4', int8: 'int8', numeric: 'numeric', float4: 'float4', float8: 'float8', bool: 'bool',
-  varchar: 'varchar', bpchar: 'char', text: 'varchar', date: 'date', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time', timetz: 'time',
+  varchar: 'varchar', rs_varchar: 'varchar', bpchar: 'char', text: 'varchar', date: 'date', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time', timetz: 'time',
 };
 
 async function describeTable(up: Upstream, tableText: string): Promise<TableInfo> {
@@ -160,12 +162,19 @@ class LoadFailed extends Error {}
 export async function runCopy(cmd: CopyCommand, env: CopyEnvironment): Promise<void> {
   const table = await describeTable(env.upstream, cmd.tableText);
   const targets = chooseTargets(table, cmd);
+  // Without REGION every bucket COPY reads must be in the cluster's region; with it, every one
+  // (the manifest's and the JSONPaths file's included) in that region [DG:copy-parameters-data-source-s3].
+  const region = cmd.region ?? env.region;
+  const checkRegion = (url: string): void => {
+    if ((env.bucketRegions.get(parseS3Url(url).bucket) ?? env.region) !== region) {
+      throw internalError('S3ServiceException:The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.,Status 301,Error PermanentRedirect', `while reading ${url}`);
+    }
+  };
+  checkRegion(cmd.from);
+  if (cmd.jsonOption.startsWith('s3://')) checkRegion(cmd.jsonOption);
   const mapping = await jsonMapping(cmd, env, targets.length);
-  if (cmd.region !== undefined && cmd.region !== env.region) {
-    // The emulated cluster lives in `env.region`; a different REGION points at buckets it cannot address.
-    throw internalError('S3ServiceException:The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.,Status 301,Error PermanentRedirect');
-  }
   const files = cmd.manifest ? await readManifest(env.s3, cmd.from) : await listPrefix(env.s3, cmd.from);
+  for (const file of files) checkRegion(file.url);
   const queryId = await nextQueryId(env.bookkeeping);
   // Set when loading begins, so it also names a load that fails on bad data [DG:PG_LAST_COPY_ID].
   env.setLastCopy(queryId, 0);
@@ -174,6 +183,9 @@ export async function runCopy(cmd: CopyCommand, env: CopyEnvironment): Promise<v
     trimBlanks: cmd.trimBlanks, acceptAnyDate: cmd.acceptAnyDate,
     date: dateTimeReader(cmd.dateFormat, 'date'), timestamp: dateTimeReader(cmd.timeFormat, 'timestamp'), timestamptz: dateTimeReader(cmd.timeFormat, 'timestamptz'),
   };
+  // The database's clock, as SYSDATE and GETDATE read it (before the COPY takes the connection).
+  const [now] = await env.upstream.run(`SELECT (clock_timestamp() AT TIME ZONE 'UTC')::text`);
+  const load: LoadContext = { userid: env.userId, tbl: table.oid, starttime: now.rows[0][0] as string, session: env.sessionId, query: queryId };
   const columnList = targets.map((c) => quoteIdent(c.name)).join(', ');
   const sink = cmd.noLoad
     ? undefined
@@ -182,7 +194,8 @@ export async function runCopy(cmd: CopyCommand, env: CopyEnvironment): Promise<v
   // MAXERROR n: the load fails once n errors are reached; 0 and 1 both fail on the first [DG:copy-parameters-data-load].
   const failAt = Math.max(cmd.maxError, 1);
   let loaded = 0;
-  const starttime = new Date();
+  const history = (status: 'completed' | 'aborted') =>
+    recordLoadHistory(env.bookkeeping, load, { status, tableName: table.name, dataSource: cmd.from, fileFormat: cmd.format === 'text' ? 'txt' : cmd.format, loadedRows: status === 'completed' && !cmd.noLoad ? loaded : 0, fileCount: files.length, errorCount: errors.length });
   try {
     let found = 0;
     for (const file of files) {
@@ -206,13 +219,15 @@ export async function runCopy(cmd: CopyCommand, env: CopyEnvironment): Promise<v
     await sink?.finish();
   } catch (err) {
     await sink?.abort(err instanceof Error ? err.message : String(err));
-    await recordLoadErrors(env.bookkeeping, { userid: env.userId, tbl: table.oid, starttime, session: env.sessionId, query: queryId }, errors);
+    await recordLoadErrors(env.bookkeeping, load, errors);
+    await history('aborted');
     if (err instanceof LoadFailed) throw internalError(`Load into table '${table.name}' failed.  Check 'stl_load_errors' system table for details.`);
     if (err instanceof JsonPathFailure) throw internalError(err.message);
     if (err instanceof Error && (err as { code?: string }).code === 'Z_DATA_ERROR') throw internalError(`gzip: ${err.message}`, 'an input file is not valid gzip data');
     throw err;
   }
-  await recordLoadErrors(env.bookkeeping, { userid: env.userId, tbl: table.oid, starttime, session: env.sessionId, query: queryId }, errors);
+  await recordLoadErrors(env.bookkeeping, load, errors);
+  await history('completed');
   const count = cmd.noLoad ? 0 : loaded;
   env.setLastCopy(queryId, count);
   env.info(`Load into table '${table.name}' completed, ${count} record(s) loaded successfully.`);

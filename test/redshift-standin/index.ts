@@ -11,10 +11,11 @@
 import net from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { makeCluster, type Cluster, type ClusterOptions } from './cluster.ts';
 import { bootstrap } from './load-errors.ts';
 import { Session } from './session.ts';
 
-export interface StandinOptions {
+export interface StandinOptions extends ClusterOptions {
   /** postgres://… of the real database the stand-in executes on. */
   upstreamUrl: string;
   /** The S3-compatible endpoint COPY reads from; `region` is the emulated cluster's region. */
@@ -33,6 +34,10 @@ export interface RedshiftStandin {
   port: number;
   /** `redshift://user:password@127.0.0.1:port/<db>`; the database defaults to the upstream one. */
   url(database?: string): string;
+  /** The flavour its sessions share (Serverless, collation, credentials…). */
+  cluster: Cluster;
+  /** The next `times` statements matching `pattern` fail with Redshift's serialization conflict (error 1023). */
+  forceConflict(pattern: RegExp, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -59,12 +64,13 @@ export async function startRedshiftStandin(opts: StandinOptions): Promise<Redshi
   // One autocommit pool per database for STL rows and query ids, bootstrapped once.
   const pools = new Map<string, { pool: pg.Pool; ready: Promise<pg.Pool> }>();
   const allPools: pg.Pool[] = [];
+  const cluster = makeCluster(opts);
   const bookkeeping = (database: string): Promise<pg.Pool> => {
     let entry = pools.get(database);
     if (!entry) {
       const pool = new pg.Pool({ connectionString: urlFor(database), max: 2 });
       allPools.push(pool);
-      const ready = bootstrap(pool).then(() => pool);
+      const ready = bootstrap(pool, cluster).then(() => pool);
       entry = { pool, ready };
       pools.set(database, entry);
       // A failed bootstrap (e.g. no such database) is retried by the next session; this session reports it.
@@ -81,6 +87,7 @@ export async function startRedshiftStandin(opts: StandinOptions): Promise<Redshi
       tls: opts.tls,
       s3,
       region: opts.s3.region,
+      cluster,
       defaultDatabase,
       upstreamConfig: (database) => ({ connectionString: urlFor(database) }),
       bookkeeping,
@@ -98,6 +105,8 @@ export async function startRedshiftStandin(opts: StandinOptions): Promise<Redshi
     port,
     url: (database = defaultDatabase) =>
       `redshift://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${port}/${encodeURIComponent(database)}`,
+    cluster,
+    forceConflict: (pattern, times = 1) => cluster.conflicts.add(pattern, times),
     async close() {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...sessions].map((s) => s.destroy()));

@@ -1,13 +1,15 @@
 /**
  * The stand-in's own bookkeeping in the upstream database: schema
  * `standin_sys` with STL_LOAD_ERRORS (Redshift's columns and CHAR-padded
- * types), a SYS_LOAD_ERROR_DETAIL view, the COPY query-id sequence and the
- * helper functions the SQL rewriter points at. Load errors are written on a
- * separate autocommit pool, so they survive the client's ROLLBACK like STL rows.
- * [REDSHIFT-FACTS §3]
+ * types), the SYS_LOAD_ERROR_DETAIL view and SYS_LOAD_HISTORY, the COPY
+ * query-id sequence and the helper functions the SQL rewriter points at. Load
+ * errors and history are written on a separate autocommit pool, so they
+ * survive the client's ROLLBACK like system-log rows. [REDSHIFT-FACTS §3]
  */
 import pg from 'pg';
+import type { Cluster } from './cluster.ts';
 import { SYS_SCHEMA } from './sql-rewrite.ts';
+import { varcharTypeSql } from './varchar-type.ts';
 
 const S = SYS_SCHEMA;
 
@@ -31,6 +33,11 @@ CREATE OR REPLACE FUNCTION ${S}.pg_last_copy_count(v bigint) RETURNS bigint LANG
 CREATE OR REPLACE FUNCTION ${S}.version() RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT '${REDSHIFT_VERSION}'::text$$;
 CREATE OR REPLACE FUNCTION ${S}.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$SELECT date_trunc('second', statement_timestamp() AT TIME ZONE 'UTC')$$;
 CREATE OR REPLACE FUNCTION ${S}.sysdate() RETURNS timestamp LANGUAGE sql STABLE AS $$SELECT transaction_timestamp() AT TIME ZONE 'UTC'$$;
+CREATE TABLE IF NOT EXISTS ${S}.sys_load_history (
+  user_id integer, query_id bigint, transaction_id bigint, session_id integer, database_name text, status text, table_name text,
+  start_time timestamp, end_time timestamp, duration bigint, data_source text, file_format text, loaded_rows bigint, loaded_bytes bigint,
+  source_file_count integer, source_file_bytes bigint, file_count_scanned integer, file_bytes_scanned bigint, error_count bigint, copy_job_id bigint
+);
 CREATE OR REPLACE VIEW ${S}.sys_load_error_detail AS
   SELECT userid AS user_id, (query::bigint + ${SYS_QUERY_ID_OFFSET}) AS query_id, (-1)::bigint AS transaction_id,
          session AS session_id, current_database()::character(64) AS database_name, tbl AS table_id, starttime AS start_time,
@@ -39,13 +46,19 @@ CREATE OR REPLACE VIEW ${S}.sys_load_error_detail AS
   FROM ${S}.stl_load_errors;
 `;
 
+/** DB_COLLATION() [DG:r_DB_COLLATION]: the collation the database was created with. */
+const collation = (cluster: Cluster) =>
+  `CREATE OR REPLACE FUNCTION ${S}.db_collation() RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT '${cluster.caseInsensitive ? 'case_insensitive' : 'case_sensitive'}'::text$$;`;
+
 /** Creates the bookkeeping objects once per database; an advisory lock serialises concurrent stand-ins. */
-export async function bootstrap(pool: pg.Pool): Promise<void> {
+export async function bootstrap(pool: pg.Pool, cluster: Cluster): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('${S}'))`);
     await client.query(BOOTSTRAP);
+    await client.query(collation(cluster));
+    await client.query(varcharTypeSql(cluster));
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');
@@ -76,7 +89,8 @@ export interface LoadErrorRow {
 export interface LoadContext {
   userid: number;
   tbl: number;
-  starttime: Date;
+  /** When the COPY started, by the database's clock (UTC, microseconds), as SYSDATE and GETDATE see time. */
+  starttime: string;
   session: number;
   query: number;
 }
@@ -89,7 +103,7 @@ const COLUMNS = 'userid, slice, tbl, starttime, session, query, filename, line_n
 
 /** Appends load-error rows on the autocommit pool. */
 export async function recordLoadErrors(pool: pg.Pool, ctx: LoadContext, rows: LoadErrorRow[]): Promise<void> {
-  const starttime = ctx.starttime.toISOString().replace('T', ' ').replace('Z', '');
+  const starttime = ctx.starttime;
   for (let at = 0; at < rows.length; at += 500) {
     const batch = rows.slice(at, at + 500);
     const values: unknown[] = [];
@@ -104,4 +118,25 @@ export async function recordLoadErrors(pool: pg.Pool, ctx: LoadContext, rows: Lo
     });
     await pool.query(`INSERT INTO ${S}.stl_load_errors (${COLUMNS}) VALUES ${tuples.join(', ')}`, values);
   }
+}
+
+/** One row of SYS_LOAD_HISTORY for a COPY that ended [DG:SYS_LOAD_HISTORY]. */
+export interface LoadHistoryRow {
+  status: 'completed' | 'aborted';
+  tableName: string;
+  dataSource: string;
+  fileFormat: string;
+  loadedRows: number;
+  fileCount: number;
+  errorCount: number;
+}
+
+export async function recordLoadHistory(pool: pg.Pool, ctx: LoadContext, row: LoadHistoryRow): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${S}.sys_load_history (user_id, query_id, transaction_id, session_id, database_name, status, table_name, start_time, end_time, duration,
+       data_source, file_format, loaded_rows, loaded_bytes, source_file_count, source_file_bytes, file_count_scanned, file_bytes_scanned, error_count, copy_job_id)
+     VALUES ($1, $2, -1, $3, current_database(), $4, $5, $6::timestamp, clock_timestamp() AT TIME ZONE 'UTC',
+       (extract(epoch FROM (clock_timestamp() AT TIME ZONE 'UTC') - $6::timestamp) * 1000000)::bigint, $7, $8, $9, 0, $10, 0, $10, 0, $11, 0)`,
+    [ctx.userid, ctx.query + SYS_QUERY_ID_OFFSET, ctx.session, row.status, row.tableName, ctx.starttime, row.dataSource, row.fileFormat, row.loadedRows, row.fileCount, row.errorCount],
+  );
 }

@@ -11,6 +11,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import pg from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Cluster } from './cluster.ts';
 import { StandinError, UpstreamFailure, type ErrorFields } from './errors.ts';
 import { ExtendedQuery } from './extended-query.ts';
 import { codePointLength, isWord, significant, splitStatements } from './sql-lexer.ts';
@@ -27,6 +28,7 @@ export interface SessionServices {
   tls?: { key: string | Buffer; cert: string | Buffer };
   s3: S3Client;
   region: string;
+  cluster: Cluster;
   defaultDatabase: string;
   /** Connection settings for the upstream database of that name. */
   upstreamConfig(database: string): pg.ClientConfig;
@@ -196,9 +198,10 @@ export class Session {
     const refused = refusedParameter(this.params);
     if (refused !== undefined) return this.fatal('42704', `unrecognized configuration parameter "${refused}"`);
     if (!this.params.get('user')) return this.fatal('28000', 'no PostgreSQL user name specified in startup packet');
-    // Redshift asks for an MD5 password (authentication code 5) [REDSHIFT-FACTS §8].
+    // Redshift asks for an MD5 password (authentication code 5), or code 13 for a
+    // user whose password is a SHA-256 digest [REDSHIFT-FACTS §8].
     this.phase = 'auth';
-    this.send(wire.authenticationMd5(this.salt));
+    this.send(this.services.cluster.auth === 'sha256' ? wire.authenticationSha256(this.salt) : wire.authenticationMd5(this.salt));
   }
 
   private upgrade(): void {
@@ -214,7 +217,11 @@ export class Session {
     const user = this.params.get('user') as string;
     if (msg.type !== 'p') return this.fatal('08P01', 'expected password response');
     const given = new wire.BodyReader(msg.body).cstring();
-    if (user !== this.services.user || given !== md5Response(this.services.user, this.services.password, this.salt)) return this.fatal('28P01', `password authentication failed for user "${user}"`);
+    if (this.services.cluster.auth !== 'md5') return this.fatal('28P01', `password authentication failed for user "${user}"`);
+    const temporary = this.services.cluster.credentials?.valid(user).some((p) => given === md5Response(user, p, this.salt));
+    const stored = user === this.services.user && given === md5Response(this.services.user, this.services.password, this.salt);
+    if (!stored && !temporary) return this.fatal('28P01', `password authentication failed for user "${user}"`);
+    if (temporary) this.services.cluster.credentials!.recordLogin(user);
     const database = this.params.get('database') || this.services.defaultDatabase;
     try {
       this.pool = await this.services.bookkeeping(database);
@@ -241,12 +248,14 @@ export class Session {
     const upstream = this.upstream as Upstream;
     return {
       upstream,
+      cluster: this.services.cluster,
       lastCopy: this.lastCopy,
       copyEnvironment: () => ({
         upstream,
         s3: this.services.s3,
         bookkeeping: this.pool as pg.Pool,
         region: this.services.region,
+        bucketRegions: this.services.cluster.bucketRegions,
         sessionId: upstream.processId,
         userId: USER_ID,
         info: (message) => this.send(wire.noticeResponse({ severity: 'INFO', code: '00000', message })),

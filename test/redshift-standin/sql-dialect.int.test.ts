@@ -102,6 +102,22 @@ describe('Redshift stand-in: refusals', () => {
     expect(rows[0]).toEqual({ a: 'x', b: 3, c: true, d: -1, e: true });
   });
 
+  it('reads backslash escapes in string literals and has no E-strings', async () => {
+    const { rows } = await c.query(String.raw`SELECT 'a\\b' AS a, 'c\N' AS b, 'it\'s' AS c, $$d\e$$ AS d`);
+    expect(rows[0]).toEqual({ a: 'a\\b', b: 'cN', c: "it's", d: 'd\\e' });
+    await c.query(String.raw`INSERT INTO r VALUES (30, 'x\\y')`);
+    expect((await c.query('SELECT v FROM r WHERE id = 30')).rows[0].v).toBe('x\\y');
+    const err = await errorOf(c.query("SELECT E'x' AS v"));
+    expect([err.code, err.message]).toEqual(['42704', 'type "e" does not exist']);
+  });
+
+  it('runs NOW() on the leader node only: alone, not next to a table', async () => {
+    expect((await c.query('SELECT now() IS NOT NULL AS ok')).rows).toEqual([{ ok: true }]);
+    const err = await errorOf(c.query('SELECT id FROM r WHERE now() IS NOT NULL'));
+    expect([err.code, err.message]).toEqual(['0A000', 'Specified types or functions (one per INFO message) not supported on Redshift tables.']);
+    expect((await c.query('SELECT COUNT(*) > 0 AS ok FROM r WHERE getdate() IS NOT NULL')).rows).toEqual([{ ok: true }]);
+  });
+
   it('knows Redshift configuration parameters, not Postgres-only ones', async () => {
     await c.query("SET query_group TO 'etl'");
     await c.query('SET enable_result_cache_for_session TO off');
@@ -148,10 +164,11 @@ describe('Redshift stand-in: DDL and transactions', () => {
     await c.query("INSERT INTO songplays (start_time, user_id, song_id, title) VALUES ('2018-11-01 00:00:00', 1, 'S1', 't1'), ('2018-11-02 00:00:00', 2, 'S2', 't2')");
     const { rows } = await c.query('SELECT songplay_id FROM songplays ORDER BY songplay_id');
     expect(rows.map((r) => Number(r.songplay_id))).toEqual([0, 1]);
-    // Types as Redshift has them: TEXT and bare VARCHAR are VARCHAR(256), VARCHAR(MAX) is 65535.
+    // Types as Redshift has them: TEXT and bare VARCHAR are VARCHAR(256), VARCHAR(MAX) is 65535
+    // (rs_varchar: VARCHAR compared as Redshift compares it, varchar-type.ts).
     const db = await h.direct();
     const cols = await db.query(
-      "SELECT column_name, character_maximum_length AS len FROM information_schema.columns WHERE table_name = 'songplays' AND data_type = 'character varying' ORDER BY column_name",
+      "SELECT attname AS column_name, atttypmod - 4 AS len FROM pg_attribute WHERE attrelid = 'songplays'::regclass AND atttypid = 'rs_varchar'::regtype ORDER BY attname",
     );
     expect(cols.rows).toEqual([
       { column_name: 'note', len: 65535 },

@@ -1,8 +1,16 @@
 /**
- * A small SQL tokenizer: enough of Postgres' lexical rules (quoted strings,
- * E'' strings, dollar quotes, quoted identifiers, nested comments) that the
- * stand-in never mistakes text inside a literal or identifier for a keyword,
- * and can split a Query message into statements at top-level semicolons.
+ * A small SQL tokenizer: enough of Redshift's lexical rules (quoted strings,
+ * dollar quotes, quoted identifiers, nested comments) that the stand-in never
+ * mistakes text inside a literal or identifier for a keyword, and can split a
+ * Query message into statements at top-level semicolons.
+ *
+ * String literals follow Redshift's PostgreSQL 8.0 lexer, which predates
+ * standard_conforming_strings: a backslash in '…' is an escape (`\\` is one
+ * backslash, `\'` a quote, `\n` a newline, `\N` just N) [GH:jOOQ/jOOQ#10628,
+ * GH:apache/datafusion-sqlparser-rs#1801; DG:r_QUOTE_LITERAL doubles
+ * backslashes for that reason]. There is no E'…' syntax: `E'x'` reads as a
+ * literal of type "e" [GH:npgsql/npgsql#515]; the token is marked so that the
+ * refusals can say so.
  */
 
 export type TokenKind = 'word' | 'qident' | 'string' | 'number' | 'param' | 'op' | 'punct' | 'space' | 'comment';
@@ -15,6 +23,8 @@ export interface Token {
   text: string;
   /** word: lower-cased; qident: the identifier; string: the decoded content; otherwise the text. */
   value: string;
+  /** string: the letter before the quote (`E'…'`, `N'…'`), if any. */
+  prefix?: string;
 }
 
 export interface Statement {
@@ -62,8 +72,8 @@ export function tokenize(sql: string): Token[] {
       }
       push('comment', start, i);
     } else if (c === "'" || ('EeNn'.includes(c) && sql[i + 1] === "'")) {
-      // E'…' takes backslash escapes; N'…' (national character) is an ordinary string.
-      const escapes = c === 'E' || c === 'e';
+      // Every '…' takes backslash escapes (no standard_conforming_strings); N'…' is an ordinary string.
+      const prefix = c === "'" ? undefined : c;
       i = c === "'" ? i + 1 : i + 2;
       let value = '';
       while (i < sql.length) {
@@ -74,15 +84,21 @@ export function tokenize(sql: string): Token[] {
         } else if (d === "'") {
           i++;
           break;
-        } else if (escapes && d === '\\' && i + 1 < sql.length) {
-          value += decodeEscape(sql[i + 1]);
-          i += 2;
+        } else if (d === '\\' && i + 1 < sql.length) {
+          const octal = /^[0-7]{1,3}/.exec(sql.slice(i + 1, i + 4));
+          if (octal) {
+            value += String.fromCharCode(parseInt(octal[0], 8));
+            i += 1 + octal[0].length;
+          } else {
+            value += decodeEscape(sql[i + 1]);
+            i += 2;
+          }
         } else {
           value += d;
           i++;
         }
       }
-      push('string', start, i, value);
+      tokens.push({ kind: 'string', start, end: i, text: sql.slice(start, i), value, prefix });
     } else if (c === '"') {
       i++;
       let value = '';

@@ -24,12 +24,30 @@ const isAdvisoryLock = (name: string): boolean => /^pg_(try_)?advisory_/.test(na
 /** Types Redshift lacks, when used in a `::type` cast. */
 const MISSING_CAST_TYPES = new Set(['json', 'jsonb', 'uuid', 'jsonpath']);
 
+/** Leader-node-only functions [DG:c_SQL_functions_leader_node_only]: an error next to a user or system table. */
+const LEADER_ONLY = new Set(['now']);
+
+/** Whether a statement names a table outside the catalog (after FROM, JOIN, INTO, UPDATE, TABLE). */
+function referencesTables(sig: Token[]): boolean {
+  return sig.some((t, i) => {
+    if (!isWord(sig[i - 1], 'from', 'join', 'into', 'update', 'table') || (t.kind !== 'word' && t.kind !== 'qident')) return false;
+    const name = t.value.toLowerCase();
+    return !name.startsWith('pg_') && name !== 'information_schema';
+  });
+}
+
 /** Throws the Redshift error for the first unsupported construct in a statement. */
 export function checkRefusals(sig: Token[]): void {
   checkStatementForm(sig);
+  const leaderOnly = sig.find((t, i) => t.kind === 'word' && LEADER_ONLY.has(t.value) && isPunct(sig[i + 1], '(') && !isPunct(sig[i - 1], '.'));
+  if (leaderOnly && referencesTables(sig)) {
+    throw new StandinError('0A000', 'Specified types or functions (one per INFO message) not supported on Redshift tables.', { offset: leaderOnly.start });
+  }
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i];
     const prev = sig[i - 1];
+    // No E'…' strings: Postgres 8.0 reads E as the name of a type [GH:npgsql/npgsql#515].
+    if (t.kind === 'string' && t.prefix?.toLowerCase() === 'e') throw new StandinError('42704', 'type "e" does not exist', { offset: t.start });
     if (t.kind !== 'word') continue;
     if (t.value === 'returning') throw syntaxError(t.text, t.start);
     if (t.value === 'on' && isWord(sig[i + 1], 'conflict') && (isPunct(sig[i + 2], '(') || isWord(sig[i + 2], 'do', 'on'))) {

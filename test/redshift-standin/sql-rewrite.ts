@@ -7,23 +7,47 @@
  * client sent.
  */
 import type { Edit } from './ddl-rewrite.ts';
+import { StandinError } from './errors.ts';
 import { isPunct, isWord, quoteIdent, type Token } from './sql-lexer.ts';
 
 export const SYS_SCHEMA = 'standin_sys';
 
-/** Redshift system relations the stand-in provides (bootstrap.ts creates them). */
-const SYSTEM_RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail']);
+/** Redshift system relations the stand-in provides (load-errors.ts creates them). */
+const SYSTEM_RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail', 'sys_load_history']);
+
+/** System views of provisioned clusters only (STL, STV, SVL, SVCS) [DG:c_intro_system_views]. */
+const PROVISIONED_ONLY = /^(stl|stv|svl|svcs)_/;
+
+/** The first relation a statement names that only provisioned clusters have, if any. */
+export function provisionedOnlyRelation(sig: Token[]): Token | undefined {
+  return sig.find((t, i) => {
+    const name = t.kind === 'word' || t.kind === 'qident' ? t.value.toLowerCase() : '';
+    if (!PROVISIONED_ONLY.test(name) || isPunct(sig[i + 1], '(')) return false;
+    // `pg_catalog.stl_x` is the system view too; any other qualifier names a user table.
+    return !isPunct(sig[i - 1], '.') || isWord(sig[i - 2], 'pg_catalog');
+  });
+}
 
 export interface CopyFunctionValues {
   lastCopyId: number;
   lastCopyCount: number;
 }
 
-/** Edits for quoted identifiers, system relations, pg_last_copy_id()/pg_last_copy_count(), version(), GETDATE(), SYSDATE, NVL, LEN. */
+/**
+ * Edits for string literals, quoted identifiers, system relations,
+ * pg_last_copy_id()/pg_last_copy_count(), version(), GETDATE(), SYSDATE, NVL, LEN.
+ */
 export function systemRewrites(sig: Token[], values: CopyFunctionValues): Edit[] {
   const edits: Edit[] = [];
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i];
+    if (t.kind === 'string' && !t.text.startsWith('$') && t.text.includes('\\')) {
+      // The client's literal took Redshift's backslash escapes (sql-lexer.ts); Postgres reads
+      // '…' with standard_conforming_strings on, so it gets the decoded value re-quoted.
+      if (t.value.includes('\0')) throw new StandinError('22021', 'invalid byte sequence for encoding "UTF8": 0x00', { offset: t.start });
+      edits.push({ start: t.start, end: t.end, text: `'${t.value.replaceAll("'", "''")}'` });
+      continue;
+    }
     if (t.kind === 'qident' && t.value !== t.value.toLowerCase()) {
       // Redshift folds quoted identifiers to lower case too (enable_case_sensitive_identifier is off by default),
       // result column aliases included.
@@ -47,7 +71,7 @@ export function systemRewrites(sig: Token[], values: CopyFunctionValues): Edit[]
       edits.push({ start, end: sig[i + 2].end, text: `${SYS_SCHEMA}.pg_last_copy_id(${values.lastCopyId})` });
     } else if (call && name === 'pg_last_copy_count') {
       edits.push({ start, end: sig[i + 2].end, text: `${SYS_SCHEMA}.pg_last_copy_count(${values.lastCopyCount})` });
-    } else if (call && (name === 'version' || name === 'getdate')) {
+    } else if (call && (name === 'version' || name === 'getdate' || name === 'db_collation')) {
       edits.push({ start, end: sig[i + 2].end, text: `${SYS_SCHEMA}.${name}()` });
     } else if (name === 'sysdate' && !isPunct(sig[i + 1], '(') && !catalogPrefix) {
       edits.push({ start, end: t.end, text: `${SYS_SCHEMA}.sysdate()` });

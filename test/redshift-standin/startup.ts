@@ -42,6 +42,9 @@ export function upstreamSettings(params: Map<string, string>): Pick<pg.ClientCon
   const settings: [string, string][] = [
     ['TimeZone', get('timezone') ?? 'UTC'],
     ['DateStyle', get('datestyle') ?? 'ISO, MDY'],
+    // Redshift runs every transaction serializable (or snapshot): concurrent writers of one
+    // table conflict, which the stand-in reports as error 1023 [DG:c_serial_isolation].
+    ['default_transaction_isolation', 'serializable'],
   ];
   const floatDigits = get('extra_float_digits');
   if (floatDigits !== undefined) settings.push(['extra_float_digits', floatDigits]);

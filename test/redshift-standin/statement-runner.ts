@@ -9,12 +9,13 @@ import { alterAppend } from './alter-append.ts';
 import { runCopy, type CopyEnvironment } from './copy-from-s3.ts';
 import { parseCopy } from './copy-options.ts';
 import { readColumnType } from './column-types.ts';
+import { serializationConflict, type Cluster } from './cluster.ts';
 import { BYTE_CHECK_PREFIX, byteCheckClause, byteCheckName, rewriteAlterAddColumn, rewriteCreateTable, type Edit } from './ddl-rewrite.ts';
 import { notSupported, StandinError, syntaxError, UpstreamFailure, type ErrorFields } from './errors.ts';
 import { REDSHIFT_ONLY, settingName } from './settings.ts';
 import { checkRefusals, mergeParts } from './sql-refusals.ts';
-import { identText, identValue, isWord, jsIndexOfPosition, readQualifiedName, significant, tokenize, type Token } from './sql-lexer.ts';
-import { applyEdits, chain, systemRewrites, type CopyFunctionValues, type Rewritten } from './sql-rewrite.ts';
+import { identText, identValue, isPunct, isWord, jsIndexOfPosition, readQualifiedName, significant, tokenize, type Token } from './sql-lexer.ts';
+import { applyEdits, chain, provisionedOnlyRelation, systemRewrites, type CopyFunctionValues, type Rewritten } from './sql-rewrite.ts';
 import type { Upstream } from './upstream.ts';
 import type { FieldDescription } from './wire.ts';
 
@@ -27,6 +28,7 @@ export interface Outcome {
 
 export interface RunnerContext {
   upstream: Upstream;
+  cluster: Cluster;
   lastCopy: CopyFunctionValues;
   copyEnvironment(): CopyEnvironment;
 }
@@ -42,6 +44,17 @@ export async function runStatement(stmt: StatementText, values: unknown[] | unde
   const sig = significant(stmt.tokens);
   if (sig.length === 0) return { rows: [] };
   checkRefusals(sig);
+  if (ctx.cluster.serverless) {
+    // Serverless has only the SYS monitoring views [MG:serverless-monitoring]; querying STL
+    // gives a permission error even to a superuser [re:Post QU6fVWo0FyQfuYiS7BjNMs-g].
+    const t = provisionedOnlyRelation(sig);
+    if (t) throw new StandinError('42501', `permission denied for relation ${t.value.toLowerCase()}`, { offset: t.start });
+  }
+  if (!ctx.cluster.sysViews) {
+    const t = sig.find((x, i) => (x.kind === 'word' || x.kind === 'qident') && /^sys_/.test(x.value.toLowerCase()) && !isPunct(sig[i + 1], '(') && !isPunct(sig[i - 1], '.'));
+    if (t) throw new StandinError('42P01', `relation "${t.value.toLowerCase()}" does not exist`, { offset: t.start });
+  }
+  ctx.cluster.conflicts.check(stmt.text, ctx.upstream.processId);
   const head = sig[0];
   if (isWord(head, 'copy')) {
     const cmd = parseCopy(sig);
@@ -94,6 +107,11 @@ function translateError(err: pg.DatabaseError, sql: Rewritten, merge: boolean): 
   if (bytes) {
     // The CHECK that emulates byte-counted VARCHAR: report it as Redshift (and Postgres' own length check) do.
     return new UpstreamFailure({ severity: 'ERROR', code: '22001', message: `value too long for type character varying(${bytes[1]})` });
+  }
+  if (err.code === '40001') {
+    // Postgres' serialization failure is Redshift's error 1023, reported as an internal error.
+    const conflict = serializationConflict(0);
+    return new UpstreamFailure({ severity: 'ERROR', code: conflict.code, message: conflict.message, detail: conflict.detail });
   }
   if (merge && err.code === '21000') {
     return new UpstreamFailure({ severity: 'ERROR', code: 'XX000', message: 'Found multiple matches to update the same tuple.' });

@@ -127,6 +127,13 @@ export const authenticationOk = (): Buffer => new MessageWriter().int32(0).build
 
 export const authenticationMd5 = (salt: Buffer): Buffer => new MessageWriter().int32(5).raw(salt).build('R');
 
+/**
+ * Authentication code 13: what Redshift sends for a user whose password was
+ * set as `sha256|…` [REDSHIFT-FACTS §8; redshift_connector handles codes 13
+ * and 14]. The payload's layout is not documented; a salt stands in for it.
+ */
+export const authenticationSha256 = (salt: Buffer): Buffer => new MessageWriter().int32(13).raw(salt).build('R');
+
 export const parameterStatus = (name: string, value: string): Buffer => new MessageWriter().cstring(name).cstring(value).build('S');
 
 export const backendKeyData = (pid: number, secret: number): Buffer => new MessageWriter().int32(pid).int32(secret).build('K');

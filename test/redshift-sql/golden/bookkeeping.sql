@@ -1,3 +1,9 @@
+LOCK "dwh"."etl_objects", "dwh"."etl_rejects", "dwh"."etl_dirty_objects", "dwh"."etl_dirty_events", "dwh"."etl_dirty_songs", "dwh"."stg_events", "dwh"."stg_songs";
+
+ANALYZE "dwh"."stg_events";
+
+ANALYZE "dwh"."stg_songs";
+
 INSERT INTO "dwh"."etl_dirty_events" (session_id, item_in_session, user_id) SELECT session_id, item_in_session, user_id FROM "dwh"."stg_events" WHERE source_key IN ($1);
 
 DELETE FROM "dwh"."stg_events" WHERE source_key IN ($1);

@@ -28,7 +28,7 @@ SORTKEY (song_id);
 INSERT INTO "dwh"."songs__build" (song_id, title, artist_id, year, duration)
 SELECT song_id, title, artist_id, NULLIF(year, 0), duration FROM (SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs;
 
@@ -46,16 +46,16 @@ SORTKEY (artist_id);
 INSERT INTO "dwh"."artists__build" (artist_id, name, location, latitude, longitude)
 SELECT artist_id, artist_name, CASE WHEN (artist_location = '' AND artist_location || '|' = '' || '|') THEN NULL ELSE artist_location END, artist_latitude, artist_longitude FROM (
   SELECT s.artist_id, s.artist_name, s.artist_location, s.artist_latitude, s.artist_longitude,
-         ROW_NUMBER() OVER (PARTITION BY (s.artist_id || '|') ORDER BY s.song_id, s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.artist_id || '|') ORDER BY (s.song_id || CHR(1)), (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) a WHERE rn = 1;
 
 CREATE TABLE "dwh"."etl_build_song_match" AS SELECT title, artist_name, duration, song_id, artist_id FROM (
   SELECT title, artist_name, duration, song_id, artist_id,
-         ROW_NUMBER() OVER (PARTITION BY (title || '|'), (artist_name || '|'), duration ORDER BY song_id) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (title || '|'), (artist_name || '|'), duration ORDER BY (song_id || CHR(1))) AS rn
   FROM (SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs
 ) best WHERE rn = 1;
@@ -83,7 +83,7 @@ FROM (SELECT e.ts, e.user_id, e.level, e.song, e.artist, e.length, e.session_id,
   AND NOT EXISTS (SELECT 1 FROM "dwh"."etl_build_duplicates" k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
 UNION ALL
 SELECT w.ts, w.user_id, w.level, w.song, w.artist, w.length, w.session_id, w.item_in_session, w.location, w.user_agent FROM (
-  SELECT e.ts, e.user_id, e.level, e.song, e.artist, e.length, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY e.source_key DESC, e.source_line DESC) AS rn
+  SELECT e.ts, e.user_id, e.level, e.song, e.artist, e.length, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e JOIN "dwh"."etl_build_duplicates" k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
 ) w WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '') p
 LEFT JOIN "dwh"."etl_build_song_match" sm ON (sm.title = p.song AND sm.title || '|' = p.song || '|') AND (sm.artist_name = p.artist AND sm.artist_name || '|' = p.artist || '|') AND sm.duration = p.length;
@@ -107,7 +107,7 @@ FROM (SELECT (TIMESTAMP 'epoch' + g.ts / 1000.0 * INTERVAL '1 second') AS start_
   AND NOT EXISTS (SELECT 1 FROM "dwh"."etl_build_duplicates" k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
 UNION ALL
 SELECT w.ts FROM (
-  SELECT e.ts, e.page, e.user_id, ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY e.source_key DESC, e.source_line DESC) AS rn
+  SELECT e.ts, e.page, e.user_id, ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e JOIN "dwh"."etl_build_duplicates" k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
 ) w WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '') p GROUP BY p.ts) g) t;
 
@@ -125,7 +125,7 @@ SORTKEY (user_id);
 INSERT INTO "dwh"."users__build" (user_id, first_name, last_name, gender, level)
 SELECT user_id, first_name, last_name, gender, level FROM (
   SELECT CAST(NULLIF(e.user_id, '') AS INTEGER) AS user_id, e.first_name, e.last_name, e.gender, e.level,
-         ROW_NUMBER() OVER (PARTITION BY CAST(NULLIF(e.user_id, '') AS INTEGER) ORDER BY e.ts DESC, e.session_id DESC, e.item_in_session DESC, e.source_key DESC, e.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY CAST(NULLIF(e.user_id, '') AS INTEGER) ORDER BY e.ts DESC, e.session_id DESC, e.item_in_session DESC, (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e WHERE e.user_id <> ''
 ) latest WHERE rn = 1;
 

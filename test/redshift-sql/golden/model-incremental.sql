@@ -19,7 +19,7 @@ DELETE FROM "dwh"."songs" WHERE song_id IN (SELECT song_id FROM tmp_aff_songs);
 INSERT INTO "dwh"."songs" (song_id, title, artist_id, year, duration)
 SELECT song_id, title, artist_id, NULLIF(year, 0), duration FROM (SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s WHERE s.song_id IN (SELECT song_id FROM tmp_aff_songs)
 ) v WHERE rn = 1) cs;
 
@@ -28,16 +28,16 @@ DELETE FROM "dwh"."artists" WHERE artist_id IN (SELECT artist_id FROM tmp_aff_ar
 INSERT INTO "dwh"."artists" (artist_id, name, location, latitude, longitude)
 SELECT artist_id, artist_name, CASE WHEN (artist_location = '' AND artist_location || '|' = '' || '|') THEN NULL ELSE artist_location END, artist_latitude, artist_longitude FROM (
   SELECT s.artist_id, s.artist_name, s.artist_location, s.artist_latitude, s.artist_longitude,
-         ROW_NUMBER() OVER (PARTITION BY (s.artist_id || '|') ORDER BY s.song_id, s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.artist_id || '|') ORDER BY (s.song_id || CHR(1)), (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s WHERE s.artist_id IN (SELECT artist_id FROM tmp_aff_artists)
 ) a WHERE rn = 1;
 
 CREATE TEMP TABLE tmp_song_match AS SELECT title, artist_name, duration, song_id, artist_id FROM (
   SELECT title, artist_name, duration, song_id, artist_id,
-         ROW_NUMBER() OVER (PARTITION BY (title || '|'), (artist_name || '|'), duration ORDER BY song_id) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (title || '|'), (artist_name || '|'), duration ORDER BY (song_id || CHR(1))) AS rn
   FROM (SELECT song_id, title, artist_id, artist_name, year, duration FROM (
   SELECT s.song_id, s.title, s.artist_id, s.artist_name, s.year, s.duration,
-         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY s.source_key DESC, s.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs
 ) best WHERE rn = 1;
@@ -45,7 +45,7 @@ CREATE TEMP TABLE tmp_song_match AS SELECT title, artist_name, duration, song_id
 CREATE TEMP TABLE tmp_new_songplays AS SELECT * FROM (SELECT (TIMESTAMP 'epoch' + w.ts / 1000.0 * INTERVAL '1 second') AS start_time, CAST(NULLIF(w.user_id, '') AS INTEGER) AS user_id, w.level, w.song_id, w.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
 FROM (
   SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
-         ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY e.source_key DESC, e.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e JOIN tmp_aff_keys k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
   LEFT JOIN tmp_song_match sm ON (sm.title = e.song AND sm.title || '|' = e.song || '|') AND (sm.artist_name = e.artist AND sm.artist_name || '|' = e.artist || '|') AND sm.duration = e.length
 ) w
@@ -68,7 +68,7 @@ DELETE FROM "dwh"."users" WHERE user_id IN (SELECT user_id FROM tmp_aff_users);
 INSERT INTO "dwh"."users" (user_id, first_name, last_name, gender, level)
 SELECT user_id, first_name, last_name, gender, level FROM (
   SELECT CAST(NULLIF(e.user_id, '') AS INTEGER) AS user_id, e.first_name, e.last_name, e.gender, e.level,
-         ROW_NUMBER() OVER (PARTITION BY CAST(NULLIF(e.user_id, '') AS INTEGER) ORDER BY e.ts DESC, e.session_id DESC, e.item_in_session DESC, e.source_key DESC, e.source_line DESC) AS rn
+         ROW_NUMBER() OVER (PARTITION BY CAST(NULLIF(e.user_id, '') AS INTEGER) ORDER BY e.ts DESC, e.session_id DESC, e.item_in_session DESC, (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e JOIN tmp_aff_users a ON a.user_id = CAST(NULLIF(e.user_id, '') AS INTEGER)
 ) latest WHERE rn = 1;
 
