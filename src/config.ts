@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { readConfigFile, type ConfigFile } from './config-file.ts';
+import { lineOf, readConfigFile, type ConfigFile } from './config-file.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { registerSecret } from './redact.ts';
 
@@ -38,6 +38,8 @@ export interface S3Settings {
   readonly forcePathStyle: boolean;
   /** Unsigned requests, for public buckets. */
   readonly anonymous: boolean;
+  /** AWS shared-config profile (`--profile`, `AWS_PROFILE`); undefined: the default chain. */
+  readonly profile?: string;
 }
 
 export interface RedshiftSettings {
@@ -65,6 +67,20 @@ export interface LoadSettings {
   readonly timeoutSeconds: number;
   /** Seconds a full build's swap waits for a gap in analysts' reads before reloading the tables in place (default 60). */
   readonly swapWaitSeconds: number;
+  /** A source that lists no object is an error unless this is set (`--allow-empty`). */
+  readonly allowEmpty: boolean;
+  /** `--include` / `--exclude` filters in the order given, applied after the default ones (extract/key-filter.ts). */
+  readonly filters: readonly KeyFilterRule[];
+  /** Seconds to wait for another run's lock before giving up (default 0: fail at once). */
+  readonly waitSeconds: number;
+  /** Rejects older than this many days are deleted at the end of a run (default: kept for ever). */
+  readonly rejectsRetentionDays?: number;
+}
+
+/** One `--include PATTERN` or `--exclude PATTERN`. */
+export interface KeyFilterRule {
+  readonly kind: 'include' | 'exclude';
+  readonly pattern: string;
 }
 
 export interface Config {
@@ -77,6 +93,8 @@ export interface Config {
   /** Identifies this run in the warehouse (lock holder, etl_runs). */
   readonly runner: { readonly host: string; readonly pid: number };
   readonly configFile?: string;
+  /** Where the target and the schema came from, e.g. `DATABASE_URL`, `dwh.cfg:3`, `--target` (shown by etl and status). */
+  readonly origins: { readonly target: string; readonly schema?: string };
 }
 
 /** Command-line flags as commander gives them (all optional). */
@@ -106,6 +124,12 @@ export interface Flags {
   retries?: string;
   timeout?: string;
   swapWait?: string;
+  allowEmpty?: boolean;
+  /** --include/--exclude in command-line order. */
+  filters?: KeyFilterRule[];
+  profile?: string;
+  wait?: string;
+  rejectsRetention?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -123,13 +147,13 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     const v = file[section]?.[key];
     return v === undefined || v === '' ? undefined : v;
   };
-  const where = (section: string, key: string) => `${configPath} [${section}] ${key}`;
+  const where = (section: string, key: string) => `${lineOf(file, section, key) ?? configPath} [${section}] ${key}`;
   registerSecret(cfg('CLUSTER', 'DB_PASSWORD'));
 
   const schemaText = flags.schema ?? cfg('CLUSTER', 'SCHEMA');
   if (schemaText !== undefined) validateIdentifier(schemaText, flags.schema !== undefined ? '--schema' : where('CLUSTER', 'SCHEMA'));
 
-  const target = resolveTarget(flags, env, cfg, where, cwd);
+  const { target, origin: targetOrigin } = resolveTarget(flags, env, cfg, where, cwd);
   // Redshift folds identifiers to lower case, quoted ones too (unless
   // enable_case_sensitive_identifier is on): use the name it stores, so that
   // lookups by name (information_schema) find what the DDL created.
@@ -140,7 +164,9 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     regionConfigured: (flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION')) !== undefined,
     forcePathStyle: flags.s3PathStyle ?? bool(cfg('S3', 'PATH_STYLE'), where('S3', 'PATH_STYLE')) ?? false,
     anonymous: flags.noSignRequest ?? bool(cfg('S3', 'ANONYMOUS'), where('S3', 'ANONYMOUS')) ?? false,
+    profile: flags.profile ?? env.AWS_PROFILE ?? cfg('S3', 'PROFILE'),
   };
+  if (s3.profile !== undefined && !/^[\w.@+-]{1,128}$/.test(s3.profile)) throw new UsageError(`AWS profile name ${JSON.stringify(s3.profile)} is not valid (letters, digits, . _ - + @)`);
   if (s3.endpoint !== undefined) validateUrl(s3.endpoint, 'S3 endpoint', ['http:', 'https:']);
   validateRegion(s3.region);
 
@@ -166,7 +192,12 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     fullRefresh: flags.fullRefresh ?? false,
     prune: flags.prune ?? false,
     dryRun: flags.dryRun ?? false,
+    allowEmpty: flags.allowEmpty ?? bool(cfg('ETL', 'ALLOW_EMPTY'), where('ETL', 'ALLOW_EMPTY')) ?? false,
+    filters: flags.filters ?? [],
+    waitSeconds: int(flags.wait, '--wait', 0, 86_400) ?? int(cfg('ETL', 'WAIT'), where('ETL', 'WAIT'), 0, 86_400, true) ?? 0,
+    rejectsRetentionDays: int(flags.rejectsRetention, '--rejects-retention', 1, 36_500) ?? int(cfg('ETL', 'REJECTS_RETENTION_DAYS'), where('ETL', 'REJECTS_RETENTION_DAYS'), 1, 36_500, true),
   };
+  for (const f of load.filters) if (f.pattern === '') throw new UsageError(`--${f.kind} needs a pattern, got an empty one`);
   if (load.since && load.until && load.since > load.until) throw new UsageError(`--since ${load.since} is after --until ${load.until}`);
 
   return deepFreeze({
@@ -178,6 +209,10 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     load,
     runner: { host: hostname(), pid: process.pid },
     configFile: !flags.ignoreConfigFile && existsSync(resolve(cwd, configPath)) ? configPath : undefined,
+    origins: {
+      target: targetOrigin,
+      schema: schemaText === undefined ? undefined : flags.schema !== undefined ? '--schema' : (lineOf(file, 'CLUSTER', 'SCHEMA') ?? configPath),
+    },
   });
 }
 
@@ -187,26 +222,34 @@ function resolveTarget(
   cfg: (s: string, k: string) => string | undefined,
   where: (s: string, k: string) => string,
   cwd: string,
-): Target {
+): { target: Target; origin: string } {
+  // Precedence (SPEC §8): --target, then DATABASE_URL, then [CLUSTER] in dwh.cfg, then the embedded default.
   const fromFlag = flags.target;
   const url = fromFlag ?? env.DATABASE_URL;
-  if (url !== undefined) return parseTargetUrl(url, fromFlag !== undefined ? '--target' : 'DATABASE_URL', env, cwd);
+  if (url !== undefined) {
+    const origin = fromFlag !== undefined ? '--target' : 'DATABASE_URL';
+    return { target: parseTargetUrl(url, origin, env, cwd), origin };
+  }
   const host = cfg('CLUSTER', 'HOST');
-  if (!host) return { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) };
+  if (!host) return { target: { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) }, origin: 'default' };
   const type = cfg('CLUSTER', 'TYPE')?.toLowerCase() ?? (REDSHIFT_HOST.test(host) ? 'redshift' : 'postgres');
   if (type !== 'postgres' && type !== 'redshift') throw new ConfigError(`${where('CLUSTER', 'TYPE')} must be postgres or redshift, got ${JSON.stringify(type)}`);
   const portText = cfg('CLUSTER', 'DB_PORT');
   const port = portText === undefined ? (type === 'redshift' ? 5439 : 5432) : int(portText, where('CLUSTER', 'DB_PORT'), 1, 65535, true)!;
+  const database = cfg('CLUSTER', 'DB_NAME');
+  // libpq would fall back to a database named after the user: another project's, perhaps.
+  if (database === undefined) throw new ConfigError(`${where('CLUSTER', 'HOST').replace(/ \[CLUSTER\] HOST$/, '')}: [CLUSTER] has a HOST but no DB_NAME`, { hint: 'add DB_NAME = the database to load into (create it first: createdb NAME)' });
   const connection = makeConnection({
     host,
     port,
-    database: cfg('CLUSTER', 'DB_NAME') ?? (type === 'redshift' ? 'dev' : 'postgres'),
+    database,
     user: cfg('CLUSTER', 'DB_USER') ?? (type === 'redshift' ? 'awsuser' : 'postgres'),
     password: cfg('CLUSTER', 'DB_PASSWORD') ?? env.PGPASSWORD,
-    sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type) ,
+    sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type),
     sslRootCert: cfg('CLUSTER', 'SSLROOTCERT'),
   });
-  return type === 'redshift' ? { kind: 'redshift', connection } : { kind: 'postgres', connection };
+  const origin = where('CLUSTER', 'HOST').replace(/ \[CLUSTER\] HOST$/, '');
+  return { target: type === 'redshift' ? { kind: 'redshift', connection } : { kind: 'postgres', connection }, origin };
 }
 
 /**
@@ -234,13 +277,21 @@ export function parseTargetUrl(text: string, origin: string, env: Env = {}, cwd 
   const connection = makeConnection({
     host: decodeURIComponent(url.hostname.replace(/^\[|\]$/g, '')) || 'localhost',
     port: url.port ? Number(url.port) : kind === 'redshift' ? 5439 : 5432,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || (kind === 'redshift' ? 'dev' : 'postgres'),
+    database: databaseOf(url, origin),
     user: decodeURIComponent(url.username) || (kind === 'redshift' ? 'awsuser' : 'postgres'),
     password: url.password ? decodeURIComponent(url.password) : env.PGPASSWORD,
     sslMode: sslMode(params.get('sslmode') ?? undefined, `${origin} sslmode`, kind),
     sslRootCert: params.get('sslrootcert') ?? undefined,
   });
   return kind === 'redshift' ? { kind, connection } : { kind, connection };
+}
+
+/** The database named by a URL's path; none is an error (libpq would pick one named after the user). */
+function databaseOf(url: URL, origin: string): string {
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (name === '') throw new UsageError(`${origin} names no database: expected ${url.protocol}//user@${url.host || 'host'}/DATABASE`, { hint: 'create it first if needed (createdb DATABASE)' });
+  if (name.includes('/')) throw new UsageError(`${origin}: database name ${JSON.stringify(name)} contains a slash`);
+  return name;
 }
 
 function makeConnection(c: Omit<ConnectionSettings, 'password'> & { password?: string }): ConnectionSettings {

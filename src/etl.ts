@@ -5,7 +5,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
-import { describeError, SparkifyError, UsageError } from './errors.ts';
+import { describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
+import { keyFilter, relativeToSource, type KeyFilter } from './extract/key-filter.ts';
+import { sqlTimestamp } from './stage/reject-spool.ts';
 import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
 import type { Source, SourceObject } from './extract/source.ts';
@@ -22,18 +24,22 @@ import { validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
 import { acquireRunLock } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
-import { requireTables, tableCounts } from './warehouse/tables.ts';
+import { requireTables, tableCounts, tablesExist } from './warehouse/tables.ts';
 
 export interface EtlSummary {
   status: 'ok' | 'rejects' | 'failed';
   runId?: number;
-  objects: { listed: number; loaded: number; skipped: number; failed: number; pruned: number };
+  /**
+   * `listed` counts the objects read after --include/--exclude (`excluded` the others);
+   * `vanished`: loaded earlier but no longer in the source (what --prune removes).
+   */
+  objects: { listed: number; loaded: number; skipped: number; failed: number; pruned: number; excluded: number; vanished: number };
   records: { staged: number; rejected: number };
   tables: Record<string, number>;
   model?: ModelResult;
   durationMs: number;
-  /** Where the time went: listing the sources, staging, the model step (ms). */
-  timings: { listMs: number; stageMs: number; modelMs: number };
+  /** Where the time went: listing the sources, staging, the model step, the checks after it (ms). */
+  timings: { listMs: number; stageMs: number; modelMs: number; checksMs?: number };
   /** The loader process's peak resident memory, in MB. */
   peakRssMb: number;
   dryRun?: { load: string[]; prune: string[] };
@@ -60,7 +66,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   const progress = deps.progress ?? noProgress;
   const summary: EtlSummary = {
     status: 'ok',
-    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0 },
+    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0, excluded: 0, vanished: 0 },
     records: { staged: 0, rejected: 0 },
     tables: {},
     durationMs: 0,
@@ -70,14 +76,20 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   const sourceUrls = requireSources(config);
   // Settings the backend needs are checked before anything is locked, listed or written.
   const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
-  await requireTables(wh);
-  const lock = await acquireRunLock(wh, config.runner);
+  const dryRun = config.load.dryRun;
+  // A dry run changes nothing anywhere: no run row, no lock lease, no tables (it plans against
+  // empty ones when they do not exist yet, as `run --dry-run` on a new database does).
+  const haveTables = dryRun ? await tablesExist(wh) : (await requireTables(wh), true);
+  const lock = dryRun ? undefined : await acquireRunLock(wh, config.runner, { waitSeconds: config.load.waitSeconds, log, signal: deps.signal });
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
-    runId = await startRun(wh, command, config.runner);
-    summary.runId = runId;
-    log.info(`run ${runId}: loading into ${wh.description}${config.schema ? ` (schema ${config.schema})` : ''}`);
+    if (!dryRun) {
+      runId = await startRun(wh, command, config.runner);
+      summary.runId = runId;
+      log.context?.({ runId });
+    }
+    log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading into ${describeDestination(wh, config)}`);
 
     const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || wh.dialect.name === 'redshift';
     // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
@@ -90,19 +102,28 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       sources.set(dataset, loc.kind === 's3' ? aws!.s3Source(dataset, s3!, loc.bucket, loc.prefix) : localSource(dataset, loc.dir));
     }
 
+    progress.phase('listing');
     const listed: SourceObject[] = [];
     let t = Date.now();
     for (const source of sources.values()) {
-      const before = listed.length;
-      for await (const o of source.list(deps.signal)) listed.push(o);
-      log.info(`listed ${listed.length - before} objects in ${source.description}`);
+      const { objects, excluded } = await listSource(source, keyFilter(config.load.filters), deps.signal);
+      summary.objects.excluded += excluded.length;
+      const notice = excluded.length ? ` (${excluded.length} skipped by the --include/--exclude filters, e.g. ${excluded.slice(0, 3).join(', ')})` : '';
+      log.info(`listed ${objects.length} objects in ${source.description}${notice}`, { event: 'listed', source: source.description, objects: objects.length, excluded: excluded.length });
+      if (objects.length === 0 && !config.load.allowEmpty) {
+        throw new SourceError(`${source.description} lists no ${source.dataset === 'songs' ? 'song' : 'log'} objects${notice}`, undefined, {
+          hint: 'check the bucket, prefix or folder (a typo lists nothing); pass --allow-empty if an empty source is expected',
+        });
+      }
+      listed.push(...objects);
     }
     summary.timings.listMs = Date.now() - t;
     // --full-refresh without a day range forgets everything staged (after listing
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
-    const wipe = config.load.fullRefresh && !config.load.since && !config.load.until && !config.load.dryRun;
+    const dayRange = config.load.since !== undefined || config.load.until !== undefined;
+    const wipe = config.load.fullRefresh && !dayRange && !dryRun;
     if (wipe) await wipeStaging(wh, [...sources.keys()]);
-    const loaded = wipe ? new Map<string, LoadedObject>() : await loadedObjects(wh, [...sources.keys()]);
+    const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh, [...sources.keys()]);
     const plan = planLoad(listed, loaded, {
       fullRefresh: config.load.fullRefresh,
       prune: config.load.prune,
@@ -112,19 +133,23 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     });
     summary.objects.listed = plan.listed;
     summary.objects.skipped = plan.skip.length;
-    if (config.load.dryRun) {
+    summary.objects.vanished = plan.vanished;
+    if (plan.vanished > 0 && !config.load.prune) {
+      log.info(`${plan.vanished} object(s) loaded earlier are no longer in the source; their rows stay until a run with --prune`, { event: 'vanished', objects: plan.vanished });
+    }
+    if (dryRun) {
       summary.dryRun = { load: plan.load.map((o) => o.key), prune: plan.prune.map((p) => p.key) };
+      if (!haveTables) log.info(`the tables do not exist yet in ${describeDestination(wh, config)}: \`sparkify run\` would create them`);
       for (const o of plan.load) log.info(`would load ${o.key} (${o.size} bytes)`);
       for (const p of plan.prune) log.info(`would prune ${p.key}`);
-      log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune`);
-      summary.tables = await tableCounts(wh);
-      await finishRun(wh, runId, 'dry-run', countsOf(summary));
+      log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune; nothing was changed`);
+      summary.tables = haveTables ? await tableCounts(wh) : {};
       return finish(summary, started);
     }
-    log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
+    log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`, { event: 'plan', load: plan.load.length, skip: plan.skip.length, prune: plan.prune.length });
 
     await bulkLoadIndexes(wh, plan, log);
-    const backend = makeBackend(wh, runId, s3, new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key)));
+    const backend = makeBackend(wh, runId!, s3, new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key)));
     let staged: ObjectOutcome[];
     t = Date.now();
     try {
@@ -139,7 +164,10 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 
     if (deps.signal?.aborted) throw deps.signal.reason;
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
+    progress.phase('model');
+    // A day-range refresh reloads some days: the incremental step rebuilds what they touch.
+    const force = config.load.fullRefresh && !dayRange ? 'full' : undefined;
+    summary.model = await buildStarSchema(wh, log, { force, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);
@@ -151,7 +179,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       summary.status = 'rejects';
       summary.error = `${summary.records.rejected} record(s) rejected, more than --max-errors ${config.load.maxErrors}; see etl_rejects or \`sparkify status\``;
     }
-    await finishRun(wh, runId, summary.status, countsOf(summary), summary.error);
+    if (config.load.rejectsRetentionDays !== undefined) await dropOldRejects(wh, config.load.rejectsRetentionDays, log);
+    await finishRun(wh, runId!, summary.status, countsOf(summary), summary.error);
     return finish(summary, started);
   } catch (err) {
     summary.status = 'failed';
@@ -162,9 +191,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     }
     throw err;
   } finally {
-    progress.stop();
     s3?.destroy();
-    await lock.release();
+    await lock?.release();
   }
 }
 
@@ -244,7 +272,6 @@ async function stage(
       },
     },
   );
-  progress.stop();
   return result.outcomes;
 }
 
@@ -272,6 +299,30 @@ async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> 
     await inTransaction(wh.pool, (client) => forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys));
     log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
   }
+}
+
+/** The objects of one source that the filters let through, and the keys of those they did not. */
+async function listSource(source: Source, filter: KeyFilter, signal?: AbortSignal): Promise<{ objects: SourceObject[]; excluded: string[] }> {
+  const objects: SourceObject[] = [];
+  const excluded: string[] = [];
+  for await (const o of source.list(signal)) {
+    if (filter(relativeToSource(o.key, source.keyPrefix))) objects.push(o);
+    else excluded.push(o.key);
+  }
+  return { objects, excluded };
+}
+
+/** `postgres://u@h:5432/db (from DATABASE_URL), schema s (from dwh.cfg:7)`: where a run writes, and which setting said so. */
+export function describeDestination(wh: Warehouse, config: Config): string {
+  const from = (origin: string | undefined) => (origin && origin !== 'default' ? ` (from ${origin})` : '');
+  return `${wh.description}${from(config.origins.target)}${config.schema ? `, schema ${config.schema}${from(config.origins.schema)}` : ''}`;
+}
+
+/** Rejects retention: deletes rejects recorded more than `days` days ago. */
+async function dropOldRejects(wh: Warehouse, days: number, log: Logger): Promise<void> {
+  const cutoff = sqlTimestamp(new Date(Date.now() - days * 86_400_000));
+  const { rowCount } = await wh.pool.query(`DELETE FROM ${wh.names.t('etl_rejects')} WHERE rejected_at < $1`, [cutoff]);
+  if (rowCount) log.info(`deleted ${rowCount} reject(s) older than ${days} days (rejects retention)`);
 }
 
 /** What etl_objects holds for the data sets this run lists. */

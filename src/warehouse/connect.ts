@@ -124,6 +124,10 @@ export function connectionError(err: unknown, description: string): SparkifyErro
     case '3D000':
       return new WarehouseError('CONNECTION', `${at}: the database does not exist`, { cause: err, sqlState: '3D000' });
     default: {
+      // node-postgres says "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string" when the server asks for a password and none was given.
+      if (/client password must be a string/.test(e.message ?? '')) {
+        return new WarehouseError('CONNECTION', `${at}: the server asks for a password and none was given`, { cause: err, hint: 'set PGPASSWORD, or put the password in the URL or [CLUSTER] DB_PASSWORD' });
+      }
       const message = e.message?.includes('timeout') ? 'timed out' : (e.message ?? String(err)).split('\n')[0];
       return new WarehouseError('CONNECTION', `${at}: ${message}`, { cause: err, sqlState: fields?.code });
     }
