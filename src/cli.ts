@@ -173,6 +173,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
         s.timings.checksMs = Date.now() - t;
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
+        for (const c of s.checks.filter((x) => x.ok && x.warning)) log.warn(`check: ${c.name} — ${c.detail}`);
         if (failed.length && !s.error) s.error = `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join('; ')}`;
       }
       progress.stop();
@@ -323,7 +324,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const log = loggerFor(flags);
       const sample = await demoSample(flags.sample, log);
       // The demo ignores dwh.cfg: it always runs on the embedded default unless --target says otherwise.
-      const config = resolveConfig({ target: flags.target ?? 'embedded', schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
+      const config = resolveConfig({ target: flags.target, schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
       // The demo also writes the analysts' report next to the sample.
       const html = resolve(flags.sample, '..', 'report.html');
       setExit(

@@ -4,6 +4,7 @@
  * into one clear line (never a password, never a stack).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describeTarget, type Config, type ConnectionSettings } from '../config.ts';
 import { dialectFor, TableNames, type Dialect } from '../dialect/index.ts';
@@ -40,7 +41,8 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     settings = target.connection;
   }
   const dialect = dialectFor(target.kind === 'redshift' ? 'redshift' : 'postgres');
-  const description = describeTarget(target);
+  // The embedded server's data may live elsewhere than its folder (root in a private folder): say where.
+  const description = embedded && embedded.dataDir !== join(target.kind === 'embedded' ? target.dir : '', 'pg') ? `${describeTarget(target)} (data in ${embedded.dataDir})` : describeTarget(target);
   const pool = new pg.Pool({
     host: settings.host,
     port: settings.port,
