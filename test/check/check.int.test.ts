@@ -77,7 +77,7 @@ describe('sparkify check', () => {
       name: 'names without double-encoded UTF-8',
       ok: true,
       warning: true,
-      detail: '195 distinct names look like UTF-8 decoded twice: stg_events.artist 82 (e.g. "Alceu ValenÃ\u0083Â§a"), stg_events.song 113 (e.g. "1865 (96Ã\u0083Âº In The Shade)"); the source has them so, fix them upstream',
+      detail: '195 distinct names look like UTF-8 decoded twice: stg_events.artist 82 (e.g. "Alceu ValenÃ\u0083Â§a"), stg_events.song 113 (e.g. "1865 (96Ã\u0082Âº In The Shade)"); the source has them so, fix them upstream',
     });
     for (const line of text) expect(line).toMatch(/^(PASS|WARN) \S.* — \S/);
     expect(text.filter((l) => l.startsWith('WARN'))).toEqual([expect.stringMatching(/^WARN names without double-encoded UTF-8 — 195 distinct names/)]);
