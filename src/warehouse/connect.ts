@@ -4,6 +4,7 @@
  * into one clear line (never a password, never a stack).
  */
 import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describeTarget, type Config, type ConnectionSettings } from '../config.ts';
@@ -43,7 +44,17 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   const dialect = dialectFor(target.kind === 'redshift' ? 'redshift' : 'postgres');
   // The embedded server's data may live elsewhere than its folder (root in a private folder): say where.
   const description = embedded && embedded.dataDir !== join(target.kind === 'embedded' ? target.dir : '', 'pg') ? `${describeTarget(target)} (data in ${embedded.dataDir})` : describeTarget(target);
+  // The pool's sockets, so that a connection refused mid-handshake can be closed at once: after a
+  // failed SCRAM exchange (no password given) the server holds the socket for authentication_timeout
+  // (60 s), and pool.end() and the process would wait for it.
+  const sockets = new Set<Socket>();
   const pool = new pg.Pool({
+    stream: () => {
+      const socket = new Socket();
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return socket;
+    },
     host: settings.host,
     port: settings.port,
     database: settings.database,
@@ -66,6 +77,7 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     const client = await pool.connect();
     client.release();
   } catch (err) {
+    for (const socket of sockets) socket.destroy();
     await pool.end().catch(() => undefined);
     if (embedded?.startedHere) await embedded.stop().catch(() => undefined);
     throw connectionError(err, description);
