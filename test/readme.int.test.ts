@@ -79,7 +79,7 @@ const CURATED: [string, Runs | string][] = [
     { sub: [['postgres://me@localhost:5432/dwh', '{dwh}']], expect: ({ stdout }) => expect(stdout).toMatch(/^status: ok \(run 1\)/) },
   ],
   [
-    'npx sparkify doctor --target postgres://me@localhost:5432/dwh --logs ./data/log_data',
+    'npx sparkify doctor --target postgres://me@localhost:5432/dwh --schema sparkify --logs ./data/log_data',
     { sub: [['postgres://me@localhost:5432/dwh', '{dwh}']], expect: ({ stdout }) => expect(stdout).toMatch(/^PASS warehouse reachable/) },
   ],
   ['npx sparkify report', { expect: ({ stdout }) => expect(stdout).toMatch(/^Sparkify listening report/) }],
