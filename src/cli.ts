@@ -18,6 +18,7 @@ import { describeTarget, resolveConfig, type Config, type Flags, type KeyFilterR
 import { describeError, SparkifyError, UsageError } from './errors.ts';
 import { createLogger, type Logger, type LogFormat } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
+import { embeddedExists } from './warehouse/embedded.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
 import { readStatus, renderStatus } from './status.ts';
 import { describeDestination, requireSources, runEtl, type EtlSummary } from './etl.ts';
@@ -162,6 +163,14 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
   const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
   try {
+    if (config.load.dryRun && config.target.kind === 'embedded' && !embeddedExists(config.target.dir)) {
+      // A dry run creates nothing, not even the embedded Postgres: it plans against nothing loaded.
+      log.info(`the embedded Postgres in ${config.target.dir} does not exist yet: \`sparkify run\` would create it`);
+      const s = await runEtl(undefined, config, command, { log, progress, signal: stop.signal });
+      progress.stop();
+      report(s, flags);
+      return stop.exitCode() ?? exitCodeOf(s);
+    }
     const summary = await withWarehouse(config, log, async (wh) => {
       // A dry run creates nothing: etl plans against empty tables when there are none.
       if (create && !config.load.dryRun) await createTables(wh);

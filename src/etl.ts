@@ -3,7 +3,7 @@
  * The CLI resolves config and calls this; everything it needs is passed in.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from './config.ts';
+import { describeTarget, type Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
 import { describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
 import { keyFilter, relativeToSource, type KeyFilter } from './extract/key-filter.ts';
@@ -60,7 +60,12 @@ export interface EtlDeps {
 /** Samples of rejects printed per run before "… and N more". */
 const REJECT_LINES = 20;
 
-export async function runEtl(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
+/**
+ * One run. `wh` may be undefined only for a dry run whose warehouse does not
+ * exist yet (an embedded Postgres never created): it then plans against nothing
+ * loaded, and creates nothing.
+ */
+export async function runEtl(wh: Warehouse | undefined, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
   const started = Date.now();
   const { log } = deps;
   const progress = deps.progress ?? noProgress;
@@ -75,23 +80,24 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   };
   const sourceUrls = requireSources(config);
   // Settings the backend needs are checked before anything is locked, listed or written.
-  const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
   const dryRun = config.load.dryRun;
+  if (!wh && !dryRun) throw new UsageError('a run needs a warehouse');
+  const makeBackend = deps.backend ?? (await chooseBackend(config));
   // A dry run changes nothing anywhere: no run row, no lock lease, no tables (it plans against
   // empty ones when they do not exist yet, as `run --dry-run` on a new database does).
-  const haveTables = dryRun ? await tablesExist(wh) : (await requireTables(wh), true);
-  const lock = dryRun ? undefined : await acquireRunLock(wh, config.runner, { waitSeconds: config.load.waitSeconds, log, signal: deps.signal });
+  const haveTables = !wh ? false : dryRun ? await tablesExist(wh) : (await requireTables(wh), true);
+  const lock = dryRun || !wh ? undefined : await acquireRunLock(wh, config.runner, { waitSeconds: config.load.waitSeconds, log, signal: deps.signal });
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
-    if (!dryRun) {
+    if (!dryRun && wh) {
       runId = await startRun(wh, command, config.runner);
       summary.runId = runId;
       log.context?.({ runId });
     }
     log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading into ${describeDestination(wh, config)}`);
 
-    const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || wh.dialect.name === 'redshift';
+    const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
     // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
     const aws = needsS3 ? { ...(await import('./extract/s3-client.ts')), ...(await import('./extract/s3-source.ts')) } : undefined;
     s3 = aws?.makeS3Client(config.s3, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 });
@@ -122,8 +128,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
     const dayRange = config.load.since !== undefined || config.load.until !== undefined;
     const wipe = config.load.fullRefresh && !dayRange && !dryRun;
-    if (wipe) await wipeStaging(wh, [...sources.keys()]);
-    const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh, [...sources.keys()]);
+    if (wipe) await wipeStaging(wh!, [...sources.keys()]);
+    const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!, [...sources.keys()]);
     const plan = planLoad(listed, loaded, {
       fullRefresh: config.load.fullRefresh,
       prune: config.load.prune,
@@ -143,9 +149,10 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       for (const o of plan.load) log.info(`would load ${o.key} (${o.size} bytes)`);
       for (const p of plan.prune) log.info(`would prune ${p.key}`);
       log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune; nothing was changed`);
-      summary.tables = haveTables ? await tableCounts(wh) : {};
+      summary.tables = haveTables ? await tableCounts(wh!) : {};
       return finish(summary, started);
     }
+    if (!wh) throw new UsageError('a run needs a warehouse');
     log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`, { event: 'plan', load: plan.load.length, skip: plan.skip.length, prune: plan.prune.length });
 
     await bulkLoadIndexes(wh, plan, log);
@@ -185,7 +192,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   } catch (err) {
     summary.status = 'failed';
     summary.error = describeError(err);
-    if (runId !== undefined) {
+    if (runId !== undefined && wh) {
       const status: RunStatus = err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 'interrupted' : 'failed';
       await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => log.debug(`cannot record the run's end: ${describeError(e)}`));
     }
@@ -197,8 +204,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 }
 
 /** The staging backend for the warehouse and mode; validates its settings now. */
-async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable<EtlDeps['backend']>> {
-  if (wh.dialect.name !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded);
+async function chooseBackend(config: Config): Promise<NonNullable<EtlDeps['backend']>> {
+  if (config.target.kind !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded);
   const { parseStagingPrefix, StagingArea } = await import('./stage/s3-staging.ts');
   const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
   const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
@@ -313,9 +320,9 @@ async function listSource(source: Source, filter: KeyFilter, signal?: AbortSigna
 }
 
 /** `postgres://u@h:5432/db (from DATABASE_URL), schema s (from dwh.cfg:7)`: where a run writes, and which setting said so. */
-export function describeDestination(wh: Warehouse, config: Config): string {
+export function describeDestination(wh: Warehouse | undefined, config: Config): string {
   const from = (origin: string | undefined) => (origin && origin !== 'default' ? ` (from ${origin})` : '');
-  return `${wh.description}${from(config.origins.target)}${config.schema ? `, schema ${config.schema}${from(config.origins.schema)}` : ''}`;
+  return `${wh?.description ?? describeTarget(config.target)}${from(config.origins.target)}${config.schema ? `, schema ${config.schema}${from(config.origins.schema)}` : ''}`;
 }
 
 /** Rejects retention: deletes rejects recorded more than `days` days ago. */

@@ -5,7 +5,7 @@
  * where it reads, and what a run does not read.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -98,6 +98,15 @@ describe('a dry run writes nothing', () => {
     } finally {
       await c.end();
     }
+  });
+
+  it('run --dry-run on the embedded default does not even create the embedded Postgres', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sparkify-dry-embedded-'));
+    const r = await runCli(['run', '--logs', join(sample, 'log_data'), '--dry-run', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toMatchObject({ status: 'ok', objects: { listed: 3, loaded: 0 }, dryRun: { load: expect.any(Array) } });
+    expect(r.stderr).toContain(`the embedded Postgres in ${cwd}/.sparkify does not exist yet: \`sparkify run\` would create it`);
+    expect(existsSync(join(cwd, '.sparkify'))).toBe(false);
   });
 
   it('etl --dry-run on a loaded schema adds no etl_runs row', async () => {

@@ -15,7 +15,7 @@ import { execFile as execFileCb } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { chmod, chown, cp, mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createServer } from 'node:net';
@@ -52,6 +52,13 @@ const USER = 'postgres';
 
 /** Where root puts what the `postgres` user must reach when the project folder is private. */
 export const SHARED_ROOT = '/var/lib/sparkify';
+
+/** Whether an embedded Postgres was created under `dir` (in `dir/pg`, or where `dir/pg-location` says). */
+export function embeddedExists(dir: string): boolean {
+  const location = join(dir, 'pg-location');
+  const dataDir = existsSync(location) ? readFileSync(location, 'utf8').trim() : join(dir, 'pg');
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
 
 /** Starts (or attaches to) the embedded Postgres whose files live under `dir`. */
 export async function openEmbedded(dir: string, log: Logger, options: { sharedRoot?: string } = {}): Promise<EmbeddedServer> {
