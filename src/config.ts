@@ -94,7 +94,7 @@ export interface Config {
   readonly runner: { readonly host: string; readonly pid: number };
   readonly configFile?: string;
   /** Where the target and the schema came from, e.g. `DATABASE_URL`, `dwh.cfg:3`, `--target` (shown by etl and status). */
-  readonly origins: { readonly target: string; readonly schema?: string };
+  readonly origins: { readonly target: string; readonly schema?: string; readonly songs?: string; readonly logs?: string };
 }
 
 /** Command-line flags as commander gives them (all optional). */
@@ -167,8 +167,12 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     profile: flags.profile ?? env.AWS_PROFILE ?? cfg('S3', 'PROFILE'),
   };
   if (s3.profile !== undefined && !/^[\w.@+-]{1,128}$/.test(s3.profile)) throw new UsageError(`AWS profile name ${JSON.stringify(s3.profile)} is not valid (letters, digits, . _ - + @)`);
-  if (s3.endpoint !== undefined) validateUrl(s3.endpoint, 'S3 endpoint', ['http:', 'https:']);
-  validateRegion(s3.region);
+  // Which setting gave a value, so that an error about it names the flag, the variable, or the file and line.
+  const originOf = (flag: string, flagValue: unknown, envNames: string[], section: string, key: string) =>
+    flagValue !== undefined ? flag : (envNames.find((n) => env[n] !== undefined) ?? where(section, key));
+  if (s3.endpoint !== undefined) validateUrl(s3.endpoint, `S3 endpoint (${originOf('--s3-endpoint', flags.s3Endpoint, ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], 'S3', 'ENDPOINT')})`, ['http:', 'https:']);
+  validateRegion(s3.region, originOf('--s3-region', flags.s3Region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], 'S3', 'REGION'));
+
 
   const modeText = flags.redshiftMode ?? cfg('ETL', 'REDSHIFT_MODE') ?? 'stage';
   if (modeText !== 'stage' && modeText !== 'direct') {
@@ -212,6 +216,8 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     origins: {
       target: targetOrigin,
       schema: schemaText === undefined ? undefined : flags.schema !== undefined ? '--schema' : (lineOf(file, 'CLUSTER', 'SCHEMA') ?? configPath),
+      songs: flags.songs !== undefined ? '--songs' : cfg('S3', 'SONG_DATA') !== undefined ? where('S3', 'SONG_DATA') : undefined,
+      logs: flags.logs !== undefined ? '--logs' : cfg('S3', 'LOG_DATA') !== undefined ? where('S3', 'LOG_DATA') : undefined,
     },
   });
 }
@@ -361,8 +367,8 @@ function validateUrl(value: string, what: string, schemes: string[]): void {
   if (!schemes.includes(url.protocol)) throw new ConfigError(`${what} must start with ${schemes.join(' or ')}//, got ${JSON.stringify(value)}`);
 }
 
-function validateRegion(region: string): void {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region) && region !== 'auto') throw new ConfigError(`S3 region must look like us-west-2, got ${JSON.stringify(region)}`);
+function validateRegion(region: string, origin = 'S3 region'): void {
+  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region) && region !== 'auto') throw new ConfigError(`${origin}: S3 region must look like us-west-2, got ${JSON.stringify(region)}`);
 }
 
 function deepFreeze<T>(value: T): T {

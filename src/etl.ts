@@ -5,7 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeTarget, type Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
-import { describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
+import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
 import { keyFilter, relativeToSource, type KeyFilter } from './extract/key-filter.ts';
 import { sqlTimestamp } from './stage/reject-spool.ts';
 import { localSource } from './extract/local-source.ts';
@@ -238,7 +238,16 @@ export function requireSources(config: Config): [string, string][] {
   if (urls.length === 0) {
     throw new UsageError('no source to load', { hint: 'give --logs and/or --songs (s3://bucket/prefix or a folder), or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg' });
   }
-  for (const [, url] of urls) parseSourceUrl(url);
+  for (const [name, url] of urls) {
+    try {
+      parseSourceUrl(url);
+    } catch (err) {
+      // A source from dwh.cfg names its file and line.
+      const origin = config.origins[name as 'songs' | 'logs'];
+      if (!origin || origin.startsWith('--') || !(err instanceof SparkifyError)) throw err;
+      throw new ConfigError(`${origin}: ${err.message}`, { cause: err });
+    }
+  }
   return urls;
 }
 

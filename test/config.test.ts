@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../src/config-file.ts';
 import { parseTargetUrl, resolveConfig } from '../src/config.ts';
+import { requireSources } from '../src/etl.ts';
 import { ConfigError, UsageError } from '../src/errors.ts';
 import { clearSecrets, redact } from '../src/redact.ts';
 
@@ -54,6 +55,10 @@ describe('dwh.cfg', () => {
   it('names the file and line of a bad value', () => {
     expect(() => resolveConfig({}, {}, dir('[CLUSTER]\nHOST = h\nDB_NAME = d\n\nDB_PORT = 54x2\n'))).toThrow(/^dwh\.cfg:5 \[CLUSTER\] DB_PORT must be an integer/);
     expect(() => resolveConfig({}, {}, dir('[ETL]\n# knobs\nCONCURRENCY = many\n'))).toThrow(/^dwh\.cfg:3 \[ETL\] CONCURRENCY/);
+    expect(() => resolveConfig({}, {}, dir('[S3]\nREGION = Oregon\n'))).toThrow(/^dwh\.cfg:2 \[S3\] REGION: S3 region must look like us-west-2/);
+    expect(() => resolveConfig({}, { AWS_REGION: 'Oregon' }, dir())).toThrow(/^AWS_REGION: S3 region/);
+    expect(() => resolveConfig({}, {}, dir('[S3]\n\nENDPOINT = minio:9000x\n'))).toThrow(/^S3 endpoint \(dwh\.cfg:3 \[S3\] ENDPOINT\)/);
+    expect(() => requireSources(resolveConfig({}, {}, dir('[S3]\nLOG_DATA = s3://Bad_Bucket/x\n')))).toThrow(/^dwh\.cfg:2 \[S3\] LOG_DATA: "s3:\/\/Bad_Bucket\/x": "Bad_Bucket" is not a valid S3 bucket name/);
   });
 
   it('refuses a target without a database name instead of using libpq\'s default', () => {
