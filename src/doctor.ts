@@ -4,7 +4,8 @@
  * listing, reading one object), and on Redshift the staging prefix and the
  * IAM role — and says for each one PASS or FAIL with what to do. It writes
  * nothing but a temporary table and, on Redshift, one small object under the
- * staging prefix that it deletes at once.
+ * staging prefix that it deletes at once (and, like any command, it creates the
+ * embedded Postgres when that is the target and it does not exist yet).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.ts';
