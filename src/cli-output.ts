@@ -15,7 +15,9 @@ export function humanSummary(s: EtlSummary): string {
   if (s.model) lines.push(`model: ${s.model.mode === 'none' ? 'up to date' : `${s.model.mode} build`}`);
   if (s.checks) {
     const failed = s.checks.filter((c) => !c.ok);
-    lines.push(failed.length ? `checks: ${failed.length} of ${s.checks.length} FAILED (${failed.map((c) => c.name).join('; ')})` : `checks: all ${s.checks.length} passed`);
+    const warned = s.checks.filter((c) => c.ok && c.warning);
+    const warnings = warned.length ? `; ${warned.length} warning(s): ${warned.map((c) => c.detail).join('; ')}` : '';
+    lines.push(failed.length ? `checks: ${failed.length} of ${s.checks.length} FAILED (${failed.map((c) => c.name).join('; ')})${warnings}` : `checks: all ${s.checks.length} passed${warnings}`);
   }
   const tables = Object.entries(s.tables);
   if (tables.length) lines.push(`tables: ${tables.map(([t, n]) => `${t} ${n}`).join(', ')}`);

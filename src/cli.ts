@@ -13,13 +13,18 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveConfig, type Config, type Flags } from './config.ts';
-import { describeError, SparkifyError } from './errors.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createInterface } from 'node:readline/promises';
+import { describeTarget, resolveConfig, type Config, type Flags, type KeyFilterRule } from './config.ts';
+import { describeError, SparkifyError, UsageError } from './errors.ts';
+import { createLogger, type Logger, type LogFormat } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
+import { embeddedExists } from './warehouse/embedded.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { describeDestination, requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { listRejects, renderRejects } from './rejects.ts';
+import { renderDoctor, runDoctor } from './doctor.ts';
+import { guardOutputStreams, userMessage } from './cli-errors.ts';
 import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
@@ -48,46 +53,69 @@ interface CommonFlags extends Flags {
   quiet?: boolean;
   verbose?: boolean;
   reset?: boolean;
+  yes?: boolean;
+  logFormat?: LogFormat;
 }
 
 /** Flags every warehouse command takes. */
 function withCommon(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'dwh.cfg to read (default: ./dwh.cfg when present)')
-    .option('--target <url>', 'postgres://user@host:port/db, redshift://user@host:5439/db or embedded (default: [CLUSTER] in dwh.cfg, else DATABASE_URL, else embedded)')
-    .option('--schema <name>', 'schema for every table (default: the database default schema)')
+    .option(
+      '--target <url>',
+      'postgres://user@host:port/db (the database must exist), redshift://user@host:5439/db, embedded or embedded:/some/dir (default: DATABASE_URL, else [CLUSTER] in dwh.cfg, else embedded in ./.sparkify)',
+    )
+    .option('--schema <name>', 'schema for every table (default: [CLUSTER] SCHEMA in dwh.cfg, else the database default schema)')
     .option('--iam-auth', 'Redshift: sign in with temporary IAM credentials instead of a password (default: [CLUSTER] IAM_AUTH)')
     .option('--cluster-id <id>', 'Redshift IAM sign-in: cluster identifier (default: [CLUSTER] CLUSTER_ID, else from the host)')
     .option('--workgroup <name>', 'Redshift Serverless IAM sign-in: workgroup name (default: [CLUSTER] WORKGROUP, else from the host)')
     .option('--cluster-region <region>', "Redshift: the cluster's region (default: [CLUSTER] REGION, else from the host)")
     .option('--json', 'print one JSON summary on stdout; logs go to stderr')
+    .addOption(new Option('--log-format <format>', 'stderr lines as text, or json: one object per line (time, level, runId, event, message, fields)').choices(['text', 'json']).default('text'))
     .option('-q, --quiet', 'only warnings and errors on stderr')
     .option('-v, --verbose', 'debug lines on stderr');
 }
 
-/** Flags of commands that load. */
-function withLoad(cmd: Command): Command {
+/** Position of each --include/--exclude on the command line: AWS CLI filters apply in the order given. */
+let filterOrder = 0;
+const collectFilter =
+  (kind: KeyFilterRule['kind']) =>
+  (pattern: string, previous: (KeyFilterRule & { order: number })[] = []) => [...previous, { kind, pattern, order: filterOrder++ }];
+
+/** Flags of commands that read the sources (etl, run, doctor). */
+function withSources(cmd: Command): Command {
   return withCommon(cmd)
     .option('--songs <url>', 'song data: s3://bucket/prefix or a folder (default: [S3] SONG_DATA)')
     .option('--logs <url>', 'event logs: s3://bucket/prefix or a folder (default: [S3] LOG_DATA)')
-    .option('--concurrency <n>', 'objects read at once (default 8)')
-    .option('--max-errors <n>', 'rejects allowed before exiting 3 (default 0)')
-    .option('--since <YYYY-MM-DD>', 'only log objects of this day or later (day read from the key)')
-    .option('--until <YYYY-MM-DD>', 'only log objects of this day or earlier')
-    .option('--full-refresh', 'reload every object (without --since/--until: forget all staged data first) and rebuild the star schema')
-    .option('--prune', 'remove staged rows of objects no longer in the source')
-    .option('--dry-run', 'list what would load and be pruned; change nothing')
-    .option('--skip-checks', 'do not run the data-quality checks after the load (run `sparkify check` on your own schedule)')
-    .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
+    .option('--include <pattern>', 'also read objects matching PATTERN (AWS CLI rules: * matches across /, later filters win; default: *.json, *.jsonl, *.ndjson and their .gz)', collectFilter('include'))
+    .option('--exclude <pattern>', 'skip objects matching PATTERN (relative to the source prefix or folder); repeatable, in order with --include', collectFilter('exclude'))
+    .option('--profile <name>', 'AWS shared-config profile for S3 (default: AWS_PROFILE, [S3] PROFILE, else the standard chain)')
     .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned (default 60)')
-    .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)")
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
     .option('--s3-region <region>', "AWS region of the sources (default: AWS_REGION, [S3] REGION, us-west-2)")
     .option('--staging-region <region>', "Redshift: region of the staging bucket (default: [S3] STAGING_REGION, else the sources' region)")
     .option('--s3-path-style', 'path-style bucket addressing (most S3-compatible servers need it)')
     .option('--no-sign-request', 'read a public bucket without credentials')
     .option('--iam-role <arn>', 'Redshift: IAM role for COPY (default: [IAM_ROLE] ARN)')
-    .option('--staging-prefix <s3url>', 'Redshift stage mode: where gzipped CSV parts go (default: [S3] STAGING_PREFIX)')
+    .option('--staging-prefix <s3url>', 'Redshift stage mode: where gzipped CSV parts go (default: [S3] STAGING_PREFIX)');
+}
+
+/** Flags of commands that load. */
+function withLoad(cmd: Command): Command {
+  return withSources(cmd)
+    .option('--concurrency <n>', 'objects read at once (default 8)')
+    .option('--max-errors <n>', "rejects allowed before exiting 3 (default 0); the good rows load either way, unlike Redshift's MAXERROR")
+    .option('--allow-empty', 'a source that lists no object is not an error (default: it is, exit 1)')
+    .option('--wait <seconds>', "wait up to SECONDS for another run's lock instead of failing at once (default 0)")
+    .option('--rejects-retention <days>', 'delete rejects older than DAYS after the run (default: keep them; [ETL] REJECTS_RETENTION_DAYS)')
+    .option('--since <YYYY-MM-DD>', 'only log objects of this day or later (day read from the key)')
+    .option('--until <YYYY-MM-DD>', 'only log objects of this day or earlier')
+    .option('--full-refresh', 'reload every object, ignoring ETags: all of them, forgetting all staged data first and rebuilding the star schema; with --since/--until only the log objects of those days')
+    .option('--prune', 'remove staged rows of objects no longer in the source')
+    .option('--dry-run', 'list what would load and be pruned; change nothing anywhere (no table, no run row)')
+    .option('--skip-checks', 'do not run the data-quality checks after the load (run `sparkify check` on your own schedule)')
+    .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
+    .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)")
     .option('--json-paths <s3url>', 'Redshift direct mode: JSONPaths file (default: [S3] LOG_JSONPATH)')
     .addOption(new Option('--redshift-mode <mode>', 'Redshift: stage (validate locally, default) or direct (COPY … JSON)').choices(['stage', 'direct']));
 }
@@ -96,20 +124,24 @@ function withLoad(cmd: Command): Command {
 const loadReport = () => import('./report/index.ts');
 
 function loggerFor(flags: CommonFlags, write?: (line: string) => void): Logger {
-  return createLogger({ quiet: flags.quiet, verbose: flags.verbose, write });
+  return createLogger({ quiet: flags.quiet, verbose: flags.verbose, write, format: flags.logFormat });
 }
 
-/** A live bar when stderr is a terminal and no --json; plain lines on stderr otherwise. */
+/** A live line when stderr is a terminal (and no --json or --log-format json); plain lines on stderr otherwise. */
 async function progressFor(flags: CommonFlags): Promise<{ log: Logger; progress: ProgressReporter }> {
-  const tty = process.stderr.isTTY && !flags.json && !flags.quiet ? (await import('./progress-tty.ts')).ttyProgress(process.stderr) : undefined;
+  const live = process.stderr.isTTY && !flags.json && !flags.quiet && flags.logFormat !== 'json';
+  const tty = live ? (await import('./progress-tty.ts')).ttyProgress(process.stderr) : undefined;
   const log = loggerFor(flags, tty ? (line) => tty.write(line) : undefined);
   return { log, progress: tty ?? plainProgress(log) };
 }
 
-/** commander gives `signRequest: false` for --no-sign-request. */
+/** commander gives `signRequest: false` for --no-sign-request, and --include/--exclude as two lists. */
 function toFlags(raw: Record<string, unknown>): CommonFlags {
-  const { signRequest, ...rest } = raw;
-  return { ...(rest as CommonFlags), noSignRequest: signRequest === false ? true : undefined };
+  const { signRequest, include, exclude, ...rest } = raw;
+  const filters = [...((include as (KeyFilterRule & { order: number })[]) ?? []), ...((exclude as (KeyFilterRule & { order: number })[]) ?? [])]
+    .sort((a, b) => a.order - b.order)
+    .map(({ kind, pattern }) => ({ kind, pattern }));
+  return { ...(rest as CommonFlags), noSignRequest: signRequest === false ? true : undefined, filters: filters.length ? filters : undefined };
 }
 
 async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse) => Promise<T>): Promise<T> {
@@ -136,18 +168,30 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
   const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
   try {
+    if (config.load.dryRun && config.target.kind === 'embedded' && !embeddedExists(config.target.dir)) {
+      // A dry run creates nothing, not even the embedded Postgres: it plans against nothing loaded.
+      log.info(`the embedded Postgres in ${config.target.dir} does not exist yet: \`sparkify run\` would create it`);
+      const s = await runEtl(undefined, config, command, { log, progress, signal: stop.signal });
+      progress.stop();
+      report(s, flags);
+      return stop.exitCode() ?? exitCodeOf(s);
+    }
     const summary = await withWarehouse(config, log, async (wh) => {
-      if (create) await createTables(wh);
+      // A dry run creates nothing: etl plans against empty tables when there are none.
+      if (create && !config.load.dryRun) await createTables(wh);
       const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
       if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
+        progress.phase('checks');
         const t = Date.now();
         s.checks = await checksAfterRun(wh, s);
         s.timings.checksMs = Date.now() - t;
         s.durationMs += s.timings.checksMs;
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
+        for (const c of s.checks.filter((x) => x.ok && x.warning)) log.warn(`check: ${c.name} — ${c.detail}`);
         if (failed.length && !s.error) s.error = `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join('; ')}`;
       }
+      progress.stop();
       await after?.(wh);
       return s;
     });
@@ -161,6 +205,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
     log.error(`${describeError(err)}; objects in flight were rolled back, run again to finish`);
     return code;
   } finally {
+    progress.stop();
     stop.dispose();
   }
 }
@@ -178,11 +223,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   withCommon(program.command('create-tables'))
     .description('create the staging, star-schema and bookkeeping tables (idempotent)')
-    .option('--reset', 'drop every table first (all loaded data is lost)')
+    .option('--reset', 'drop every table first (all loaded data is lost); asks on a terminal, needs --yes elsewhere')
+    .option('-y, --yes', 'do not ask before --reset drops the tables')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw);
       const log = loggerFor(flags);
       const config = resolveConfig(flags, process.env);
+      if (flags.reset && !flags.yes) await confirmReset(config);
       await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }));
       if (flags.json) printJson({ status: 'ok', target: config.target.kind, schema: config.schema ?? null, reset: !!flags.reset });
       else log.info(`tables ready${flags.reset ? ' (reset)' : ''}`);
@@ -202,7 +249,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const config = resolveConfig(flags, process.env);
       const status = await withWarehouse(config, log, async (wh) => {
         await requireTables(wh);
-        return readStatus(wh, { runs: Number(flags.runs) || 10 });
+        return { destination: describeDestination(wh, config), ...(await readStatus(wh, { runs: Number(flags.runs) || 10 })) };
       });
       if (flags.json) printJson(status);
       else process.stdout.write(`${renderStatus(status)}\n`);
@@ -246,6 +293,40 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(ok ? 0 : 3);
     });
 
+  withCommon(program.command('rejects'))
+    .description('browse rejected records (etl_rejects) without SQL, newest first')
+    .option('--object <key>', 'only rejects of this object key (or of keys containing it)')
+    .option('--reason <text>', 'only rejects whose reason contains TEXT (case-insensitive)')
+    .option('--raw', 'print each reject with its raw source text')
+    .option('--limit <n>', 'at most N rejects (default 50)', '50')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw) as CommonFlags & { object?: string; reason?: string; raw?: boolean; limit: string };
+      const limit = Number(flags.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
+      const log = loggerFor(flags);
+      const config = resolveConfig(flags, process.env);
+      const list = await withWarehouse(config, log, async (wh) => {
+        await requireTables(wh);
+        return listRejects(wh, { object: flags.object, reason: flags.reason, limit });
+      });
+      if (flags.json) printJson(list);
+      else process.stdout.write(`${renderRejects(list, { raw: flags.raw })}\n`);
+      setExit(0);
+    });
+
+  withSources(program.command('doctor'))
+    .description('check each configured part (warehouse, schema, tables, S3 credentials, each source, Redshift staging and IAM role): one PASS/FAIL line each, with the fix')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = toFlags(raw);
+      const log = loggerFor(flags);
+      const config = resolveConfig(flags, process.env);
+      const results = await runDoctor(config, log);
+      const ok = results.every((r) => r.ok);
+      if (flags.json) printJson({ status: ok ? 'ok' : 'failed', checks: results });
+      else process.stdout.write(`${renderDoctor(results)}\n`);
+      setExit(ok ? 0 : 1);
+    });
+
   withLoad(program.command('run'))
     .description('create-tables, then etl')
     .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('run', raw)));
@@ -258,7 +339,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const log = loggerFor(flags);
       const sample = await demoSample(flags.sample, log);
       // The demo ignores dwh.cfg: it always runs on the embedded default unless --target says otherwise.
-      const config = resolveConfig({ target: flags.target ?? 'embedded', schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
+      const config = resolveConfig({ target: flags.target, schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
       // The demo also writes the analysts' report next to the sample.
       const html = resolve(flags.sample, '..', 'report.html');
       setExit(
@@ -308,7 +389,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * `create-tables --reset` drops every table: on a terminal it asks first; elsewhere
+ * (cron, CI, a pipe) nobody can answer, so it needs --yes.
+ */
+async function confirmReset(config: Config): Promise<void> {
+  const what = `every sparkify table in ${config.schema ? `schema ${config.schema}` : 'the default schema'} of ${describeTarget(config.target)}`;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError(`create-tables --reset drops ${what}, and nobody is at a terminal to confirm it`, { hint: 'add --yes to go ahead' });
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`This drops ${what}: all loaded data is lost. Type "yes" to go on: `);
+    if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('create-tables --reset cancelled: nothing was dropped');
+  } finally {
+    rl.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  guardOutputStreams();
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
@@ -326,8 +426,12 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const exit = err instanceof SparkifyError && err.code === 'USAGE' ? 2 : err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 130 : 1;
-    if (argv.includes('--json')) printJson({ status: 'failed', error: describeError(err) });
-    process.stderr.write(`error: ${redact(describeError(err))}\n`);
+    if (argv.includes('--json')) printJson({ status: 'failed', error: userMessage(err) });
+    if (argv.some((a, i) => (a === '--log-format' && argv[i + 1] === 'json') || a === '--log-format=json')) {
+      process.stderr.write(`${redact(JSON.stringify({ time: new Date().toISOString(), level: 'error', runId: null, event: 'failed', message: userMessage(err) }))}\n`);
+    } else {
+      process.stderr.write(`error: ${redact(userMessage(err))}\n`);
+    }
     if (argv.includes('--verbose') && err instanceof Error && err.stack) process.stderr.write(`${redact(err.stack)}\n`);
     return exit;
   }

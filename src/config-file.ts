@@ -4,11 +4,24 @@
  * Parsing is strict: an unknown section or key, a line that is not
  * `KEY = value`, or a value of the wrong kind is a ConfigError naming the
  * file, the line and what to do — a typo must not silently fall back to a default.
+ *
+ * Comments: a line whose first character is `#` or `;`, or a `#` or `;` at the
+ * start of a value or after whitespace (`HOST = 127.0.0.1  # my local pg`). A
+ * `#` or `;` inside a word is part of the value (`DB_PASSWORD = pa#ss`), and a
+ * quoted value keeps everything between its quotes (`DB_PASSWORD = "a #b"`).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
 
 export type ConfigFile = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** Where each `[SECTION] KEY` of a parsed file was written: `path:line`. */
+const origins = new WeakMap<ConfigFile, Map<string, string>>();
+
+/** `dwh.cfg:12` for a key read from a file, so that errors about its value can name the line. */
+export function lineOf(file: ConfigFile, section: string, key: string): string | undefined {
+  return origins.get(file)?.get(`${section}.${key}`);
+}
 
 /** Every section and key the loader reads, with a one-line description (used by --help and the README). */
 export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -40,6 +53,7 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
     ANONYMOUS: 'true to read a public bucket without credentials',
     STAGING_PREFIX: 'Redshift stage mode: s3://bucket/prefix where gzipped CSV parts are written',
     STAGING_REGION: "region of the staging bucket (default: REGION, the sources' region)",
+    PROFILE: 'AWS shared-config profile for the loader\'s own S3 requests (AWS_PROFILE and --profile win)',
   },
   ETL: {
     CONCURRENCY: 'objects read at once (default 8)',
@@ -47,6 +61,10 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
     REDSHIFT_MODE: 'stage (default) or direct',
     RETRIES: 'retries of a failed object, transaction or model step on a transient error (default 4)',
     TIMEOUT: 'seconds of network silence before an S3 request or a connection attempt is abandoned (default 60)',
+    ALLOW_EMPTY: 'true to accept a source that lists no object (default false: that is an error)',
+    WAIT: 'seconds to wait for another run\'s lock before failing (default 0)',
+    REJECTS_RETENTION_DAYS: 'rejects older than this many days are deleted after each run (default: kept)',
+    SWAP_WAIT: "seconds a full build waits for a gap in analysts' reads to swap its tables in (default 60)",
   },
 };
 
@@ -66,6 +84,8 @@ export function readConfigFile(path: string, optional: boolean, shownAs = path):
 /** Parses INI text strictly (see module comment). */
 export function parseConfigText(text: string, path = 'dwh.cfg'): ConfigFile {
   const out: Record<string, Record<string, string>> = {};
+  const keyLines = new Map<string, string>();
+  origins.set(out, keyLines);
   let section: string | undefined;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((rawLine, index) => {
@@ -89,13 +109,27 @@ export function parseConfigText(text: string, path = 'dwh.cfg'): ConfigFile {
     if (!(key in CONFIG_KEYS[section])) {
       throw new ConfigError(`${where}: unknown key ${key} in [${section}]`, { hint: `known keys: ${Object.keys(CONFIG_KEYS[section]).join(', ')}` });
     }
-    out[section][key] = unquote(line.slice(eq + 1).trim());
+    out[section][key] = value(line.slice(eq + 1).trim(), where, key);
+    keyLines.set(`${section}.${key}`, where);
   });
   return out;
 }
 
-/** `'value'` or `"value"` → value; anything else as written. */
-function unquote(value: string): string {
-  if (value.length >= 2 && (value[0] === "'" || value[0] === '"') && value.at(-1) === value[0]) return value.slice(1, -1);
-  return value;
+/**
+ * The value after `=`: `'value'` or `"value"` (then only a comment may follow),
+ * or the text up to a `#`/`;` that follows whitespace (see the module comment).
+ */
+function value(text: string, where: string, key: string): string {
+  const quote = text[0];
+  if (quote === "'" || quote === '"') {
+    const end = text.indexOf(quote, 1);
+    const rest = end === -1 ? undefined : text.slice(end + 1).trim();
+    if (rest === undefined || (rest !== '' && !/^[#;]/.test(rest))) {
+      // Name the key, never the value: it may be a password.
+      throw new ConfigError(`${where}: the value of ${key} opens a quote (${quote}) that is not closed, or has text after it`, { hint: 'write KEY = "value"  # comment' });
+    }
+    return text.slice(1, end);
+  }
+  const comment = /(^|\s)[#;]/.exec(text);
+  return (comment ? text.slice(0, comment.index) : text).trim();
 }

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { readConfigFile, type ConfigFile } from './config-file.ts';
+import { lineOf, readConfigFile, type ConfigFile } from './config-file.ts';
 import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './config-redshift.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { registerSecret } from './redact.ts';
@@ -41,6 +41,8 @@ export interface S3Settings {
   readonly forcePathStyle: boolean;
   /** Unsigned requests, for public buckets. */
   readonly anonymous: boolean;
+  /** AWS shared-config profile (`--profile`, `AWS_PROFILE`); undefined: the default chain. */
+  readonly profile?: string;
 }
 
 export interface RedshiftSettings {
@@ -74,6 +76,20 @@ export interface LoadSettings {
   readonly timeoutSeconds: number;
   /** Seconds a full build's swap waits for a gap in analysts' reads before reloading the tables in place (default 60). */
   readonly swapWaitSeconds: number;
+  /** A source that lists no object is an error unless this is set (`--allow-empty`). */
+  readonly allowEmpty: boolean;
+  /** `--include` / `--exclude` filters in the order given, applied after the default ones (extract/key-filter.ts). */
+  readonly filters: readonly KeyFilterRule[];
+  /** Seconds to wait for another run's lock before giving up (default 0: fail at once). */
+  readonly waitSeconds: number;
+  /** Rejects older than this many days are deleted at the end of a run (default: kept for ever). */
+  readonly rejectsRetentionDays?: number;
+}
+
+/** One `--include PATTERN` or `--exclude PATTERN`. */
+export interface KeyFilterRule {
+  readonly kind: 'include' | 'exclude';
+  readonly pattern: string;
 }
 
 export interface Config {
@@ -86,6 +102,8 @@ export interface Config {
   /** Identifies this run in the warehouse (lock holder, etl_runs). */
   readonly runner: { readonly host: string; readonly pid: number };
   readonly configFile?: string;
+  /** Where the target and the schema came from, e.g. `DATABASE_URL`, `dwh.cfg:3`, `--target` (shown by etl and status). */
+  readonly origins: { readonly target: string; readonly schema?: string; readonly songs?: string; readonly logs?: string };
 }
 
 /** Command-line flags as commander gives them (all optional). */
@@ -121,6 +139,12 @@ export interface Flags {
   retries?: string;
   timeout?: string;
   swapWait?: string;
+  allowEmpty?: boolean;
+  /** --include/--exclude in command-line order. */
+  filters?: KeyFilterRule[];
+  profile?: string;
+  wait?: string;
+  rejectsRetention?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -137,13 +161,13 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     const v = file[section]?.[key];
     return v === undefined || v === '' ? undefined : v;
   };
-  const where = (section: string, key: string) => `${configPath} [${section}] ${key}`;
+  const where = (section: string, key: string) => `${lineOf(file, section, key) ?? configPath} [${section}] ${key}`;
   registerSecret(cfg('CLUSTER', 'DB_PASSWORD'));
 
   const schemaText = flags.schema ?? cfg('CLUSTER', 'SCHEMA');
   if (schemaText !== undefined) validateIdentifier(schemaText, flags.schema !== undefined ? '--schema' : where('CLUSTER', 'SCHEMA'));
 
-  const target = resolveTarget(flags, env, cfg, where, cwd);
+  const { target, origin: targetOrigin } = resolveTarget(flags, env, cfg, where, cwd);
   // Redshift folds identifiers to lower case, quoted ones too (unless
   // enable_case_sensitive_identifier is on): use the name it stores, so that
   // lookups by name (information_schema) find what the DDL created.
@@ -154,9 +178,15 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     regionConfigured: (flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION')) !== undefined,
     forcePathStyle: flags.s3PathStyle ?? bool(cfg('S3', 'PATH_STYLE'), where('S3', 'PATH_STYLE')) ?? false,
     anonymous: flags.noSignRequest ?? bool(cfg('S3', 'ANONYMOUS'), where('S3', 'ANONYMOUS')) ?? false,
+    profile: flags.profile ?? env.AWS_PROFILE ?? cfg('S3', 'PROFILE'),
   };
-  if (s3.endpoint !== undefined) validateUrl(s3.endpoint, 'S3 endpoint', ['http:', 'https:']);
-  validateRegion(s3.region);
+  if (s3.profile !== undefined && !/^[\w.@+-]{1,128}$/.test(s3.profile)) throw new UsageError(`AWS profile name ${JSON.stringify(s3.profile)} is not valid (letters, digits, . _ - + @)`);
+  // Which setting gave a value, so that an error about it names the flag, the variable, or the file and line.
+  const originOf = (flag: string, flagValue: unknown, envNames: string[], section: string, key: string) =>
+    flagValue !== undefined ? flag : (envNames.find((n) => env[n] !== undefined) ?? where(section, key));
+  if (s3.endpoint !== undefined) validateUrl(s3.endpoint, `S3 endpoint (${originOf('--s3-endpoint', flags.s3Endpoint, ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], 'S3', 'ENDPOINT')})`, ['http:', 'https:']);
+  validateRegion(s3.region, originOf('--s3-region', flags.s3Region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], 'S3', 'REGION'));
+
 
   const modeText = flags.redshiftMode ?? cfg('ETL', 'REDSHIFT_MODE') ?? 'stage';
   if (modeText !== 'stage' && modeText !== 'direct') {
@@ -183,7 +213,12 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     fullRefresh: flags.fullRefresh ?? false,
     prune: flags.prune ?? false,
     dryRun: flags.dryRun ?? false,
+    allowEmpty: flags.allowEmpty ?? bool(cfg('ETL', 'ALLOW_EMPTY'), where('ETL', 'ALLOW_EMPTY')) ?? false,
+    filters: flags.filters ?? [],
+    waitSeconds: int(flags.wait, '--wait', 0, 86_400) ?? int(cfg('ETL', 'WAIT'), where('ETL', 'WAIT'), 0, 86_400, true) ?? 0,
+    rejectsRetentionDays: int(flags.rejectsRetention, '--rejects-retention', 1, 36_500) ?? int(cfg('ETL', 'REJECTS_RETENTION_DAYS'), where('ETL', 'REJECTS_RETENTION_DAYS'), 1, 36_500, true),
   };
+  for (const f of load.filters) if (f.pattern === '') throw new UsageError(`--${f.kind} needs a pattern, got an empty one`);
   if (load.since && load.until && load.since > load.until) throw new UsageError(`--since ${load.since} is after --until ${load.until}`);
 
   return deepFreeze({
@@ -195,6 +230,12 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     load,
     runner: { host: hostname(), pid: process.pid },
     configFile: !flags.ignoreConfigFile && existsSync(resolve(cwd, configPath)) ? configPath : undefined,
+    origins: {
+      target: targetOrigin,
+      schema: schemaText === undefined ? undefined : flags.schema !== undefined ? '--schema' : (lineOf(file, 'CLUSTER', 'SCHEMA') ?? configPath),
+      songs: flags.songs !== undefined ? '--songs' : cfg('S3', 'SONG_DATA') !== undefined ? where('S3', 'SONG_DATA') : undefined,
+      logs: flags.logs !== undefined ? '--logs' : cfg('S3', 'LOG_DATA') !== undefined ? where('S3', 'LOG_DATA') : undefined,
+    },
   });
 }
 
@@ -204,7 +245,8 @@ function resolveTarget(
   cfg: (s: string, k: string) => string | undefined,
   where: (s: string, k: string) => string,
   cwd: string,
-): Target {
+): { target: Target; origin: string } {
+  // Precedence (SPEC §8): --target, then DATABASE_URL, then [CLUSTER] in dwh.cfg, then the embedded default.
   const fromFlag = flags.target;
   const url = fromFlag ?? env.DATABASE_URL;
   // IAM sign-in, region, cluster and workgroup: flags, then dwh.cfg, whichever way the target was given.
@@ -219,30 +261,35 @@ function resolveTarget(
       origin: { iamAuth: flags.iamAuth ? '--iam-auth' : where('CLUSTER', 'IAM_AUTH'), region: flags.clusterRegion !== undefined ? '--cluster-region' : where('CLUSTER', 'REGION') },
     });
   if (url !== undefined) {
-    const target = parseTargetUrl(url, fromFlag !== undefined ? '--target' : 'DATABASE_URL', env, cwd);
+    const origin = fromFlag !== undefined ? '--target' : 'DATABASE_URL';
+    const target = parseTargetUrl(url, origin, env, cwd);
     if (target.kind !== 'redshift') {
       if (flags.iamAuth) throw new UsageError('--iam-auth signs in to Redshift; the target is not a redshift:// URL');
-      return target;
+      return { target, origin };
     }
     const user = decodeURIComponent(new URL(url).username) || undefined;
-    return { ...target, redshift: redshiftOptions(target.connection.host, user) };
+    return { target: { ...target, redshift: redshiftOptions(target.connection.host, user) }, origin };
   }
   const host = cfg('CLUSTER', 'HOST');
-  if (!host) return { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) };
+  if (!host) return { target: { kind: 'embedded', dir: resolve(cwd, DEFAULT_EMBEDDED_DIR) }, origin: 'default' };
   const type = cfg('CLUSTER', 'TYPE')?.toLowerCase() ?? (REDSHIFT_HOST.test(host) ? 'redshift' : 'postgres');
   if (type !== 'postgres' && type !== 'redshift') throw new ConfigError(`${where('CLUSTER', 'TYPE')} must be postgres or redshift, got ${JSON.stringify(type)}`);
   const portText = cfg('CLUSTER', 'DB_PORT');
   const port = portText === undefined ? (type === 'redshift' ? 5439 : 5432) : int(portText, where('CLUSTER', 'DB_PORT'), 1, 65535, true)!;
+  const database = cfg('CLUSTER', 'DB_NAME');
+  // libpq would fall back to a database named after the user: another project's, perhaps.
+  if (database === undefined) throw new ConfigError(`${where('CLUSTER', 'HOST').replace(/ \[CLUSTER\] HOST$/, '')}: [CLUSTER] has a HOST but no DB_NAME`, { hint: 'add DB_NAME = the database to load into (create it first: createdb NAME)' });
   const connection = makeConnection({
     host,
     port,
-    database: cfg('CLUSTER', 'DB_NAME') ?? (type === 'redshift' ? 'dev' : 'postgres'),
+    database,
     user: cfg('CLUSTER', 'DB_USER') ?? (type === 'redshift' ? 'awsuser' : 'postgres'),
     password: cfg('CLUSTER', 'DB_PASSWORD') ?? env.PGPASSWORD,
-    sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type) ,
+    sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type),
     sslRootCert: cfg('CLUSTER', 'SSLROOTCERT'),
   });
-  return type === 'redshift' ? { kind: 'redshift', connection, redshift: redshiftOptions(host, cfg('CLUSTER', 'DB_USER')) } : { kind: 'postgres', connection };
+  const origin = where('CLUSTER', 'HOST').replace(/ \[CLUSTER\] HOST$/, '');
+  return { target: type === 'redshift' ? { kind: 'redshift', connection, redshift: redshiftOptions(host, cfg('CLUSTER', 'DB_USER')) } : { kind: 'postgres', connection }, origin };
 }
 
 /**
@@ -270,13 +317,21 @@ export function parseTargetUrl(text: string, origin: string, env: Env = {}, cwd 
   const connection = makeConnection({
     host: decodeURIComponent(url.hostname.replace(/^\[|\]$/g, '')) || 'localhost',
     port: url.port ? Number(url.port) : kind === 'redshift' ? 5439 : 5432,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || (kind === 'redshift' ? 'dev' : 'postgres'),
+    database: databaseOf(url, origin),
     user: decodeURIComponent(url.username) || (kind === 'redshift' ? 'awsuser' : 'postgres'),
     password: url.password ? decodeURIComponent(url.password) : env.PGPASSWORD,
     sslMode: sslMode(params.get('sslmode') ?? undefined, `${origin} sslmode`, kind),
     sslRootCert: params.get('sslrootcert') ?? undefined,
   });
   return kind === 'redshift' ? { kind, connection, redshift: redshiftTarget(connection.host) } : { kind, connection };
+}
+
+/** The database named by a URL's path; none is an error (libpq would pick one named after the user). */
+function databaseOf(url: URL, origin: string): string {
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (name === '') throw new UsageError(`${origin} names no database: expected ${url.protocol}//user@${url.host || 'host'}/DATABASE`, { hint: 'create it first if needed (createdb DATABASE)' });
+  if (name.includes('/')) throw new UsageError(`${origin}: database name ${JSON.stringify(name)} contains a slash`);
+  return name;
 }
 
 function makeConnection(c: Omit<ConnectionSettings, 'password'> & { password?: string }): ConnectionSettings {
@@ -346,8 +401,8 @@ function validateUrl(value: string, what: string, schemes: string[]): void {
   if (!schemes.includes(url.protocol)) throw new ConfigError(`${what} must start with ${schemes.join(' or ')}//, got ${JSON.stringify(value)}`);
 }
 
-function validateRegion(region: string): void {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region) && region !== 'auto') throw new ConfigError(`S3 region must look like us-west-2, got ${JSON.stringify(region)}`);
+function validateRegion(region: string, origin = 'S3 region'): void {
+  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region) && region !== 'auto') throw new ConfigError(`${origin}: S3 region must look like us-west-2, got ${JSON.stringify(region)}`);
 }
 
 function deepFreeze<T>(value: T): T {

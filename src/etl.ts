@@ -3,9 +3,11 @@
  * The CLI resolves config and calls this; everything it needs is passed in.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from './config.ts';
+import { describeTarget, type Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
-import { ConfigError, describeError, SparkifyError, UsageError } from './errors.ts';
+import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
+import { keyFilter, relativeToSource, type KeyFilter } from './extract/key-filter.ts';
+import { sqlTimestamp } from './stage/reject-spool.ts';
 import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
 import type { Source, SourceObject } from './extract/source.ts';
@@ -22,12 +24,16 @@ import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-c
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
 import { acquireRunLock, type LockOptions } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
-import { requireTables, tableCounts } from './warehouse/tables.ts';
+import { requireTables, tableCounts, tablesExist } from './warehouse/tables.ts';
 
 export interface EtlSummary {
   status: 'ok' | 'rejects' | 'failed';
   runId?: number;
-  objects: { listed: number; loaded: number; skipped: number; failed: number; pruned: number };
+  /**
+   * `listed` counts the objects read after --include/--exclude (`excluded` the others);
+   * `vanished`: loaded earlier but no longer in the source (what --prune removes).
+   */
+  objects: { listed: number; loaded: number; skipped: number; failed: number; pruned: number; excluded: number; vanished: number };
   records: { staged: number; rejected: number };
   tables: Record<string, number>;
   model?: ModelResult;
@@ -56,13 +62,18 @@ export interface EtlDeps {
 /** Samples of rejects printed per run before "… and N more". */
 const REJECT_LINES = 20;
 
-export async function runEtl(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
+/**
+ * One run. `wh` may be undefined only for a dry run whose warehouse does not
+ * exist yet (an embedded Postgres never created): it then plans against nothing
+ * loaded, and creates nothing.
+ */
+export async function runEtl(wh: Warehouse | undefined, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
   const started = Date.now();
   const { log } = deps;
   const progress = deps.progress ?? noProgress;
   const summary: EtlSummary = {
     status: 'ok',
-    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0 },
+    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0, excluded: 0, vanished: 0 },
     records: { staged: 0, rejected: 0 },
     tables: {},
     durationMs: 0,
@@ -71,20 +82,27 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   };
   const sourceUrls = requireSources(config);
   // Settings the backend needs are checked before anything is locked, listed or written.
-  const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
-  await requireTables(wh);
-  const lock = await acquireRunLock(wh, config.runner, deps.lock);
+  const dryRun = config.load.dryRun;
+  if (!wh && !dryRun) throw new UsageError('a run needs a warehouse');
+  const makeBackend = deps.backend ?? (await chooseBackend(config));
+  // A dry run changes nothing anywhere: no run row, no lock lease, no tables (it plans against
+  // empty ones when they do not exist yet, as `run --dry-run` on a new database does).
+  const haveTables = !wh ? false : dryRun ? await tablesExist(wh) : (await requireTables(wh), true);
+  const lock = dryRun || !wh ? undefined : await acquireRunLock(wh, config.runner, { ...deps.lock, waitSeconds: config.load.waitSeconds, log, signal: deps.signal });
   // A run that loses its lock (a Redshift lease taken over while it was paused) stops like an interrupted one.
-  const signal = deps.signal ? AbortSignal.any([deps.signal, lock.lost]) : lock.lost;
+  const signal = AbortSignal.any([deps.signal, lock?.lost].filter((s): s is AbortSignal => s !== undefined));
   const running: EtlDeps = { ...deps, signal };
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
-    runId = await startRun(wh, command, config.runner);
-    summary.runId = runId;
-    log.info(`run ${runId}: loading into ${wh.description}${config.schema ? ` (schema ${config.schema})` : ''}`);
+    if (!dryRun && wh) {
+      runId = await startRun(wh, command, config.runner);
+      summary.runId = runId;
+      log.context?.({ runId });
+    }
+    log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading into ${describeDestination(wh, config)}`);
 
-    const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || wh.dialect.name === 'redshift';
+    const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
     // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
     const aws = needsS3 ? { ...(await import('./extract/s3-client.ts')), ...(await import('./extract/s3-source.ts')) } : undefined;
     s3 = aws?.makeS3Client(config.s3, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 });
@@ -95,19 +113,28 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       sources.set(dataset, loc.kind === 's3' ? aws!.s3Source(dataset, s3!, loc.bucket, loc.prefix) : localSource(dataset, loc.dir));
     }
 
+    progress.phase('listing');
     const listed: SourceObject[] = [];
     let t = Date.now();
     for (const source of sources.values()) {
-      const before = listed.length;
-      for await (const o of source.list(signal)) listed.push(o);
-      log.info(`listed ${listed.length - before} objects in ${source.description}`);
+      const { objects, excluded } = await listSource(source, keyFilter(config.load.filters), signal);
+      summary.objects.excluded += excluded.length;
+      const notice = excluded.length ? ` (${excluded.length} skipped by the --include/--exclude filters, e.g. ${excluded.slice(0, 3).join(', ')})` : '';
+      log.info(`listed ${objects.length} objects in ${source.description}${notice}`, { event: 'listed', source: source.description, objects: objects.length, excluded: excluded.length });
+      if (objects.length === 0 && !config.load.allowEmpty) {
+        throw new SourceError(`${source.description} lists no ${source.dataset === 'songs' ? 'song' : 'log'} objects${notice}`, undefined, {
+          hint: 'check the bucket, prefix or folder (a typo lists nothing); pass --allow-empty if an empty source is expected',
+        });
+      }
+      listed.push(...objects);
     }
     summary.timings.listMs = Date.now() - t;
     // --full-refresh without a day range forgets everything staged (after listing
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
-    const wipe = config.load.fullRefresh && !config.load.since && !config.load.until && !config.load.dryRun;
-    if (wipe) await wipeStaging(wh, [...sources.keys()]);
-    const loaded = wipe ? new Map<string, LoadedObject>() : await loadedObjects(wh, [...sources.keys()]);
+    const dayRange = config.load.since !== undefined || config.load.until !== undefined;
+    const wipe = config.load.fullRefresh && !dayRange && !dryRun;
+    if (wipe) await wipeStaging(wh!, [...sources.keys()]);
+    const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!, [...sources.keys()]);
     const plan = planLoad(listed, loaded, {
       fullRefresh: config.load.fullRefresh,
       prune: config.load.prune,
@@ -117,20 +144,25 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     });
     summary.objects.listed = plan.listed;
     summary.objects.skipped = plan.skip.length;
-    if (config.load.dryRun) {
+    summary.objects.vanished = plan.vanished;
+    if (plan.vanished > 0 && !config.load.prune) {
+      log.info(`${plan.vanished} object(s) loaded earlier are no longer in the source; their rows stay until a run with --prune`, { event: 'vanished', objects: plan.vanished });
+    }
+    if (dryRun) {
       summary.dryRun = { load: plan.load.map((o) => o.key), prune: plan.prune.map((p) => p.key) };
+      if (!haveTables) log.info(`the tables do not exist yet in ${describeDestination(wh, config)}: \`sparkify run\` would create them`);
       for (const o of plan.load) log.info(`would load ${o.key} (${o.size} bytes)`);
       for (const p of plan.prune) log.info(`would prune ${p.key}`);
-      log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune`);
-      summary.tables = await tableCounts(wh);
-      await finishRun(wh, runId, 'dry-run', countsOf(summary));
+      log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune; nothing was changed`);
+      summary.tables = haveTables ? await tableCounts(wh!) : {};
       return finish(summary, started);
     }
-    log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`);
+    if (!wh) throw new UsageError('a run needs a warehouse');
+    log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`, { event: 'plan', load: plan.load.length, skip: plan.skip.length, prune: plan.prune.length });
 
     const neverLoaded = new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key));
     await stagingIndexes(wh, plan, neverLoaded, log);
-    const backend = makeBackend(wh, runId, s3, neverLoaded);
+    const backend = makeBackend(wh, runId!, s3, neverLoaded);
     let staged: ObjectOutcome[];
     t = Date.now();
     try {
@@ -146,7 +178,10 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 
     if (signal.aborted) throw signal.reason;
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
+    progress.phase('model');
+    // A day-range refresh reloads some days: the incremental step rebuilds what they touch.
+    const force = config.load.fullRefresh && !dayRange ? 'full' : undefined;
+    summary.model = await buildStarSchema(wh, log, { force, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);
@@ -158,26 +193,26 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       summary.status = 'rejects';
       summary.error = `${summary.records.rejected} record(s) rejected, more than --max-errors ${config.load.maxErrors}; see etl_rejects or \`sparkify status\``;
     }
-    await finishRun(wh, runId, summary.status, countsOf(summary), summary.error);
+    if (config.load.rejectsRetentionDays !== undefined) await dropOldRejects(wh, config.load.rejectsRetentionDays, log);
+    await finishRun(wh, runId!, summary.status, countsOf(summary), summary.error);
     return finish(summary, started);
   } catch (err) {
     summary.status = 'failed';
     summary.error = describeError(err);
-    if (runId !== undefined) {
+    if (runId !== undefined && wh) {
       const status: RunStatus = err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 'interrupted' : 'failed';
       await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => log.debug(`cannot record the run's end: ${describeError(e)}`));
     }
     throw err;
   } finally {
-    progress.stop();
     s3?.destroy();
-    await lock.release();
+    await lock?.release();
   }
 }
 
 /** The staging backend for the warehouse and mode; validates its settings now. */
-async function chooseBackend(config: Config, wh: Warehouse): Promise<NonNullable<EtlDeps['backend']>> {
-  if (wh.dialect.name !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded);
+async function chooseBackend(config: Config): Promise<NonNullable<EtlDeps['backend']>> {
+  if (config.target.kind !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded);
   const { parseStagingPrefix, StagingArea } = await import('./stage/s3-staging.ts');
   const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
   const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
@@ -243,7 +278,16 @@ export function requireSources(config: Config): [string, string][] {
   if (urls.length === 0) {
     throw new UsageError('no source to load', { hint: 'give --logs and/or --songs (s3://bucket/prefix or a folder), or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg' });
   }
-  for (const [, url] of urls) parseSourceUrl(url);
+  for (const [name, url] of urls) {
+    try {
+      parseSourceUrl(url);
+    } catch (err) {
+      // A source from dwh.cfg names its file and line.
+      const origin = config.origins[name as 'songs' | 'logs'];
+      if (!origin || origin.startsWith('--') || !(err instanceof SparkifyError)) throw err;
+      throw new ConfigError(`${origin}: ${err.message}`, { cause: err });
+    }
+  }
   return urls;
 }
 
@@ -284,7 +328,6 @@ async function stage(
       },
     },
   );
-  progress.stop();
   return result.outcomes;
 }
 
@@ -330,6 +373,30 @@ async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> 
     });
     log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
   }
+}
+
+/** The objects of one source that the filters let through, and the keys of those they did not. */
+async function listSource(source: Source, filter: KeyFilter, signal?: AbortSignal): Promise<{ objects: SourceObject[]; excluded: string[] }> {
+  const objects: SourceObject[] = [];
+  const excluded: string[] = [];
+  for await (const o of source.list(signal)) {
+    if (filter(relativeToSource(o.key, source.keyPrefix))) objects.push(o);
+    else excluded.push(o.key);
+  }
+  return { objects, excluded };
+}
+
+/** `postgres://u@h:5432/db (from DATABASE_URL), schema s (from dwh.cfg:7)`: where a run writes, and which setting said so. */
+export function describeDestination(wh: Warehouse | undefined, config: Config): string {
+  const from = (origin: string | undefined) => (origin && origin !== 'default' ? ` (from ${origin})` : '');
+  return `${wh?.description ?? describeTarget(config.target)}${from(config.origins.target)}${config.schema ? `, schema ${config.schema}${from(config.origins.schema)}` : ''}`;
+}
+
+/** Rejects retention: deletes rejects recorded more than `days` days ago. */
+async function dropOldRejects(wh: Warehouse, days: number, log: Logger): Promise<void> {
+  const cutoff = sqlTimestamp(new Date(Date.now() - days * 86_400_000));
+  const { rowCount } = await wh.pool.query(`DELETE FROM ${wh.names.t('etl_rejects')} WHERE rejected_at < $1`, [cutoff]);
+  if (rowCount) log.info(`deleted ${rowCount} reject(s) older than ${days} days (rejects retention)`);
 }
 
 /** What etl_objects holds for the data sets this run lists. */

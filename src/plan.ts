@@ -29,12 +29,16 @@ export interface LoadPlan {
   /** Unchanged, or outside --since/--until. */
   skip: SourceObject[];
   prune: LoadedObject[];
+  /** Loaded objects of the listed data sets that the source no longer lists (what --prune would remove). */
+  vanished: number;
 }
 
 export function planLoad(listed: readonly SourceObject[], loaded: ReadonlyMap<string, LoadedObject>, options: PlanOptions): LoadPlan {
   const load: SourceObject[] = [];
   const skip: SourceObject[] = [];
   const seen = new Set<string>();
+  // A day range narrows a full refresh to the log objects of those days: songs load only if new or changed.
+  const dayRange = options.since !== undefined || options.until !== undefined;
   for (const o of listed) {
     seen.add(o.key);
     if (o.dataset === 'events' && !inDayRange(o.key, options.since, options.until)) {
@@ -43,8 +47,9 @@ export function planLoad(listed: readonly SourceObject[], loaded: ReadonlyMap<st
     }
     const before = loaded.get(o.key);
     const unchanged = before !== undefined && before.dataset === o.dataset && before.fingerprint === o.fingerprint;
-    (unchanged && !options.fullRefresh ? skip : load).push(o);
+    const forced = options.fullRefresh && (o.dataset === 'events' || !dayRange);
+    (unchanged && !forced ? skip : load).push(o);
   }
-  const prune = options.prune ? [...loaded.values()].filter((l) => options.listedDatasets.includes(l.dataset) && !seen.has(l.key)) : [];
-  return { listed: listed.length, load, skip, prune };
+  const gone = [...loaded.values()].filter((l) => options.listedDatasets.includes(l.dataset) && !seen.has(l.key));
+  return { listed: listed.length, load, skip, prune: options.prune ? gone : [], vanished: gone.length };
 }

@@ -1,8 +1,13 @@
 /**
- * Progress while loading. Plain mode writes a line every few seconds to the
- * logger (stderr): objects done/total, records, bytes, rate and ETA.
+ * Progress while a run works. It goes through phases — listing, staging, the
+ * model step, the checks — each shown with its elapsed time; while staging, the
+ * line also has objects done/total, records, bytes, rate and ETA. Plain mode
+ * writes a line every few seconds to the logger (stderr); progress-tty.ts draws
+ * the same text as one live line on a terminal, fitted to its width.
  */
 import type { Logger } from './log.ts';
+
+export type Phase = 'listing' | 'staging' | 'model' | 'checks';
 
 export interface ProgressSnapshot {
   objectsDone: number;
@@ -12,21 +17,49 @@ export interface ProgressSnapshot {
   bytes: number;
   bytesTotal: number;
   elapsedMs: number;
+  /** Seconds left, or undefined while too little is known to say. */
+  etaSeconds?: number;
 }
 
 export interface ProgressReporter {
+  /** A phase begins; the display shows it with its elapsed time. `staging` begins with `start`. */
+  phase(name: Phase): void;
+  /** Staging begins: this many objects and bytes to load. */
   start(objectsTotal: number, bytesTotal: number): void;
   bytes(n: number): void;
   object(records: number, rejects: number): void;
+  /** The run is over (or failed): draw the last state and let go of the terminal. Idempotent. */
   stop(): void;
 }
 
-export function formatProgress(s: ProgressSnapshot): string {
+/** What the user reads for each phase. */
+export const PHASE_LABEL: Record<Phase, string> = { listing: 'listing the sources', staging: 'staging', model: 'model step', checks: 'data-quality checks' };
+
+/**
+ * The staging line: `12/30 objects, 812345 records (0 rejected), 371.2 MB of
+ * 912.7 MB, 214530 records/s, ETA 9s`. Given a width, the parts that matter
+ * least go first (rejects, then bytes, then the rate) so the line fits and
+ * objects, records and ETA stay.
+ */
+export function formatProgress(s: ProgressSnapshot, width = Infinity): string {
   const secs = Math.max(s.elapsedMs / 1000, 0.001);
-  const rate = s.records / secs;
-  const fraction = s.bytesTotal > 0 ? Math.min(s.bytes / s.bytesTotal, 1) : s.objectsTotal > 0 ? s.objectsDone / s.objectsTotal : 1;
-  const eta = fraction > 0 && fraction < 1 ? (secs / fraction) * (1 - fraction) : 0;
-  return `progress: ${s.objectsDone}/${s.objectsTotal} objects, ${s.records} records (${s.rejects} rejected), ${mb(s.bytes)} of ${mb(s.bytesTotal)}, ${Math.round(rate)} records/s, ETA ${duration(eta)}`;
+  const parts: { text: string; keep: number; sep?: string }[] = [
+    { text: `${s.objectsDone}/${s.objectsTotal} objects`, keep: 0 },
+    { text: `${s.records} records`, keep: 1 },
+    { text: `(${s.rejects} rejected)`, keep: 5, sep: ' ' },
+    { text: `${mb(s.bytes)} of ${mb(s.bytesTotal)}`, keep: 4 },
+    { text: `${Math.round(s.records / secs)} records/s`, keep: 3 },
+    { text: `ETA ${s.etaSeconds === undefined ? '…' : duration(s.etaSeconds)}`, keep: 2 },
+  ];
+  const render = (ps: typeof parts) => ps.map((p, i) => (i === 0 ? '' : (p.sep ?? ', ')) + p.text).join('');
+  let shown = parts;
+  for (let drop = 5; drop > 0 && [...render(shown)].length > width; drop--) shown = shown.filter((p) => p.keep !== drop);
+  return render(shown);
+}
+
+/** A non-staging phase: `model step 25s`. */
+export function formatPhase(phase: Phase, elapsedMs: number): string {
+  return `${PHASE_LABEL[phase]} ${duration(elapsedMs / 1000)}`;
 }
 
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
@@ -37,38 +70,138 @@ export function duration(secs: number): string {
   return m < 60 ? `${m}m${String(Math.round(secs % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** Periodic plain lines (for pipes, CI logs and --json runs). */
+/** No ETA before this much staging time: the first seconds (connections, the first objects' latency) say little about the rate. */
+const ETA_AFTER_MS = 2000;
+/** The rate behind the ETA is measured over this recent window, so a slow start does not weigh on it for ever. */
+const ETA_WINDOW_MS = 10_000;
+
+/**
+ * Seconds left, from the rate of the last ten seconds (bytes, or objects when
+ * sizes are unknown); undefined during the first two seconds.
+ */
+export class EtaEstimator {
+  private readonly samples: { t: number; done: number }[];
+  private readonly started: number;
+
+  constructor(started: number) {
+    this.started = started;
+    this.samples = [{ t: started, done: 0 }];
+  }
+
+  /** Records progress `done` (bytes or objects) at time `t`. */
+  sample(t: number, done: number): void {
+    const last = this.samples.at(-1)!;
+    if (t - last.t < 250 && this.samples.length > 1) last.done = done;
+    else this.samples.push({ t, done });
+    while (this.samples.length > 2 && this.samples[1].t <= t - ETA_WINDOW_MS) this.samples.shift();
+  }
+
+  eta(t: number, done: number, total: number): number | undefined {
+    if (total <= 0 || done >= total) return done >= total ? 0 : undefined;
+    if (t - this.started < ETA_AFTER_MS) return undefined;
+    const from = this.samples[0];
+    const rate = (done - from.done) / Math.max(t - from.t, 1);
+    return rate > 0 ? (total - done) / rate / 1000 : undefined;
+  }
+}
+
+/** Shared bookkeeping of both displays: the phase, its start, the staging counters and the ETA. */
+export class ProgressState {
+  readonly s: ProgressSnapshot = { objectsDone: 0, objectsTotal: 0, records: 0, rejects: 0, bytes: 0, bytesTotal: 0, elapsedMs: 0 };
+  phase: Phase | undefined;
+  phaseStarted = 0;
+  private stagingStarted = 0;
+  private estimator: EtaEstimator | undefined;
+  private readonly now: () => number;
+
+  constructor(now: () => number) {
+    this.now = now;
+  }
+
+  enter(phase: Phase): void {
+    this.phase = phase;
+    this.phaseStarted = this.now();
+  }
+
+  start(objectsTotal: number, bytesTotal: number): void {
+    this.enter('staging');
+    this.stagingStarted = this.phaseStarted;
+    this.s.objectsTotal = objectsTotal;
+    this.s.bytesTotal = bytesTotal;
+    this.estimator = new EtaEstimator(this.stagingStarted);
+  }
+
+  bytes(n: number): void {
+    this.s.bytes += n;
+    if (this.s.bytesTotal > 0) this.estimator?.sample(this.now(), this.s.bytes);
+  }
+
+  object(records: number, rejects: number): void {
+    this.s.objectsDone++;
+    this.s.records += records;
+    this.s.rejects += rejects;
+    if (this.s.bytesTotal === 0) this.estimator?.sample(this.now(), this.s.objectsDone);
+  }
+
+  /** Fraction of staging done (bytes, or objects when sizes are unknown). */
+  fraction(): number {
+    const s = this.s;
+    return s.bytesTotal > 0 ? Math.min(s.bytes / s.bytesTotal, 1) : s.objectsTotal > 0 ? s.objectsDone / s.objectsTotal : 1;
+  }
+
+  /** The staging numbers as of now. */
+  snapshot(): ProgressSnapshot {
+    const t = this.now();
+    const s = this.s;
+    s.elapsedMs = t - this.stagingStarted;
+    s.etaSeconds = s.bytesTotal > 0 ? this.estimator?.eta(t, s.bytes, s.bytesTotal) : this.estimator?.eta(t, s.objectsDone, s.objectsTotal);
+    return s;
+  }
+
+  /** The line of the current phase, at most `width` characters where it can. */
+  line(width = Infinity): string | undefined {
+    if (!this.phase) return undefined;
+    if (this.phase === 'staging') return formatProgress(this.snapshot(), width);
+    return formatPhase(this.phase, this.now() - this.phaseStarted);
+  }
+}
+
+/** Periodic plain lines (for pipes, CI logs and --json runs): `progress: …` every `everyMs`. */
 export function plainProgress(log: Logger, everyMs = 5000, now: () => number = Date.now): ProgressReporter {
-  const s: ProgressSnapshot = { objectsDone: 0, objectsTotal: 0, records: 0, rejects: 0, bytes: 0, bytesTotal: 0, elapsedMs: 0 };
-  let started = 0;
+  const state = new ProgressState(now);
   let timer: NodeJS.Timeout | undefined;
   const print = () => {
-    s.elapsedMs = now() - started;
-    log.info(formatProgress(s));
+    const line = state.line();
+    if (!line || !state.phase) return;
+    const s = state.s;
+    const figures = state.phase === 'staging' ? { objectsDone: s.objectsDone, objectsTotal: s.objectsTotal, records: s.records, rejects: s.rejects, bytes: s.bytes, bytesTotal: s.bytesTotal, etaSeconds: s.etaSeconds === undefined ? null : Math.round(s.etaSeconds) } : {};
+    log.info(`progress: ${line}`, { event: 'progress', phase: state.phase, elapsedMs: now() - state.phaseStarted, ...figures });
+  };
+  const ensureTimer = () => {
+    if (timer) return;
+    timer = setInterval(print, everyMs);
+    timer.unref();
   };
   return {
+    phase(name) {
+      if (state.phase === 'staging' && state.s.objectsTotal > 0) print(); // the last staging numbers
+      state.enter(name);
+      ensureTimer();
+    },
     start(objectsTotal, bytesTotal) {
-      started = now();
-      s.objectsTotal = objectsTotal;
-      s.bytesTotal = bytesTotal;
-      timer = setInterval(print, everyMs);
-      timer.unref();
+      state.start(objectsTotal, bytesTotal);
+      ensureTimer();
     },
-    bytes(n) {
-      s.bytes += n;
-    },
-    object(records, rejects) {
-      s.objectsDone++;
-      s.records += records;
-      s.rejects += rejects;
-    },
+    bytes: (n) => state.bytes(n),
+    object: (records, rejects) => state.object(records, rejects),
     stop() {
       if (!timer) return;
       clearInterval(timer);
       timer = undefined;
-      if (s.objectsTotal > 0) print();
+      if (state.phase === 'staging' && state.s.objectsTotal > 0) print();
+      state.phase = undefined;
     },
   };
 }
 
-export const noProgress: ProgressReporter = { start() {}, bytes() {}, object() {}, stop() {} };
+export const noProgress: ProgressReporter = { phase() {}, start() {}, bytes() {}, object() {}, stop() {} };

@@ -7,6 +7,8 @@ import { dayOfKey } from './extract/day-of-key.ts';
 import type { Warehouse } from './warehouse/connect.ts';
 
 export interface StatusReport {
+  /** Which warehouse and schema this status reads, and which setting chose them. */
+  destination?: string;
   objects: { dataset: Dataset; day: string | null; objects: number; rows: number; rejects: number; lastLoadedAt: string }[];
   runs: { runId: number; command: string; status: string; startedAt: string; finishedAt: string | null; loaded: number | null; skipped: number | null; failed: number | null; staged: number | null; rejected: number | null; model: string | null; error: string | null }[];
   rejects: { dataset: string; field: string | null; reason: string; count: number }[];
@@ -89,10 +91,17 @@ function timestamp(v: unknown): string {
 /** Aligned plain-text rendering for a terminal. */
 export function renderStatus(s: StatusReport): string {
   const out: string[] = [];
+  if (s.destination) out.push(`Warehouse: ${s.destination}`, '');
   out.push('Loaded objects');
   out.push(table(['data set', 'day', 'objects', 'rows', 'rejects', 'last loaded (UTC)'], s.objects.map((o) => [o.dataset, o.day ?? '-', o.objects, o.rows, o.rejects, o.lastLoadedAt])));
   out.push('', 'Last runs');
   out.push(table(['run', 'command', 'status', 'started (UTC)', 'loaded', 'skipped', 'failed', 'staged', 'rejected', 'model'], s.runs.map((r) => [r.runId, r.command, r.status, r.startedAt, r.loaded ?? '-', r.skipped ?? '-', r.failed ?? '-', r.staged ?? '-', r.rejected ?? '-', r.model ?? '-'])));
+  // The error of each listed run that did not succeed: `status` must say why, not only --json.
+  const errors = s.runs.filter((r) => r.error);
+  if (errors.length) {
+    out.push('', 'Errors of the last runs');
+    for (const r of errors) out.push(`  run ${r.runId} (${r.status}, ${r.startedAt}): ${r.error}`);
+  }
   out.push('', 'Rejects by reason');
   out.push(s.rejects.length ? table(['data set', 'field', 'reason', 'count'], s.rejects.map((r) => [r.dataset, r.field ?? '-', r.reason, r.count])) : '  none');
   out.push('');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../src/config-file.ts';
 import { parseTargetUrl, resolveConfig } from '../src/config.ts';
+import { requireSources } from '../src/etl.ts';
 import { ConfigError, UsageError } from '../src/errors.ts';
 import { clearSecrets, redact } from '../src/redact.ts';
 
@@ -44,13 +45,45 @@ describe('dwh.cfg', () => {
     expect(Object.isFrozen(fromFlags.load)).toBe(true);
   });
 
+  it('takes a comment after whitespace, keeps # inside a word or quotes, and refuses an unclosed quote', () => {
+    const f = parseConfigText('[CLUSTER]\nHOST = 127.0.0.1 # my local pg\nDB_NAME = dwh;x ; comment\nDB_PASSWORD = pa#ss\nDB_USER = "me # not a comment" # a comment\nSCHEMA =   # empty\n');
+    expect(f.CLUSTER).toEqual({ HOST: '127.0.0.1', DB_NAME: 'dwh;x', DB_PASSWORD: 'pa#ss', DB_USER: 'me # not a comment', SCHEMA: '' });
+    expect(() => parseConfigText('[CLUSTER]\nDB_PASSWORD = "secret-value\n', 'x.cfg')).toThrow(/^x\.cfg:2: the value of DB_PASSWORD opens a quote/);
+    expect(() => parseConfigText('[CLUSTER]\nDB_PASSWORD = "secret-value" trailing\n')).not.toThrow(/secret-value/);
+  });
+
+  it('names the file and line of a bad value', () => {
+    expect(() => resolveConfig({}, {}, dir('[CLUSTER]\nHOST = h\nDB_NAME = d\n\nDB_PORT = 54x2\n'))).toThrow(/^dwh\.cfg:5 \[CLUSTER\] DB_PORT must be an integer/);
+    expect(() => resolveConfig({}, {}, dir('[ETL]\n# knobs\nCONCURRENCY = many\n'))).toThrow(/^dwh\.cfg:3 \[ETL\] CONCURRENCY/);
+    expect(() => resolveConfig({}, {}, dir('[S3]\nREGION = Oregon\n'))).toThrow(/^dwh\.cfg:2 \[S3\] REGION: S3 region must look like us-west-2/);
+    expect(() => resolveConfig({}, { AWS_REGION: 'Oregon' }, dir())).toThrow(/^AWS_REGION: S3 region/);
+    expect(() => resolveConfig({}, {}, dir('[S3]\n\nENDPOINT = minio:9000x\n'))).toThrow(/^S3 endpoint \(dwh\.cfg:3 \[S3\] ENDPOINT\)/);
+    expect(() => requireSources(resolveConfig({}, {}, dir('[S3]\nLOG_DATA = s3://Bad_Bucket/x\n')))).toThrow(/^dwh\.cfg:2 \[S3\] LOG_DATA: "s3:\/\/Bad_Bucket\/x": "Bad_Bucket" is not a valid S3 bucket name/);
+  });
+
+  it('refuses a target without a database name instead of using libpq\'s default', () => {
+    expect(() => resolveConfig({}, {}, dir('[CLUSTER]\nHOST = db.example\nDB_USER = me\n'))).toThrow(/^dwh\.cfg:2: \[CLUSTER\] has a HOST but no DB_NAME/);
+    expect(() => resolveConfig({ target: 'postgres://me@localhost:5432' }, {}, dir())).toThrow(/--target names no database/);
+    expect(() => resolveConfig({}, { DATABASE_URL: 'postgres://me@localhost/' }, dir())).toThrow(/DATABASE_URL names no database/);
+  });
+
+  it('says where the target and the schema came from', () => {
+    const d = dir('[CLUSTER]\nHOST = db.example\nDB_NAME = dwh\nSCHEMA = sparkify\n');
+    expect(resolveConfig({}, {}, d).origins).toEqual({ target: 'dwh.cfg:2', schema: 'dwh.cfg:4' });
+    // DATABASE_URL wins over [CLUSTER] for the target; SCHEMA still comes from the file, and says so.
+    const env = resolveConfig({}, { DATABASE_URL: 'postgres://e@envhost/envdb' }, d);
+    expect(env.target).toMatchObject({ connection: { host: 'envhost', database: 'envdb' } });
+    expect(env.origins).toEqual({ target: 'DATABASE_URL', schema: 'dwh.cfg:4' });
+    expect(resolveConfig({ target: 'embedded', schema: 's' }, {}, d).origins).toEqual({ target: '--target', schema: '--schema' });
+  });
+
   it('defaults to the embedded Postgres when no host is configured', () => {
     expect(resolveConfig({}, {}, dir()).target).toMatchObject({ kind: 'embedded' });
     expect(resolveConfig({}, {}, dir('[CLUSTER]\nHOST =\n')).target).toMatchObject({ kind: 'embedded' });
   });
 
   it('sees a Redshift host, with TLS verified by default', () => {
-    const c = resolveConfig({}, {}, dir('[CLUSTER]\nHOST = c.abc.us-west-2.redshift.amazonaws.com\n'));
+    const c = resolveConfig({}, {}, dir('[CLUSTER]\nHOST = c.abc.us-west-2.redshift.amazonaws.com\nDB_NAME = dwh\n'));
     expect(c.target).toMatchObject({ kind: 'redshift', connection: { port: 5439, sslMode: 'verify-full' } });
   });
 

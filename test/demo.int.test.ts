@@ -1,9 +1,11 @@
 /**
  * `npm start` on a fresh checkout: `sparkify demo` generates a sample, starts
- * the embedded Postgres in ./.sparkify, loads it and prints a summary.
+ * the embedded Postgres in ./.sparkify, loads it and prints a summary. The
+ * first run is the package.json `start` script itself (the README's command),
+ * from a scratch folder.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
@@ -13,8 +15,13 @@ describe('demo on the embedded default', () => {
   it('builds the star schema with no configuration, then finds nothing new', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sparkify-demo-'));
     chmodSync(cwd, 0o755); // the embedded Postgres runs as its own user when we are root
-    const first = await runCli(['demo', '--json'], { cwd });
+    const script = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start as string;
+    expect(script).toMatch(/^node .*dist\/src\/cli\.js demo$/);
+    const [node, ...flags] = script.replace(/ dist\/src\/cli\.js demo$/, '').split(' ');
+    expect(node).toBe('node');
+    const first = await runCli(['demo', '--json'], { cwd, nodeFlags: flags });
     expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`report: ${join(cwd, '.sparkify', 'report.html')}`);
     const s = json(first);
     expect(s.status).toBe('ok');
     expect(s.records.rejected).toBe(0);

@@ -40,4 +40,17 @@ describe('load plan', () => {
     const p = planLoad([obj('l/2018/11/2018-11-01-e.json'), obj('l/2018/11/2018-11-02-e.json'), obj('s/A/x.json', 'e', 'songs')], new Map(), { ...base, since: '2018-11-02' });
     expect(p.load.map((o) => o.key)).toEqual(['l/2018/11/2018-11-02-e.json', 's/A/x.json']);
   });
+  it('narrows a full refresh with a day range to the log objects of those days', () => {
+    const listed = [obj('l/2018/11/2018-11-01-e.json'), obj('l/2018/11/2018-11-02-e.json'), obj('s/A/x.json', 'e', 'songs'), obj('s/A/new.json', 'e', 'songs')];
+    const before = loaded(['l/2018/11/2018-11-01-e.json', 'e1'], ['l/2018/11/2018-11-02-e.json', 'e1'], ['s/A/x.json', 'e', 'songs']);
+    const p = planLoad(listed, before, { ...base, fullRefresh: true, since: '2018-11-02', until: '2018-11-02' });
+    // The unchanged song is not reloaded; a new one still is.
+    expect(p.load.map((o) => o.key)).toEqual(['l/2018/11/2018-11-02-e.json', 's/A/new.json']);
+    expect(planLoad(listed, before, { ...base, fullRefresh: true }).load).toHaveLength(4);
+  });
+  it('counts loaded objects the source no longer lists, with or without --prune', () => {
+    const before = loaded(['a', 'e1'], ['gone', 'e1'], ['song', 'e1', 'songs']);
+    expect(planLoad([obj('a')], before, base).vanished).toBe(2);
+    expect(planLoad([obj('a')], before, { ...base, listedDatasets: ['events'] })).toMatchObject({ vanished: 1, prune: [] });
+  });
 });

@@ -91,6 +91,83 @@ describe('ttyProgress', () => {
     p.object(0, 0);
     now += 1000;
     p.stop();
-    expect(tty.text.replace(ANSI, '')).toContain(' 50% 1/2 objects, 0 records (0 rejected), 0.0 MB of 0.0 MB, 0 records/s, ETA 1s');
+    // One second in, too early for an ETA worth reading.
+    expect(tty.text.replace(ANSI, '')).toContain(' 50% 1/2 objects, 0 records (0 rejected), 0.0 MB of 0.0 MB, 0 records/s, ETA …');
+  });
+
+  it('fits the terminal: at 80 and 120 columns the ETA stays, the least useful parts go first', async () => {
+    for (const columns of [80, 120, 60]) {
+      const tty = new FakeTty();
+      tty.columns = columns;
+      let now = 0;
+      const p = ttyProgress(tty as unknown as NodeJS.WriteStream, { fps: 100, now: () => now });
+      p.start(30, 912 * MB);
+      p.bytes(371 * MB);
+      for (let i = 0; i < 12; i++) p.object(67_695, 0);
+      now += 4000;
+      await sleep(30);
+      p.stop();
+      const line = tty.text.replace(ANSI, '\r').split('\n')[0].split('\r').filter(Boolean).at(-1)!;
+      expect([...line].length, `${columns}: ${line}`).toBeLessThan(columns);
+      expect(line, `${columns}`).toMatch(/12\/30 objects, 812340 records.*ETA \d+s$/);
+      if (columns >= 120) expect(line).toContain('records/s');
+    }
+  });
+
+  it('shows each phase with its elapsed time, keeps the staging line and clears the others', async () => {
+    const tty = new FakeTty();
+    let now = 0;
+    const p = ttyProgress(tty as unknown as NodeJS.WriteStream, { fps: 100, now: () => now });
+    p.phase('listing');
+    now += 1000;
+    await sleep(30);
+    expect(tty.text.replace(ANSI, '')).toContain('listing the sources 1s');
+    p.start(1, MB);
+    p.bytes(MB);
+    p.object(10, 0);
+    p.phase('model');
+    now += 45_000;
+    await sleep(30);
+    expect(tty.text.replace(ANSI, '')).toContain('model step 45s');
+    p.phase('checks');
+    now += 20_000;
+    await sleep(30);
+    expect(tty.text.replace(ANSI, '')).toContain('data-quality checks 20s');
+    p.stop();
+    const screen = tty.text.replace(ANSI, '\r').split('\n').map((l) => l.split('\r').filter((x) => x.trim()).at(-1) ?? '');
+    expect(screen.filter((l) => l.includes('1/1 objects'))).toHaveLength(1); // the staging line stays
+    expect(screen.filter((l) => l.includes('model step'))).toHaveLength(0); // replaced by the next phase
+    expect(tty.text).toMatch(/data-quality checks 20s(?:\x1b\[[0-9;?]*[A-Za-z])*\x1b\[0J$/); // the last phase line is erased at the end
+  });
+});
+
+describe('plain progress and the ETA', () => {
+  it('gives no ETA in the first two seconds and reads it from the recent rate, not from a slow start', async () => {
+    const { EtaEstimator } = await import('../src/progress.ts');
+    const e = new EtaEstimator(0);
+    e.sample(1000, 1);
+    expect(e.eta(1000, 1, 100)).toBeUndefined();
+    // A slow start (1 unit in the first 10 s), then 10 units a second.
+    for (let t = 11_000; t <= 30_000; t += 1000) e.sample(t, 1 + ((t - 10_000) / 1000) * 10);
+    expect(e.eta(30_000, 201, 401)).toBeCloseTo(20, 0); // 200 left at 10/s
+  });
+
+  it('writes a line per phase with its elapsed time', async () => {
+    const { plainProgress } = await import('../src/progress.ts');
+    const lines: { m: string; f: unknown }[] = [];
+    let now = 0;
+    const log = { info: (m: string, f?: unknown) => lines.push({ m, f }), warn() {}, error() {}, debug() {} };
+    const p = plainProgress(log, 1_000_000, () => now);
+    p.start(2, 100);
+    p.bytes(100);
+    p.object(5, 0);
+    p.object(5, 1);
+    now += 3000;
+    p.phase('model');
+    now += 12_000;
+    p.stop();
+    expect(lines[0].m).toBe('progress: 2/2 objects, 10 records (1 rejected), 0.0 MB of 0.0 MB, 3 records/s, ETA 0s');
+    expect(lines[0].f).toMatchObject({ event: 'progress', phase: 'staging', objectsDone: 2, records: 10, rejects: 1 });
+    expect(lines).toHaveLength(1); // a phase line only every everyMs, none at stop
   });
 });

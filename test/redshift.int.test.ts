@@ -49,6 +49,22 @@ const redshiftFlags = (target: string, prefix: string, mode: string) => [
   '--songs', `s3://${dataBucket}/song_data`, '--logs', `s3://${dataBucket}/log_data`, ...s3Flags(), '--json',
 ];
 
+describe('sparkify doctor on Redshift', () => {
+  it('checks the staging prefix and the IAM role too, and says what is wrong with them', async () => {
+    const { target } = await cluster('redshift_doctor');
+    const args = (role: string, staging: string) => ['doctor', '--target', target, '--schema', 'dwh', '--iam-role', role, '--staging-prefix', staging, '--logs', `s3://${dataBucket}/log_data`, ...s3Flags()];
+    const ok = await runCli(args(ROLE, `s3://${stagingBucket}/doctor`), { env: s3Env() });
+    expect(ok.stdout).toMatch(/^PASS IAM role — arn:aws:iam::123456789012:role\/sparkifyRedshiftRole is well formed/m);
+    expect(ok.stdout).toMatch(new RegExp(`^PASS staging prefix — wrote and deleted an object under s3://${stagingBucket}/doctor$`, 'm'));
+    expect(ok.stdout).toMatch(/^PASS warehouse writable/m);
+    expect(await stagedKeys('doctor/')).toEqual([]);
+    const bad = await runCli(args('not-an-arn', `s3://${stagingBucket}-missing/doctor`), { env: s3Env() });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL IAM role — /m);
+    expect(bad.stdout).toMatch(/^FAIL staging prefix — cannot write s3:\/\/\S+-missing\/doctor\/\S+: the bucket does not exist/m);
+  });
+});
+
 describe('Redshift', () => {
   for (const mode of ['stage', 'direct'] as const) {
     it(`${mode} mode loads the sample with every reference figure and leaves no staged file`, async () => {

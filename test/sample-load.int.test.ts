@@ -3,6 +3,9 @@
  * through the AWS SDK — into a real Postgres: every SPEC §5 figure, no rejects.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createBucket, createDatabase, SAMPLE_DIR, testS3Client, uploadDirectory } from './support/services.ts';
 import { json, runCli, s3Env, s3Flags } from './support/cli.ts';
 import { expectReferenceFigures, REFERENCE_COUNTS } from './support/reference.ts';
@@ -15,6 +18,15 @@ describe('loading the Udacity sample', () => {
     const s = json(r);
     expect(s).toMatchObject({ status: 'ok', objects: { listed: 101, loaded: 101, skipped: 0, failed: 0 }, records: { staged: 8127, rejected: 0 }, tables: REFERENCE_COUNTS });
     await expectReferenceFigures(url);
+    // Every check passes; the names logged double-encoded (Björk as "BjÃ\u0083Â¶rk") are a warning.
+    expect(s.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
+    expect(s.checks.filter((c: { warning?: boolean }) => c.warning).map((c: { detail: string }) => c.detail)).toEqual([expect.stringMatching(/^195 distinct names look like UTF-8 decoded twice: /)]);
+    // The report says its top-songs charts rest on one matched play, in text and in HTML.
+    const text = await runCli(['report', '--target', url]);
+    expect(text.stdout).toContain('  * Only 1 of 6820 songplays (0.01%) matched a catalogue song: the top songs and top artists rest on that one play. "Top songs as logged" counts every play.');
+    const html = join(mkdtempSync(join(tmpdir(), 'sparkify-report-')), 'r.html');
+    expect((await runCli(['report', '--target', url, '--html', html])).code).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('* Only 1 of 6820 songplays (0.01%) matched a catalogue song');
 
     // Nothing new: a second run stages nothing and changes nothing.
     const again = json(await runCli(['etl', '--target', url, '--songs', `${SAMPLE_DIR}song_data`, '--logs', `${SAMPLE_DIR}log_data`, '--json']));

@@ -18,6 +18,7 @@ import type { ModelResult } from '../model/index.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
 import { enforcedKeys, runSpecs } from './index.ts';
+import { mojibakeCheck } from './mojibake.ts';
 import { KEYS, ROW_TABLES, groupKey, hasRows, keyCheck, keyName, plural, rejectsSummary, rowSources, type CheckResult } from './checks.ts';
 
 export interface RunFacts {
@@ -53,7 +54,7 @@ export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable
 
   results.push(...(await references(wh, run, db)));
   results.push(reconciliation(run));
-  results.push(...(await runSpecs(db, [rejectsSummary(n)])));
+  results.push(...(await runSpecs(db, [rejectsSummary(n), mojibakeCheck(n)])));
   return results;
 }
 

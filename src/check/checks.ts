@@ -7,19 +7,22 @@
 import { STAGING_TABLES, STAR_TABLES } from '../datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
+import { mojibakeCheck } from './mojibake.ts';
 
 export interface CheckResult {
   name: string;
   ok: boolean;
   /** The numbers behind the verdict, one line. */
   detail: string;
+  /** Passed, but worth a look (printed WARN): it never fails a run. */
+  warning?: boolean;
 }
 
 export interface CheckSpec {
   name: string;
   sql: string;
   /** Verdict on the query's single row (values may be strings: pg returns bigint as text). */
-  judge(row: Record<string, unknown>): { ok: boolean; detail: string };
+  judge(row: Record<string, unknown>): { ok: boolean; detail: string; warning?: boolean };
 }
 
 export { STAR_TABLES, STAGING_TABLES } from '../datasets.ts';
@@ -48,6 +51,7 @@ export function checkSpecs(names: TableNames, dialect: Dialect, enforced: Readon
     referenceCheck(t('songplays'), 'artist_id', t('artists'), 'artists', true),
     reconciliation(names, dialect),
     rejectsSummary(names),
+    mojibakeCheck(names),
   ];
 }
 

@@ -42,7 +42,7 @@ export async function runSpecs(db: Pick<pg.ClientBase, 'query'>, specs: readonly
 
 /** One line per check: `PASS name — detail` or `FAIL name — detail`. */
 export function renderChecks(results: readonly CheckResult[]): string {
-  return results.map((r) => `${r.ok ? 'PASS' : 'FAIL'} ${r.name} — ${r.detail}`).join('\n');
+  return results.map((r) => `${r.ok ? (r.warning ? 'WARN' : 'PASS') : 'FAIL'} ${r.name} — ${r.detail}`).join('\n');
 }
 
 /** True when no check failed (the CLI exits 3 otherwise). */

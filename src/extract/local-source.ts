@@ -16,6 +16,7 @@ export function localSource(dataset: Dataset, dir: string): Source {
   return {
     dataset,
     description: dir,
+    keyPrefix: `${root}/`,
     async *list() {
       let info;
       try {

@@ -23,6 +23,8 @@ export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { ma
     config.requestChecksumCalculation = 'WHEN_REQUIRED';
     config.responseChecksumValidation = 'WHEN_REQUIRED';
   }
+  // A named profile of the shared config and credentials files (~/.aws/config, ~/.aws/credentials), like `aws --profile`.
+  if (settings.profile && !settings.anonymous) config.profile = settings.profile;
   if (settings.anonymous) {
     // Public buckets: send requests unsigned (aws-sdk-js-v3#2321), like `aws s3 --no-sign-request`.
     config.credentials = { accessKeyId: '', secretAccessKey: '' };

@@ -13,6 +13,7 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
   return {
     dataset,
     description,
+    keyPrefix: prefix,
     async *list(signal?: AbortSignal) {
       try {
         // Extra arguments reach client.send: a stop abandons the page in flight.

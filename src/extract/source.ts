@@ -29,6 +29,8 @@ export interface Source {
   readonly dataset: Dataset;
   /** Display form, e.g. s3://bucket/prefix. */
   readonly description: string;
+  /** What every key starts with (the S3 prefix, or the folder's name and `/`): --include/--exclude match the rest. */
+  readonly keyPrefix: string;
   /** Every object under the location, sorted by key. */
   list(signal?: AbortSignal): AsyncIterable<SourceObject>;
   open(object: SourceObject, signal?: AbortSignal): Promise<OpenedObject>;

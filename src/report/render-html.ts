@@ -3,6 +3,9 @@
  * SVG drawn in Node (charts.ts), styles are inline, and a Content-Security-Policy
  * forbids every fetch, so the file shows the same offline, in a mail, or years later.
  */
+import { dirname, resolve } from 'node:path';
+import { SparkifyError } from '../errors.ts';
+import { thinMatchNote } from './notes.ts';
 import { writeFile } from 'node:fs/promises';
 import { columns, dailyLine, heatMap, rankedBars } from './charts.ts';
 import type { NamedPlays, Report } from './types.ts';
@@ -59,10 +62,11 @@ export function renderReportHtml(r: Report): string {
     ['songs per session (avg)', s.avgSongs === null ? '-' : String(s.avgSongs)],
     ['changed level', `${fmt(c.changed)} of ${fmt(c.listeners)}`],
   ];
+  const note = thinMatchNote(o);
   const sections = [
     section(
       'Top songs',
-      'Catalogue songs only: a songplay has a song when its title, artist and duration match the song data exactly.',
+      `Catalogue songs only: a songplay has a song when its title, artist and duration match the song data exactly.${note ? ` * ${note}` : ''}`,
       r.topSongs.length
         ? chart('top-songs', 'Top songs by plays', rankedBars(r.topSongs.map((x) => label(x.title, x.artist)), r.topSongs.map((x) => x.plays))) +
             htmlTable(['#', 'song', 'artist', 'plays'], r.topSongs.map((x, i) => [i + 1, x.title, x.artist, x.plays]), [true, false, false, true])
@@ -167,7 +171,13 @@ ${sections.join('\n')}
 
 /** Writes the HTML report to `file` (UTF-8). */
 export async function writeReportHtml(report: Report, file: string): Promise<void> {
-  await writeFile(file, renderReportHtml(report), 'utf8');
+  try {
+    await writeFile(file, renderReportHtml(report), 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? `the folder ${dirname(resolve(file))} does not exist` : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : (e.message ?? String(err));
+    throw new SparkifyError('CONFIG', `cannot write the report to ${file}: ${why}`, { cause: err, hint: e.code === 'ENOENT' ? 'create the folder first, or give another path' : undefined });
+  }
 }
 
 const CSS = `

@@ -1,4 +1,5 @@
 /** `sparkify report` for a terminal: one aligned table per question, numbers right-aligned. */
+import { thinMatchNote } from './notes.ts';
 import { table } from '../status.ts';
 import type { Report } from './types.ts';
 
@@ -30,7 +31,8 @@ export function renderReportText(r: Report): string {
     `  dimensions: ${plural(o.users, 'user')}, ${plural(o.songs, 'song')}, ${plural(o.artists, 'artist')}; ${plural(o.matchedSongplays, 'songplay')} matched a catalogue song`,
   );
 
-  section('Top songs (catalogue matches)', rowsOr(r.topSongs, () => table(['#', 'song', 'artist', 'plays'], r.topSongs.map((s, i) => [i + 1, cut(s.title), cut(s.artist), s.plays]))));
+  const note = thinMatchNote(o);
+  section('Top songs (catalogue matches)', rowsOr(r.topSongs, () => table(['#', 'song', 'artist', 'plays'], r.topSongs.map((s, i) => [i + 1, cut(s.title), cut(s.artist), s.plays]))) + (note ? `\n  * ${note}` : ''));
   section('Top artists', rowsOr(r.topArtists, () => table(['#', 'artist', 'plays', 'songs'], r.topArtists.map((a, i) => [i + 1, cut(a.artist), a.plays, a.songs]))));
   section('Top songs as logged (all plays, catalogue or not)', rowsOr(r.topSongsAsLogged, () => table(['#', 'song', 'artist', 'plays'], r.topSongsAsLogged.map((s, i) => [i + 1, cut(s.title), cut(s.artist), s.plays]))));
   section('Plays by hour of day (UTC)', table(['hour', 'plays'], r.playsByHour.map((h) => [h.hour, h.plays])));

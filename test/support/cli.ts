@@ -17,11 +17,13 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Node flags before the CLI file (as package.json's start script gives them). */
+  nodeFlags?: string[];
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), CLI, ...args], {
       // Where no dwh.cfg is, unless a test brings its own.
       cwd: options.cwd ?? tmpdir(),
       // A clean environment: nothing of the developer's AWS or PG settings leaks in.

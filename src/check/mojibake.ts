@@ -1,0 +1,44 @@
+/**
+ * A warning check: names that look like UTF-8 decoded twice ("mojibake").
+ * The real Udacity sample has `BjÃ\u0083Â¶rk` for Björk: the bytes of "ö"
+ * were read as Latin-1 and encoded again, twice over. The loader stores the
+ * source as it is (SPEC §4), so this is upstream's to fix; the check says where.
+ *
+ * What it looks for: a character U+00C2–U+00DF (a UTF-8 two-byte lead read as
+ * Latin-1) followed by one in U+0080–U+00BF (a continuation byte read as
+ * Latin-1), e.g. `Ã©` for é; or U+00E0–U+00EF followed by two such characters
+ * or their Windows-1252 forms (`â€™` for ’).
+ */
+import type { TableNames } from '../dialect/sql.ts';
+import { plural, type CheckSpec } from './checks.ts';
+
+const CONT = '\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122';
+/** POSIX regular expression (Postgres and Redshift `~`). */
+export const MOJIBAKE_PATTERN = `[\u00C2-\u00DF][\u0080-\u00BF]|[\u00E0-\u00EF][${CONT}][${CONT}]`;
+
+/** The columns holding names: the catalogue's, the users', and the artist and song names as the app logged them. */
+const NAME_COLUMNS = [
+  ['artists', 'name'],
+  ['songs', 'title'],
+  ['users', 'first_name'],
+  ['users', 'last_name'],
+  ['stg_events', 'artist'],
+  ['stg_events', 'song'],
+] as const;
+
+/** Counts distinct names that look double-encoded, per column; never fails the run (ok is true), but says `warning`. */
+export function mojibakeCheck(names: TableNames): CheckSpec {
+  const literal = `'${MOJIBAKE_PATTERN.replace(/'/g, "''")}'`;
+  const parts = NAME_COLUMNS.map(([table, column], i) => `(SELECT COUNT(DISTINCT ${column}) FROM ${names.t(table)} WHERE ${column} ~ ${literal}) AS n${i}, (SELECT MIN(${column}) FROM ${names.t(table)} WHERE ${column} ~ ${literal}) AS e${i}`);
+  return {
+    name: 'names without double-encoded UTF-8',
+    sql: `SELECT ${parts.join(', ')}`,
+    judge: (r) => {
+      const found = NAME_COLUMNS.map(([table, column], i) => ({ where: `${table}.${column}`, count: Number(r[`n${i}`] ?? 0), example: r[`e${i}`] as string | null })).filter((f) => f.count > 0);
+      if (found.length === 0) return { ok: true, detail: 'no name looks like UTF-8 decoded twice' };
+      const total = found.reduce((s, f) => s + f.count, 0);
+      const examples = found.map((f) => `${f.where} ${f.count} (e.g. ${JSON.stringify(f.example)})`).join(', ');
+      return { ok: true, warning: true, detail: `${plural(total, 'distinct name')} look like UTF-8 decoded twice: ${examples}; the source has them so, fix them upstream` };
+    },
+  };
+}
