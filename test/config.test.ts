@@ -106,21 +106,21 @@ describe('dwh.cfg', () => {
   it('tells Redshift Serverless from a provisioned cluster, and reads the region from the host', () => {
     const provisioned = resolveConfig({ target: 'redshift://u@dwh.abc123.eu-central-1.redshift.amazonaws.com/dev' }, {}, dir());
     expect(provisioned.target).toMatchObject({ kind: 'redshift', redshift: { serverless: false, region: 'eu-central-1' } });
-    const serverless = resolveConfig({}, {}, dir('[CLUSTER]\nHOST = wg.123456789012.us-east-1.redshift-serverless.amazonaws.com\n'));
+    const serverless = resolveConfig({}, {}, dir('[CLUSTER]\nDB_NAME = dev\nHOST = wg.123456789012.us-east-1.redshift-serverless.amazonaws.com\n'));
     expect(serverless.target).toMatchObject({ kind: 'redshift', connection: { port: 5439, sslMode: 'verify-full' }, redshift: { serverless: true, region: 'us-east-1' } });
     // A VPC endpoint or custom DNS name is Redshift only when TYPE says so; its region is unknown unless given.
-    const custom = resolveConfig({}, {}, dir('[CLUSTER]\nHOST = dwh.internal.example\nTYPE = redshift\nREGION = ap-south-1\n'));
+    const custom = resolveConfig({}, {}, dir('[CLUSTER]\nDB_NAME = dev\nHOST = dwh.internal.example\nTYPE = redshift\nREGION = ap-south-1\n'));
     expect(custom.target).toMatchObject({ kind: 'redshift', redshift: { serverless: false, region: 'ap-south-1' } });
-    expect(resolveConfig({}, {}, dir('[CLUSTER]\nHOST = dwh.internal.example\n')).target.kind).toBe('postgres');
-    expect(() => resolveConfig({ clusterRegion: 'nowhere' }, {}, dir('[CLUSTER]\nHOST = dwh.internal.example\nTYPE = redshift\n'))).toThrow(/--cluster-region must look like us-west-2/);
+    expect(resolveConfig({}, {}, dir('[CLUSTER]\nDB_NAME = dev\nHOST = dwh.internal.example\n')).target.kind).toBe('postgres');
+    expect(() => resolveConfig({ clusterRegion: 'nowhere' }, {}, dir('[CLUSTER]\nDB_NAME = dev\nHOST = dwh.internal.example\nTYPE = redshift\n'))).toThrow(/--cluster-region must look like us-west-2/);
   });
 
   it('configures IAM sign-in from the host, dwh.cfg or flags, and says what is missing', () => {
     const host = 'dwh.abc123.us-west-2.redshift.amazonaws.com';
     const env = { AWS_ENDPOINT_URL_REDSHIFT: 'http://127.0.0.1:1/' };
-    const withUser = resolveConfig({ iamAuth: true }, env, dir(`[CLUSTER]\nHOST = ${host}\nDB_USER = loader\n`));
+    const withUser = resolveConfig({ iamAuth: true }, env, dir(`[CLUSTER]\nDB_NAME = dev\nHOST = ${host}\nDB_USER = loader\n`));
     expect(withUser.target).toMatchObject({ redshift: { iam: { name: 'dwh', region: 'us-west-2', dbUser: 'loader', endpoint: 'http://127.0.0.1:1/' } } });
-    const mapped = resolveConfig({}, {}, dir(`[CLUSTER]\nHOST = ${host}\nIAM_AUTH = true\nCLUSTER_ID = other\n`));
+    const mapped = resolveConfig({}, {}, dir(`[CLUSTER]\nDB_NAME = dev\nHOST = ${host}\nIAM_AUTH = true\nCLUSTER_ID = other\n`));
     expect(mapped.target).toMatchObject({ redshift: { iam: { name: 'other', dbUser: undefined } } });
     const workgroup = resolveConfig({ target: 'redshift://wg.123456789012.eu-west-1.redshift-serverless.amazonaws.com/dev', iamAuth: true }, { AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS: 'http://x/' }, dir());
     expect(workgroup.target).toMatchObject({ redshift: { serverless: true, iam: { name: 'wg', region: 'eu-west-1', endpoint: 'http://x/' } } });
