@@ -13,6 +13,7 @@ import type { Logger } from './log.ts';
 import type { CheckResult } from './check/index.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
+import { explainModelFailure } from './model/diagnose.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects } from './stage/bookkeeping.ts';
@@ -139,7 +140,11 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
 
     if (deps.signal?.aborted) throw deps.signal.reason;
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
+    summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 }).catch(
+      async (err: unknown) => {
+        throw await explainModelFailure(wh, err);
+      },
+    );
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);

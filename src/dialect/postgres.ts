@@ -166,7 +166,9 @@ export const postgres: Dialect = {
   dropModelIndexes: (n) => MODEL_INDEXES.map(([name]) => `DROP INDEX IF EXISTS ${n.schema ? `${quoteIdent(n.schema)}.` : ''}${quoteIdent(name)}`),
   dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
-  epochMsToTimestamp: (expr) => `(TIMESTAMP '1970-01-01 00:00:00' + ${expr} * INTERVAL '1 millisecond')`,
+  // Whole days, then the milliseconds left: interval * bigint multiplies in float8, so one
+  // product of over 2^53 µs (ts past year 2255) would be microseconds off.
+  epochMsToTimestamp: (expr) => `(TIMESTAMP '1970-01-01 00:00:00' + (${expr} / 86400000) * INTERVAL '1 day' + (${expr} % 86400000) * INTERVAL '1 millisecond')`,
   // date_part returns a double; EXTRACT returns numeric since Postgres 14, twice as slow here.
   datePart: (part, expr) => `CAST(date_part('${part}', ${expr}) AS INTEGER)`,
   byteOrder,

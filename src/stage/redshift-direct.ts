@@ -11,6 +11,7 @@
  */
 import type pg from 'pg';
 import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset } from '../datasets.ts';
+import { unconvertibleEvent } from '../dialect/shared.ts';
 import { copyJsonManifest } from '../dialect/redshift-copy.ts';
 import { ConfigError, WarehouseError, pgFields } from '../errors.ts';
 import type { SourceObject } from '../extract/source.ts';
@@ -59,11 +60,40 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
       throw fields ? new WarehouseError('COPY', `COPY of ${object.key} failed: ${(err as Error).message}`, { cause: err, table: STAGING_TABLE[object.dataset], sqlState: fields.code }) : err;
     }
     const { rows: [last] } = await client.query('SELECT pg_last_copy_id() AS id, pg_last_copy_count() AS n');
+    const unloadable = object.dataset === 'events' ? await unconvertible(client, object, temp) : [];
     await client.query(`INSERT INTO ${wh.names.t(STAGING_TABLE[object.dataset])} (${columns.join(', ')}, source_key, source_line) SELECT ${columns.join(', ')}, $1, 0 FROM ${temp}`, [object.key]);
     await client.query(`DELETE FROM ${temp}`);
-    const rejects = await loadErrors(client, object, Number(last.id));
+    const rejects = [...(await loadErrors(client, object, Number(last.id))), ...unloadable];
     await insertRejects(client, rejects);
-    return { object, rows: Number(last.n), rejects: rejects.length, format: 'json', samples: rejects.slice(0, 3) };
+    return { object, rows: Number(last.n) - unloadable.length, rejects: rejects.length, format: 'json', samples: rejects.slice(0, 3) };
+  }
+
+  /**
+   * Redshift loads any BIGINT ts and any user id text, but a ts outside years
+   * 0001–9999 can never be a start_time, nor "x1" a user_id, and one such row
+   * would stop every model step: they are taken out of the COPY's temp table as
+   * rejects, as stage mode's validation does (SPEC §3).
+   */
+  async function unconvertible(client: pg.ClientBase, object: SourceObject, temp: string): Promise<Reject[]> {
+    const checks = unconvertibleEvent(temp);
+    const any = checks.map((c) => c.where).join(' OR ');
+    const which = `CASE ${checks.map((c, i) => `WHEN ${c.where} THEN ${i}`).join(' ')} END`;
+    const { rows } = await client.query(`SELECT ${which} AS problem, ts, session_id, item_in_session, user_id FROM ${temp} WHERE ${any}`);
+    if (rows.length === 0) return [];
+    await client.query(`DELETE FROM ${temp} WHERE ${any}`);
+    return rows.map((r) => {
+      const check = checks[Number(r.problem)];
+      const value = check.column === 'ts' ? String(r.ts) : JSON.stringify(r.user_id);
+      return {
+        dataset: object.dataset,
+        key: object.key,
+        line: 0,
+        field: check.field,
+        reason: `field "${check.field}" ${value} is not ${check.problem}`,
+        // Direct mode never sees the source line: what Redshift loaded of it.
+        raw: { text: `{"ts":${r.ts},"sessionId":${r.session_id},"itemInSession":${r.item_in_session},"userId":${JSON.stringify(r.user_id)}}`, escaped: false, truncated: true },
+      };
+    });
   }
 
   /** STL_LOAD_ERRORS rows of one COPY; CHAR-padded, hence TRIM (REDSHIFT-FACTS §3). */

@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_FIELDS, SONG_FIELDS, type Field } from '../../src/datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS } from '../../src/datasets.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { BinaryRowWriter } from '../../src/stage/binary-copy.ts';
 import { compileBinaryEncoder } from '../../src/stage/encode-fast.ts';
-import { anyValue } from '../support/arbitraries.ts';
-
-/** A value of the field's own kind most of the time (so that whole records are often valid), else anything. */
-function fieldValue(f: Field) {
-  const own = {
-    string: fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ minLength: 20, maxLength: 60 })),
-    int32: fc.integer(),
-    int64: fc.oneof(fc.maxSafeInteger(), fc.constantFrom(1540919166796, -(2 ** 53) + 1)),
-    number: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 0.5)),
-    user_id: fc.oneof(fc.constantFrom('', '39', '007', '999999999'), fc.integer({ min: -5, max: 100000 })),
-  }[f.kind];
-  return fc.oneof({ arbitrary: own, weight: 40 }, { arbitrary: anyValue, weight: 1 });
-}
-
-const validish = (fields: readonly Field[]) => fc.record(Object.fromEntries(fields.map((f) => [f.json, fieldValue(f)])), { requiredKeys: fields.filter((f) => f.required).map((f) => f.json) });
+import { anyValue, validish } from '../support/arbitraries.ts';
 
 describe('compiled binary encoder', () => {
   for (const [name, fields] of [['events', EVENT_FIELDS], ['songs', SONG_FIELDS]] as const) {
