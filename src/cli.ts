@@ -18,6 +18,7 @@ import { describeError, SparkifyError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
+import { withRunLock, type RunLock } from './warehouse/lock.ts';
 import { readStatus, renderStatus } from './status.ts';
 import { requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
@@ -107,10 +108,14 @@ function toFlags(raw: Record<string, unknown>): CommonFlags {
   return { ...(rest as CommonFlags), noSignRequest: signRequest === false ? true : undefined };
 }
 
-async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse) => Promise<T>): Promise<T> {
+/**
+ * Opens the warehouse for `work`. With `lock` (every command that writes), the
+ * run lock is held around all of it: one writing command at a time per schema.
+ */
+async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean } = {}): Promise<T> {
   const wh = await openWarehouse(config, log);
   try {
-    return await work(wh);
+    return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock)) : await work(wh);
   } finally {
     await wh.close().catch((err: unknown) => log.warn(`closing the warehouse: ${describeError(err)}`));
   }
@@ -131,9 +136,9 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
   const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
   try {
-    const summary = await withWarehouse(config, log, async (wh) => {
+    const summary = await withWarehouse(config, log, async (wh, lock) => {
       if (create) await createTables(wh);
-      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
+      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal, lock });
       if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
         s.checks = await checksAfterRun(wh, s);
         const failed = s.checks.filter((x) => !x.ok);
@@ -142,7 +147,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       }
       await after?.(wh);
       return s;
-    });
+    }, { lock: true });
     report(summary, flags);
     // A signal that came after the load finished still ends the process with its code.
     return stop.exitCode() ?? exitCodeOf(summary);
@@ -175,7 +180,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const flags = toFlags(raw);
       const log = loggerFor(flags);
       const config = resolveConfig(flags, process.env);
-      await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }));
+      await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }), { lock: true });
       if (flags.json) printJson({ status: 'ok', target: config.target.kind, schema: config.schema ?? null, reset: !!flags.reset });
       else log.info(`tables ready${flags.reset ? ' (reset)' : ''}`);
       setExit(0);

@@ -21,7 +21,7 @@ import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/i
 import { postgresBackend } from './stage/postgres-backend.ts';
 import { validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
-import { acquireRunLock } from './warehouse/lock.ts';
+import { acquireRunLock, type RunLock } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
 import { requireTables, tableCounts } from './warehouse/tables.ts';
 
@@ -47,9 +47,10 @@ export interface EtlDeps {
   log: Logger;
   progress?: ProgressReporter;
   signal?: AbortSignal;
-  /** Builds the staging backend (Redshift supplies its own). */
   /** Builds the staging backend; `neverLoaded` holds the keys to load that had no etl_objects row. */
   backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
+  /** The run lock, when the caller already holds it (`run` holds it across create-tables and etl). */
+  lock?: RunLock;
 }
 
 /** Samples of rejects printed per run before "… and N more". */
@@ -72,7 +73,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   // Settings the backend needs are checked before anything is locked, listed or written.
   const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
   await requireTables(wh);
-  const lock = await acquireRunLock(wh, config.runner);
+  const lock = deps.lock ?? (await acquireRunLock(wh, config.runner));
   let s3: S3Client | undefined;
   let runId: number | undefined;
   try {
@@ -169,7 +170,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   } finally {
     progress.stop();
     s3?.destroy();
-    await lock.release();
+    if (!deps.lock) await lock.release();
   }
 }
 

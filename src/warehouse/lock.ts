@@ -1,11 +1,15 @@
 /**
- * One run at a time per warehouse schema. On Postgres a session-level
- * advisory lock, held by a dedicated connection for the whole run: if the
- * loader dies, the connection closes and the lock goes with it. A second run
- * is told who holds it.
+ * One writing command at a time per warehouse schema: etl, run, demo and
+ * create-tables (with or without --reset) all take the same lock, so a reset
+ * can never drop tables under a load. On Postgres a session-level advisory
+ * lock, held by a dedicated connection for the whole command: if the loader
+ * dies, the connection closes and the lock goes with it. A second command is
+ * told who holds it.
  */
 import type pg from 'pg';
 import { WarehouseError } from '../errors.ts';
+import { leaseTable } from '../dialect/redshift.ts';
+import { quoteIdent } from '../dialect/sql.ts';
 import { sqlTimestamp } from '../stage/reject-spool.ts';
 import type { Warehouse } from './connect.ts';
 
@@ -19,6 +23,16 @@ const LOCK_CLASS = 0x5350;
 /** Takes the run lock of the warehouse schema, or says who holds it. */
 export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid: number }): Promise<RunLock> {
   return wh.dialect.name === 'redshift' ? acquireLease(wh, runner) : acquireAdvisoryLock(wh);
+}
+
+/** Runs `work` holding the run lock (released whatever happens). */
+export async function withRunLock<T>(wh: Warehouse, runner: { host: string; pid: number }, work: (lock: RunLock) => Promise<T>): Promise<T> {
+  const lock = await acquireRunLock(wh, runner);
+  try {
+    return await work(lock);
+  } finally {
+    await lock.release();
+  }
 }
 
 async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {
@@ -90,6 +104,9 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
   const client = await wh.pool.connect();
   client.on('error', () => undefined); // a lost connection is reported by the query that notices it
   try {
+    // The lease table may not exist yet: create-tables takes the lock before it creates anything.
+    if (wh.names.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(wh.names.schema)}`);
+    await client.query(leaseTable(wh.names));
     await client.query('BEGIN');
     await client.query(`LOCK ${table}`);
     const { rows } = await client.query(`SELECT holder, heartbeat_at, acquired_at FROM ${table} WHERE name = 'run'`);
