@@ -24,7 +24,7 @@ import { requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
-import { handleStopSignals } from './signals.ts';
+import { handleStopSignals, type StopSignals } from './signals.ts';
 import { checksAfterRun, runChecks, renderChecks, checksPassed } from './check/index.ts';
 import type { ProgressReporter } from './progress.ts';
 import { generateSample } from './generate/index.ts';
@@ -112,8 +112,9 @@ function toFlags(raw: Record<string, unknown>): CommonFlags {
  * Opens the warehouse for `work`. With `lock` (every command that writes), the
  * run lock is held around all of it: one writing command at a time per schema.
  */
-async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean } = {}): Promise<T> {
-  const wh = await openWarehouse(config, log);
+async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean; stop?: StopSignals } = {}): Promise<T> {
+  const wh = await openWarehouse(config, log, { signal: options.stop?.signal });
+  options.stop?.holdExit(() => wh.interrupting);
   try {
     return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock)) : await work(wh);
   } finally {
@@ -147,7 +148,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       }
       await after?.(wh);
       return s;
-    }, { lock: true });
+    }, { lock: true, stop });
     report(summary, flags);
     // A signal that came after the load finished still ends the process with its code.
     return stop.exitCode() ?? exitCodeOf(summary);

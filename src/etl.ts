@@ -14,6 +14,7 @@ import type { CheckResult } from './check/index.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
 import { explainModelFailure } from './model/diagnose.ts';
+import { explainLockTimeout } from './warehouse/lock-wait.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects } from './stage/bookkeeping.ts';
@@ -79,6 +80,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   try {
     runId = await startRun(wh, command, config.runner);
     summary.runId = runId;
+    // Recorded the moment a stop arrives, so that even a hard exit leaves the run `interrupted`.
+    wh.onInterrupt?.(`UPDATE ${wh.names.t('etl_runs')} SET status = 'interrupted' WHERE run_id = $1 AND status = 'running'`, [runId]);
     log.info(`run ${runId}: loading into ${wh.description}${config.schema ? ` (schema ${config.schema})` : ''}`);
 
     const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || wh.dialect.name === 'redshift';
@@ -159,7 +162,10 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     }
     await finishRun(wh, runId, summary.status, countsOf(summary), summary.error);
     return finish(summary, started);
-  } catch (err) {
+  } catch (caught) {
+    // The cancels a stop sent must land before the run's last statements, not on them.
+    await wh.interrupting;
+    const err = await explainLockTimeout(wh, caught, config.load.timeoutSeconds);
     summary.status = 'failed';
     summary.error = describeError(err);
     if (runId !== undefined) {
