@@ -20,8 +20,8 @@ import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
 import { withRunLock, type RunLock } from './warehouse/lock.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { requireSources, runEtl, type EtlSummary } from './etl.ts';
-import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
+import { newSummary, requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { exitCodeOf, failureJson, humanSummary, printJson, rememberSummary } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
 import { handleStopSignals, type StopSignals } from './signals.ts';
@@ -136,10 +136,13 @@ async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Pr
 async function loadAndReport(config: Config, command: string, flags: CommonFlags, create: boolean, after?: (wh: Warehouse) => Promise<void>): Promise<number> {
   const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
+  const started = Date.now();
+  // What the run did, even if it throws (the --json object of a failure shows it).
+  const done = newSummary();
   try {
     const summary = await withWarehouse(config, log, async (wh, lock) => {
       if (create) await createTables(wh);
-      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal, lock });
+      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal, lock, summary: done });
       if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
         s.checks = await checksAfterRun(wh, s);
         const failed = s.checks.filter((x) => !x.ok);
@@ -153,9 +156,11 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
     // A signal that came after the load finished still ends the process with its code.
     return stop.exitCode() ?? exitCodeOf(summary);
   } catch (err) {
+    done.durationMs = Date.now() - started;
+    rememberSummary(err, done);
     const code = stop.exitCode();
     if (code === undefined) throw err;
-    if (flags.json) printJson({ status: 'interrupted', error: describeError(err) });
+    if (flags.json) printJson(failureJson(err, 'interrupted'));
     log.error(`${describeError(err)}; objects in flight were rolled back, run again to finish`);
     return code;
   } finally {
@@ -324,7 +329,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const exit = err instanceof SparkifyError && err.code === 'USAGE' ? 2 : err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 130 : 1;
-    if (argv.includes('--json')) printJson({ status: 'failed', error: describeError(err) });
+    if (argv.includes('--json')) printJson(failureJson(err));
     process.stderr.write(`error: ${redact(describeError(err))}\n`);
     if (argv.includes('--verbose') && err instanceof Error && err.stack) process.stderr.write(`${redact(err.stack)}\n`);
     return exit;

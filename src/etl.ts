@@ -52,16 +52,13 @@ export interface EtlDeps {
   backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
   /** The run lock, when the caller already holds it (`run` holds it across create-tables and etl). */
   lock?: RunLock;
+  /** Filled as the run goes: when it throws, this says what was done before (SPEC §8 `--json`). */
+  summary?: EtlSummary;
 }
 
-/** Samples of rejects printed per run before "… and N more". */
-const REJECT_LINES = 20;
-
-export async function runEtl(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
-  const started = Date.now();
-  const { log } = deps;
-  const progress = deps.progress ?? noProgress;
-  const summary: EtlSummary = {
+/** A summary of a run that has done nothing yet. */
+export function newSummary(): EtlSummary {
+  return {
     status: 'ok',
     objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0 },
     records: { staged: 0, rejected: 0 },
@@ -70,6 +67,19 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     timings: { listMs: 0, stageMs: 0, modelMs: 0 },
     peakRssMb: 0,
   };
+}
+
+/** How long a failed run waits for the table counts it reports. */
+const FAILED_COUNTS_MS = 5_000;
+
+/** Samples of rejects printed per run before "… and N more". */
+const REJECT_LINES = 20;
+
+export async function runEtl(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
+  const started = Date.now();
+  const { log } = deps;
+  const progress = deps.progress ?? noProgress;
+  const summary = deps.summary ?? newSummary();
   const sourceUrls = requireSources(config);
   // Settings the backend needs are checked before anything is locked, listed or written.
   const makeBackend = deps.backend ?? (await chooseBackend(config, wh));
@@ -172,6 +182,12 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
       const status: RunStatus = err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 'interrupted' : 'failed';
       await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => log.debug(`cannot record the run's end: ${describeError(e)}`));
     }
+    // What the tables hold after the failure, if the warehouse still answers soon.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Record<string, number>>((resolve) => (timer = setTimeout(() => resolve({}), FAILED_COUNTS_MS)));
+    summary.tables = await Promise.race([tableCounts(wh).catch(() => ({})), late]);
+    clearTimeout(timer);
+    finish(summary, started);
     throw err;
   } finally {
     progress.stop();

@@ -60,13 +60,18 @@ describe('poison records', () => {
     } finally {
       await client.end();
     }
+    // A new day arrives: it is staged, then the model step fails.
+    writeFileSync(join(dir, '2018-11-02-events.json'), `${E(7, '1541116800000')}\n${E(8, '1541116800001')}\n`);
     const failed = await runCli(['etl', '--target', url, '--logs', dir, '--json']);
     expect(failed.code).toBe(1);
+    // --json on failure says what was done before it (issue #15, item 9).
+    expect(json(failed)).toMatchObject({ status: 'failed', objects: { listed: 2, loaded: 1, skipped: 1, failed: 0 }, records: { staged: 2, rejected: 0 }, tables: { stg_events: 4 } });
+    expect(json(failed).durationMs).toBeGreaterThan(0);
     expect(json(failed).error).toMatch(/model step .*out of range: stg_events row from log_data\/2018-11-01-events\.json line 2 has field "ts" 9223372036854775807, which is not a time in years 0001–9999/);
     expect(failed.stderr).toMatch(/sparkify etl --full-refresh/);
     // Reloaded from its source (and validated), the object replaces the bad row and the star schema catches up.
     const fixed = await runCli(['etl', '--target', url, '--logs', dir, '--full-refresh', '--json']);
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect(json(fixed)).toMatchObject({ records: { staged: 2, rejected: 0 }, tables: { songplays: 2 } });
+    expect(json(fixed)).toMatchObject({ records: { staged: 4, rejected: 0 }, tables: { songplays: 4 } });
   });
 });
