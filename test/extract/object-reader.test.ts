@@ -291,3 +291,21 @@ describe('raw text of rejects (issue #15, item 7)', () => {
     expect(read(bytes, chunked(bytes, 1024)).failed?.raw.truncated).toBe(true);
   });
 });
+
+describe('U+0000 in a field that is ignored (issue #15, item 10)', () => {
+  const escaped = E.replace('{', '{"extra":"a\\u0000b",');
+  const raw = Buffer.from(E.replace('{', '{"extra":"a\u0000b",'));
+
+  it('is ignored when escaped, in NDJSON and in a document alike', () => {
+    expect(read(`${escaped}\n`).values).toEqual([{ value: JSON.parse(escaped), line: 1 }]);
+    expect(read(`[\n${escaped}\n]\n`).values).toEqual([{ value: JSON.parse(escaped), line: 1 }]);
+  });
+
+  it('is not JSON when written as a raw byte: a reject of the line, or of the document', () => {
+    const ndjson = read(Buffer.concat([Buffer.from(`${E}\n`), raw, Buffer.from('\n')]));
+    expect(ndjson.values.map((v) => v.line)).toEqual([1]);
+    expect(ndjson.rejects).toMatchObject([{ line: 2, reason: expect.stringMatching(/^malformed JSON: Bad control character/), raw: { escaped: true } }]);
+    const document = read(Buffer.concat([Buffer.from('[\n'), raw, Buffer.from('\n]\n')]));
+    expect(document.failed?.reason).toMatch(/malformed JSON document: unexpected control character 0x00: a control character in a string/);
+  });
+});

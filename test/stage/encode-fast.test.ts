@@ -45,3 +45,16 @@ describe('compiled binary encoder', () => {
     }
   }
 });
+
+describe('binary row writer', () => {
+  it('writes many rows without a take in linear time (a document gives all the records of a chunk at once)', () => {
+    const writer = new BinaryRowWriter(1024);
+    const key = Buffer.from('log_data/2018/11/2018-11-01-events.json');
+    const row = ['A', 'Logged In', 'F', 'M', 0, 'L', 1.5, 'free', 'X', 'PUT', 'NextSong', 1540919166796, 38, 'S', 200, 1541105830796, 'UA', '39'];
+    const started = Date.now();
+    for (let i = 0; i < 100_000; i++) writer.row(EVENT_FIELDS, row, key, i);
+    // Moving every pending row to a buffer one row larger each time took minutes here.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(writer.take()!.length).toBeGreaterThan(100_000 * 100);
+  });
+});
