@@ -1,10 +1,10 @@
 /** A folder as a source: symbolic links are followed, never silently skipped (issue #15, item 10). */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localSource } from '../../src/extract/local-source.ts';
-import type { SourceObject } from '../../src/extract/source.ts';
+import { loadedVersion, type SourceObject } from '../../src/extract/source.ts';
 
 async function list(dir: string): Promise<SourceObject[]> {
   const out: SourceObject[] = [];
@@ -42,5 +42,22 @@ describe('local folder source', () => {
         expect(opened.version).toMatchObject({ size: o.size, fingerprint: o.fingerprint });
       }
     }
+  });
+
+  it('reads a file overwritten since the listing as it is now, and says which version that is', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sparkify-overwritten-'));
+    const file = join(root, 'day.json');
+    writeFileSync(file, '{"a":1}\n');
+    utimesSync(file, new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z'));
+    const source = localSource('events', root);
+    const [listed] = await list(root);
+    writeFileSync(file, '{"a":1}\n{"a":2}\n');
+    const opened = await source.open(listed);
+    let text = '';
+    for await (const chunk of opened.body) text += chunk;
+    expect(text).toBe('{"a":1}\n{"a":2}\n');
+    const loaded = loadedVersion(listed, opened);
+    expect(loaded).toMatchObject({ key: listed.key, size: 16 });
+    expect(loaded.fingerprint).not.toBe(listed.fingerprint);
   });
 });
