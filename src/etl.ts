@@ -14,7 +14,7 @@ import type { CheckResult } from './check/index.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
 import { explainModelFailure } from './model/diagnose.ts';
-import { explainLockTimeout } from './warehouse/lock-wait.ts';
+import { explainFailure } from './warehouse/explain.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects } from './stage/bookkeeping.ts';
@@ -153,6 +153,8 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
     logRejects(staged, log);
 
     if (deps.signal?.aborted) throw deps.signal.reason;
+    // A server restart during staging took the lock's session with it: hold it again before modelling.
+    await lock.ensure();
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
     summary.model = await buildStarSchema(wh, log, { force: config.load.fullRefresh ? 'full' : undefined, signal: deps.signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 }).catch(
       async (err: unknown) => {
@@ -175,7 +177,7 @@ export async function runEtl(wh: Warehouse, config: Config, command: string, dep
   } catch (caught) {
     // The cancels a stop sent must land before the run's last statements, not on them.
     await wh.interrupting;
-    const err = await explainLockTimeout(wh, caught, config.load.timeoutSeconds);
+    const err = await explainFailure(wh, caught, config.load.timeoutSeconds);
     summary.status = 'failed';
     summary.error = describeError(err);
     if (runId !== undefined) {

@@ -53,8 +53,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** SQLSTATE classes and codes worth another try: connection loss, shutdown, serialization, resources. */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0[123]|40001|40P01)/;
+/**
+ * SQLSTATE classes and codes worth another try: connection loss, shutdown, serialization,
+ * resources — but not a full disk (53100), which stays full until someone frees space.
+ */
+const TRANSIENT_SQLSTATE = /^(08|53(?!100)|57P0[123]|40001|40P01)/;
 const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 
 /** Whether an error is worth retrying. */

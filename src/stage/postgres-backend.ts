@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
+import { DISK_FULL, DISK_FULL_HINT, WarehouseError, pgFields } from '../errors.ts';
 import { pipe } from '../pipe.ts';
 import { decoding, isDecodeError, type Decoding } from '../extract/decode.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
@@ -132,6 +132,7 @@ export function copyError(err: unknown, table: string, key?: string): Error {
     cause: err,
     table,
     sqlState: fields.code,
-    retryable: /^(08|57P0[123]|40001|40P01|53)/.test(fields.code ?? ''),
+    retryable: /^(08|57P0[123]|40001|40P01|53(?!100))/.test(fields.code ?? ''),
+    hint: fields.code === DISK_FULL ? DISK_FULL_HINT : undefined,
   });
 }

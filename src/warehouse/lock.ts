@@ -14,6 +14,12 @@ import { sqlTimestamp } from '../stage/reject-spool.ts';
 import type { Warehouse } from './connect.ts';
 
 export interface RunLock {
+  /**
+   * Makes sure the lock is still held: if its connection died (a server
+   * restart drops session locks), takes it again, or throws LOCKED when
+   * another run took it meanwhile.
+   */
+  ensure(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -36,30 +42,44 @@ export async function withRunLock<T>(wh: Warehouse, runner: { host: string; pid:
 }
 
 async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {
+  let held = await lockSession(wh);
+  return {
+    async ensure() {
+      if (!held.lost) return;
+      held.client.release(true);
+      held = await lockSession(wh, 'the run lock was lost with its connection (a server restart?) and ');
+    },
+    async release() {
+      try {
+        await held.client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, held.key]);
+        held.client.release();
+      } catch {
+        held.client.release(true); // the connection is gone, and the lock with it
+      }
+    },
+  };
+}
+
+/** A connection holding the advisory lock; `lost` turns true if the connection dies. */
+async function lockSession(wh: Warehouse, context = ''): Promise<{ client: pg.PoolClient; key: number; lost: boolean }> {
   const client = await wh.pool.connect();
-  client.on('error', () => undefined); // reported by the next query, not as a crash
+  const held = { client, key: 0, lost: false };
+  // A lost connection is reported by ensure(), not as a crash; the lock went with it.
+  client.on('error', () => (held.lost = true));
+  client.on('end', () => (held.lost = true));
   try {
     const schema = wh.names.schema ?? (await client.query('SELECT current_schema() AS s')).rows[0].s;
-    const key = hash31(`sparkify:${schema}`);
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, key]);
+    held.key = hash31(`sparkify:${schema}`);
+    const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, held.key]);
     if (!rows[0].ok) {
-      const holder = await describeHolder(client, key);
-      throw new WarehouseError('LOCKED', `another sparkify run holds the lock on schema ${schema}${holder ? `: ${holder}` : ''}`, {
+      const holder = await describeHolder(client, held.key);
+      throw new WarehouseError('LOCKED', `${context}another sparkify run holds the lock on schema ${schema}${holder ? `: ${holder}` : ''}`, {
         hint: 'wait for it to finish; if it died, its lock is released when its connection closes',
       });
     }
-    return {
-      async release() {
-        try {
-          await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, key]);
-          client.release();
-        } catch {
-          client.release(true); // the connection is gone, and the lock with it
-        }
-      },
-    };
+    return held;
   } catch (err) {
-    client.release();
+    client.release(true);
     throw err;
   }
 }
@@ -131,6 +151,8 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
   }, LEASE_HEARTBEAT_MS);
   timer.unref();
   return {
+    // The lease is a row, not a session: a restart does not take it away.
+    async ensure() {},
     async release() {
       clearInterval(timer);
       await wh.pool.query(`DELETE FROM ${table} WHERE name = 'run' AND holder = $1`, [me]).catch(() => undefined);

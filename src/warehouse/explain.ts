@@ -1,29 +1,51 @@
 /**
- * Lock waits are bounded by `--timeout` (the sessions' lock_timeout, see
- * connect.ts). When one runs out, Postgres only says "canceling statement due
+ * Turns a failure the warehouse describes tersely into one that says what to
+ * do. Lock waits are bounded by `--timeout` (the sessions' lock_timeout, see
+ * connect.ts); when one runs out Postgres only says "canceling statement due
  * to lock timeout": this finds which of the loader's tables another session
- * holds, and who that session is, so the error says what to do.
+ * holds, and who that session is. A full disk names the table being written.
  */
-import { pgFields, SparkifyError, WarehouseError } from '../errors.ts';
+import { DISK_FULL, DISK_FULL_HINT, sqlStateOf, SparkifyError, WarehouseError } from '../errors.ts';
 import type { Warehouse } from './connect.ts';
 
 /** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout. */
 const LOCK_TIMEOUT = '55P03';
 
-/** The SQLSTATE of an error or of the database error it wraps. */
-export function sqlStateOf(err: unknown): string | undefined {
-  if (err instanceof WarehouseError && err.sqlState) return err.sqlState;
-  const own = pgFields(err)?.code;
-  if (own) return own;
-  return err instanceof Error && err.cause !== undefined ? sqlStateOf(err.cause) : undefined;
-}
-
 export function isLockTimeout(err: unknown): boolean {
   return sqlStateOf(err) === LOCK_TIMEOUT;
 }
 
-/** `err`, or, for a lock wait that timed out, an error naming the table and the session holding it. */
-export async function explainLockTimeout(wh: Warehouse, err: unknown, timeoutSeconds: number): Promise<unknown> {
+/** `err`, or an error that says more: a lock wait that timed out, a full disk. */
+export async function explainFailure(wh: Warehouse, err: unknown, timeoutSeconds: number): Promise<unknown> {
+  if (isLockTimeout(err)) return explainLockTimeout(wh, err, timeoutSeconds);
+  if (sqlStateOf(err) === DISK_FULL) return explainDiskFull(wh, err);
+  return err;
+}
+
+/**
+ * A full disk: the error names the table whose file could not grow (Postgres
+ * names only the file; a table the failed statement was creating is gone with
+ * its rollback, and then the statement says which).
+ */
+async function explainDiskFull(wh: Warehouse, err: unknown): Promise<unknown> {
+  const message = err instanceof Error ? err.message : String(err);
+  let table = err instanceof WarehouseError ? err.table : undefined;
+  const file = /"(?:base\/\d+|pg_tblspc\/(\d+)\/[^/"]+\/\d+)\/(\d+)(?:\.\d+)?"/.exec(message);
+  if (!table && file && wh.dialect.name === 'postgres') {
+    const found = await wh.pool.query('SELECT pg_filenode_relation($1, $2)::text AS rel', [Number(file[1] ?? 0), Number(file[2])]).catch(() => undefined);
+    table = found?.rows[0]?.rel ?? undefined;
+  }
+  if (err instanceof SparkifyError && err.hint === DISK_FULL_HINT && (!table || message.includes(table))) return err;
+  return new WarehouseError(err instanceof WarehouseError && err.code === 'COPY' ? 'COPY' : 'SQL', `${message}${table && !message.includes(table) ? ` (table ${table})` : ''}`, {
+    cause: err,
+    sqlState: DISK_FULL,
+    table,
+    hint: DISK_FULL_HINT,
+  });
+}
+
+/** A lock wait that timed out: an error naming the table and the session holding it. */
+async function explainLockTimeout(wh: Warehouse, err: unknown, timeoutSeconds: number): Promise<unknown> {
   if (!isLockTimeout(err) || wh.dialect.name !== 'postgres') return err;
   const known = err instanceof WarehouseError ? err.table : undefined;
   let holder: { rel: string; pid: number; app: string; usr: string; addr: string | null; since: string | null; query: string; mode: string } | undefined;
