@@ -19,6 +19,7 @@ import { createLogger, type Logger } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
 import { withRunLock, type RunLock } from './warehouse/lock.ts';
+import { explainFailure } from './warehouse/explain.ts';
 import { readStatus, renderStatus } from './status.ts';
 import { newSummary, requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { exitCodeOf, failureJson, humanSummary, printJson, rememberSummary } from './cli-output.ts';
@@ -76,7 +77,7 @@ function withLoad(cmd: Command): Command {
     .option('--dry-run', 'list what would load and be pruned; change nothing')
     .option('--skip-checks', 'do not run the data-quality checks after the load (run `sparkify check` on your own schedule)')
     .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
-    .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned (default 60)')
+    .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned, and longest wait for a table another session has locked (default 60)')
     .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)")
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
     .option('--s3-region <region>', 'AWS region (default: AWS_REGION, [S3] REGION, us-west-2)')
@@ -117,6 +118,9 @@ async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehous
   options.stop?.holdExit(() => wh.interrupting);
   try {
     return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock)) : await work(wh);
+  } catch (err) {
+    // A lock wait that ran out names the table and who holds it; a full disk, the table.
+    throw await explainFailure(wh, err, config.load.timeoutSeconds);
   } finally {
     await wh.close().catch((err: unknown) => log.warn(`closing the warehouse: ${describeError(err)}`));
   }

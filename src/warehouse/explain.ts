@@ -17,6 +17,7 @@ export function isLockTimeout(err: unknown): boolean {
 
 /** `err`, or an error that says more: a lock wait that timed out, a full disk. */
 export async function explainFailure(wh: Warehouse, err: unknown, timeoutSeconds: number): Promise<unknown> {
+  if (err instanceof WarehouseError && err.code === 'LOCKED') return err; // explained already
   if (isLockTimeout(err)) return explainLockTimeout(wh, err, timeoutSeconds);
   if (sqlStateOf(err) === DISK_FULL) return explainDiskFull(wh, err);
   return err;
