@@ -4,6 +4,7 @@
  * spelling, escapes, spaces), raw_truncated exactly when the text was cut,
  * and a broken gzip object's compressed bytes — on the path of small objects
  * (read whole, batched) and of large ones (streamed into their own COPY).
+ * And a document's elements carry their position as their line.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -75,3 +76,27 @@ function unescape(text: string): Buffer {
   out.push(Buffer.from(text.slice(at), 'utf8'));
   return Buffer.concat(out);
 }
+
+describe('document lineage (SPEC §2, issue #15 item 10)', () => {
+  it("gives each element its position as source_line, so the later copy of an event in one document wins", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sparkify-position-'));
+    const logs = join(root, 'log_data');
+    mkdirSync(logs);
+    const copy = (level: string) => `{"ts":1541030400000,"sessionId":7,"itemInSession":1,"page":"NextSong","userId":"5","level":"${level}"}`;
+    writeFileSync(join(logs, 'day.json'), `[\n  ${copy('free')},\n  ${copy('paid')}\n]\n`);
+    const url = await createDatabase('position');
+    const r = await runCli(['run', '--target', url, '--logs', logs, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await client.query(`SELECT source_line::int AS line, level FROM stg_events ORDER BY source_line`)).rows).toEqual([
+        { line: 1, level: 'free' },
+        { line: 2, level: 'paid' },
+      ]);
+      expect((await client.query(`SELECT level FROM songplays`)).rows).toEqual([{ level: 'paid' }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
