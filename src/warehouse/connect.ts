@@ -65,7 +65,7 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     application_name: `sparkify ${config.runner.host}:${config.runner.pid}`,
     connectionTimeoutMillis: config.load.timeoutSeconds * 1000,
     // No lock wait outlasts --timeout: another session's LOCK fails the statement (55P03, explained
-    // by lock-wait.ts) instead of hanging the run. Redshift has no lock_timeout (REDSHIFT-FACTS §5).
+    // by explain.ts) instead of hanging the run. lock_timeout is no Redshift setting (REDSHIFT-FACTS §8).
     lock_timeout: dialect.name === 'postgres' ? config.load.timeoutSeconds * 1000 : undefined,
     // A server that vanishes mid-COPY is noticed by TCP keepalive instead of hanging the run.
     keepAlive: true,
