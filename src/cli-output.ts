@@ -1,6 +1,25 @@
 /** What the CLI prints on stdout: the --json object or a short human summary. */
+import { describeError } from './errors.ts';
 import type { EtlSummary } from './etl.ts';
 import { redact } from './redact.ts';
+
+/** What failed runs did before failing, by the error they threw. */
+const partial = new WeakMap<object, EtlSummary>();
+
+/** Remembers what a run did before it threw `err`, for the --json object of its failure. */
+export function rememberSummary(err: unknown, summary: EtlSummary): void {
+  if (err !== null && typeof err === 'object') partial.set(err, summary);
+}
+
+/**
+ * The --json object of a failed (or interrupted) command: for a run, what it
+ * did before the failure — objects, records, tables, durationMs (SPEC §8) —
+ * and always the one-line error.
+ */
+export function failureJson(err: unknown, status: 'failed' | 'interrupted' = 'failed'): Record<string, unknown> {
+  const done = err !== null && typeof err === 'object' ? partial.get(err) : undefined;
+  return { ...done, status, error: describeError(err) };
+}
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${redact(JSON.stringify(value, null, 2))}\n`);

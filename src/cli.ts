@@ -20,15 +20,17 @@ import { createLogger, type Logger, type LogFormat } from './log.ts';
 import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
 import { embeddedExists } from './warehouse/embedded.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
+import { withRunLock, type RunLock } from './warehouse/lock.ts';
+import { explainFailure } from './warehouse/explain.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { describeDestination, requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { describeDestination, newSummary, requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { listRejects, renderRejects } from './rejects.ts';
 import { renderDoctor, runDoctor } from './doctor.ts';
 import { guardOutputStreams, userMessage } from './cli-errors.ts';
-import { exitCodeOf, humanSummary, printJson } from './cli-output.ts';
+import { exitCodeOf, failureJson, humanSummary, printJson, rememberSummary } from './cli-output.ts';
 import { plainProgress } from './progress.ts';
 import { redact } from './redact.ts';
-import { handleStopSignals } from './signals.ts';
+import { handleStopSignals, type StopSignals } from './signals.ts';
 import { checksAfterRun, runChecks, renderChecks, checksPassed } from './check/index.ts';
 import type { ProgressReporter } from './progress.ts';
 import { generateSample } from './generate/index.ts';
@@ -90,7 +92,7 @@ function withSources(cmd: Command): Command {
     .option('--include <pattern>', 'also read objects matching PATTERN (AWS CLI rules: * matches across /, later filters win; default: *.json, *.jsonl, *.ndjson and their .gz)', collectFilter('include'))
     .option('--exclude <pattern>', 'skip objects matching PATTERN (relative to the source prefix or folder); repeatable, in order with --include', collectFilter('exclude'))
     .option('--profile <name>', 'AWS shared-config profile for S3 (default: AWS_PROFILE, [S3] PROFILE, else the standard chain)')
-    .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned (default 60)')
+    .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned, and longest wait for a table another session has locked (default 60)')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
     .option('--s3-region <region>', "AWS region of the sources (default: AWS_REGION, [S3] REGION, us-west-2)")
     .option('--staging-region <region>', "Redshift: region of the staging bucket (default: [S3] STAGING_REGION, else the sources' region)")
@@ -144,10 +146,18 @@ function toFlags(raw: Record<string, unknown>): CommonFlags {
   return { ...(rest as CommonFlags), noSignRequest: signRequest === false ? true : undefined, filters: filters.length ? filters : undefined };
 }
 
-async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse) => Promise<T>): Promise<T> {
-  const wh = await openWarehouse(config, log);
+/**
+ * Opens the warehouse for `work`. With `lock` (every command that writes), the
+ * run lock is held around all of it: one writing command at a time per schema.
+ */
+async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean; stop?: StopSignals } = {}): Promise<T> {
+  const wh = await openWarehouse(config, log, { signal: options.stop?.signal });
+  options.stop?.holdExit(() => wh.interrupting);
   try {
-    return await work(wh);
+    return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock), { waitSeconds: config.load.waitSeconds, log, signal: options.stop?.signal }) : await work(wh);
+  } catch (err) {
+    // A lock wait that ran out names the table and who holds it; a full disk, the table.
+    throw await explainFailure(wh, err, config.load.timeoutSeconds);
   } finally {
     await wh.close().catch((err: unknown) => log.warn(`closing the warehouse: ${describeError(err)}`));
   }
@@ -167,19 +177,22 @@ async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Pr
 async function loadAndReport(config: Config, command: string, flags: CommonFlags, create: boolean, after?: (wh: Warehouse) => Promise<void>): Promise<number> {
   const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
+  const started = Date.now();
+  // What the run did, even if it throws (the --json object of a failure shows it).
+  const done = newSummary();
   try {
     if (config.load.dryRun && config.target.kind === 'embedded' && !embeddedExists(config.target.dir)) {
       // A dry run creates nothing, not even the embedded Postgres: it plans against nothing loaded.
       log.info(`the embedded Postgres in ${config.target.dir} does not exist yet: \`sparkify run\` would create it`);
-      const s = await runEtl(undefined, config, command, { log, progress, signal: stop.signal });
+      const s = await runEtl(undefined, config, command, { log, progress, signal: stop.signal, summary: done });
       progress.stop();
       report(s, flags);
       return stop.exitCode() ?? exitCodeOf(s);
     }
-    const summary = await withWarehouse(config, log, async (wh) => {
+    const summary = await withWarehouse(config, log, async (wh, lock) => {
       // A dry run creates nothing: etl plans against empty tables when there are none.
       if (create && !config.load.dryRun) await createTables(wh);
-      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal });
+      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal, lock, summary: done });
       if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
         progress.phase('checks');
         const t = Date.now();
@@ -194,14 +207,17 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       progress.stop();
       await after?.(wh);
       return s;
-    });
+      // A dry run takes no lock: it changes nothing.
+    }, { lock: !config.load.dryRun, stop });
     report(summary, flags);
     // A signal that came after the load finished still ends the process with its code.
     return stop.exitCode() ?? exitCodeOf(summary);
   } catch (err) {
+    done.durationMs = Date.now() - started;
+    rememberSummary(err, done);
     const code = stop.exitCode();
     if (code === undefined) throw err;
-    if (flags.json) printJson({ status: 'interrupted', error: describeError(err) });
+    if (flags.json) printJson(failureJson(err, 'interrupted'));
     log.error(`${describeError(err)}; objects in flight were rolled back, run again to finish`);
     return code;
   } finally {
@@ -230,7 +246,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const log = loggerFor(flags);
       const config = resolveConfig(flags, process.env);
       if (flags.reset && !flags.yes) await confirmReset(config);
-      await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }));
+      await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }), { lock: true });
       if (flags.json) printJson({ status: 'ok', target: config.target.kind, schema: config.schema ?? null, reset: !!flags.reset });
       else log.info(`tables ready${flags.reset ? ' (reset)' : ''}`);
       setExit(0);
@@ -426,7 +442,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const exit = err instanceof SparkifyError && err.code === 'USAGE' ? 2 : err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 130 : 1;
-    if (argv.includes('--json')) printJson({ status: 'failed', error: userMessage(err) });
+    if (argv.includes('--json')) printJson(failureJson(err));
     if (argv.some((a, i) => (a === '--log-format' && argv[i + 1] === 'json') || a === '--log-format=json')) {
       process.stderr.write(`${redact(JSON.stringify({ time: new Date().toISOString(), level: 'error', runId: null, event: 'failed', message: userMessage(err) }))}\n`);
     } else {

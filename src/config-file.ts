@@ -60,7 +60,7 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
     MAX_ERRORS: 'rejects allowed before the run exits 3 (default 0)',
     REDSHIFT_MODE: 'stage (default) or direct',
     RETRIES: 'retries of a failed object, transaction or model step on a transient error (default 4)',
-    TIMEOUT: 'seconds of network silence before an S3 request or a connection attempt is abandoned (default 60)',
+    TIMEOUT: 'seconds of network silence before an S3 request or a connection attempt is abandoned, and the longest wait for a lock (default 60)',
     ALLOW_EMPTY: 'true to accept a source that lists no object (default false: that is an error)',
     WAIT: 'seconds to wait for another run\'s lock before failing (default 0)',
     REJECTS_RETENTION_DAYS: 'rejects older than this many days are deleted after each run (default: kept)',

@@ -72,7 +72,7 @@ export interface LoadSettings {
   readonly dryRun: boolean;
   /** Retries of a failed object, transaction or model step on a transient error (default 4). */
   readonly retries: number;
-  /** Seconds of network silence after which an S3 request or a connection attempt is abandoned (default 60). */
+  /** Seconds of network silence after which an S3 request or a connection attempt is abandoned, and the longest lock wait on Postgres (default 60). */
   readonly timeoutSeconds: number;
   /** Seconds a full build's swap waits for a gap in analysts' reads before reloading the tables in place (default 60). */
   readonly swapWaitSeconds: number;

@@ -18,12 +18,17 @@ export interface Field {
   required: boolean;
   /** Declared VARCHAR width in bytes where a warehouse enforces one (Redshift). */
   maxBytes?: number;
-  /** Smallest and largest value an integer field accepts, where narrower than its type. */
-  range?: readonly [number, number];
+  /** Bounds an integer must lie within, beyond its type's, and what they mean (for the reject reason). */
+  range?: { min: number; max: number; meaning: string };
 }
 
-/** `ts` must become a TIMESTAMP on every warehouse: years 0001–9999 UTC, in epoch milliseconds (SPEC §3). */
-export const TS_RANGE = [-62135596800000, 253402300799999] as const;
+/**
+ * `ts` bounds (SPEC §3): 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z
+ * in ms since 1970, so that every event can become a `start_time` on both
+ * warehouses; a larger value passes as int64 but breaks the model step.
+ */
+export const TS_MIN = -62135596800000;
+export const TS_MAX = 253402300799999;
 
 const s = (json: string, column: string, maxBytes: number, required = false): Field => ({ json, column, kind: 'string', required, maxBytes });
 
@@ -43,7 +48,7 @@ export const EVENT_FIELDS: readonly Field[] = Object.freeze([
   { json: 'sessionId', column: 'session_id', kind: 'int64', required: true },
   s('song', 'song', 1024),
   { json: 'status', column: 'status', kind: 'int32', required: false },
-  { json: 'ts', column: 'ts', kind: 'int64', required: true, range: TS_RANGE },
+  { json: 'ts', column: 'ts', kind: 'int64', required: true, range: { min: TS_MIN, max: TS_MAX, meaning: `a time in years 0001–9999 UTC (${TS_MIN} ≤ ts ≤ ${TS_MAX}), so it cannot be a start_time` } },
   s('userAgent', 'user_agent', 1024),
   { json: 'userId', column: 'user_id', kind: 'user_id', required: false, maxBytes: 32 },
 ]);

@@ -110,3 +110,17 @@ export function pgFields(err: unknown): PgErrorFields | undefined {
   if (err && typeof err === 'object' && 'severity' in err && 'code' in err) return err as PgErrorFields;
   return undefined;
 }
+
+/** The SQLSTATE of an error, or of the database error it wraps. */
+export function sqlStateOf(err: unknown): string | undefined {
+  if (err instanceof WarehouseError && err.sqlState) return err.sqlState;
+  const own = pgFields(err)?.code;
+  if (own) return own;
+  return err instanceof Error && err.cause !== undefined ? sqlStateOf(err.cause) : undefined;
+}
+
+/** SQLSTATE disk_full: the warehouse cannot grow a table. Retrying cannot help until space is freed. */
+export const DISK_FULL = '53100';
+
+/** What to do when the warehouse is out of disk space. */
+export const DISK_FULL_HINT = 'the warehouse is out of disk space: free some (or grow the volume), then run again — nothing of this unit was committed';

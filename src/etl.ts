@@ -15,6 +15,8 @@ import type { Logger } from './log.ts';
 import type { CheckResult } from './check/index.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
+import { explainModelFailure } from './model/diagnose.ts';
+import { explainFailure } from './warehouse/explain.ts';
 import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects, lockForLoad } from './stage/bookkeeping.ts';
@@ -22,7 +24,7 @@ import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/i
 import { postgresBackend } from './stage/postgres-backend.ts';
 import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
-import { acquireRunLock, type LockOptions } from './warehouse/lock.ts';
+import { acquireRunLock, type LockOptions, type RunLock } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
 import { requireTables, tableCounts, tablesExist } from './warehouse/tables.ts';
 
@@ -52,12 +54,31 @@ export interface EtlDeps {
   log: Logger;
   progress?: ProgressReporter;
   signal?: AbortSignal;
-  /** Builds the staging backend (Redshift supplies its own). */
   /** Builds the staging backend; `neverLoaded` holds the keys to load that had no etl_objects row. */
   backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
   /** Run lock timings (tests: a fast heartbeat). */
-  lock?: LockOptions;
+  lockOptions?: LockOptions;
+  /** The run lock, when the caller already holds it (`run` holds it across create-tables and etl). */
+  lock?: RunLock;
+  /** Filled as the run goes: when it throws, this says what was done before (SPEC §8 `--json`). */
+  summary?: EtlSummary;
 }
+
+/** A summary of a run that has done nothing yet. */
+export function newSummary(): EtlSummary {
+  return {
+    status: 'ok',
+    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0, excluded: 0, vanished: 0 },
+    records: { staged: 0, rejected: 0 },
+    tables: {},
+    durationMs: 0,
+    timings: { listMs: 0, stageMs: 0, modelMs: 0 },
+    peakRssMb: 0,
+  };
+}
+
+/** How long a failed run waits for the table counts it reports. */
+const FAILED_COUNTS_MS = 5_000;
 
 /** Samples of rejects printed per run before "… and N more". */
 const REJECT_LINES = 20;
@@ -71,15 +92,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   const started = Date.now();
   const { log } = deps;
   const progress = deps.progress ?? noProgress;
-  const summary: EtlSummary = {
-    status: 'ok',
-    objects: { listed: 0, loaded: 0, skipped: 0, failed: 0, pruned: 0, excluded: 0, vanished: 0 },
-    records: { staged: 0, rejected: 0 },
-    tables: {},
-    durationMs: 0,
-    timings: { listMs: 0, stageMs: 0, modelMs: 0 },
-    peakRssMb: 0,
-  };
+  const summary = deps.summary ?? newSummary();
   const sourceUrls = requireSources(config);
   // Settings the backend needs are checked before anything is locked, listed or written.
   const dryRun = config.load.dryRun;
@@ -88,7 +101,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   // A dry run changes nothing anywhere: no run row, no lock lease, no tables (it plans against
   // empty ones when they do not exist yet, as `run --dry-run` on a new database does).
   const haveTables = !wh ? false : dryRun ? await tablesExist(wh) : (await requireTables(wh), true);
-  const lock = dryRun || !wh ? undefined : await acquireRunLock(wh, config.runner, { ...deps.lock, waitSeconds: config.load.waitSeconds, log, signal: deps.signal });
+  const lock = dryRun || !wh ? undefined : (deps.lock ?? (await acquireRunLock(wh, config.runner, { ...deps.lockOptions, waitSeconds: config.load.waitSeconds, log, signal: deps.signal })));
   // A run that loses its lock (a Redshift lease taken over while it was paused) stops like an interrupted one.
   const signal = AbortSignal.any([deps.signal, lock?.lost].filter((s): s is AbortSignal => s !== undefined));
   const running: EtlDeps = { ...deps, signal };
@@ -99,6 +112,8 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
       runId = await startRun(wh, command, config.runner);
       summary.runId = runId;
       log.context?.({ runId });
+      // Recorded the moment a stop arrives, so that even a hard exit leaves the run `interrupted`.
+      wh.onInterrupt?.(`UPDATE ${wh.names.t('etl_runs')} SET status = 'interrupted' WHERE run_id = $1 AND status = 'running'`, [runId]);
     }
     log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading into ${describeDestination(wh, config)}`);
 
@@ -177,11 +192,15 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     logRejects(staged, log);
 
     if (signal.aborted) throw signal.reason;
+    // A server restart during staging took the lock's session with it: hold it again before modelling.
+    await lock!.ensure();
     const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
     progress.phase('model');
     // A day-range refresh reloads some days: the incremental step rebuilds what they touch.
     const force = config.load.fullRefresh && !dayRange ? 'full' : undefined;
-    summary.model = await buildStarSchema(wh, log, { force, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 });
+    summary.model = await buildStarSchema(wh, log, { force, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 }).catch(async (err: unknown) => {
+      throw await explainModelFailure(wh, err);
+    });
     summary.timings.modelMs = summary.model.durationMs;
     if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
     summary.tables = await tableCounts(wh);
@@ -196,17 +215,27 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     if (config.load.rejectsRetentionDays !== undefined) await dropOldRejects(wh, config.load.rejectsRetentionDays, log);
     await finishRun(wh, runId!, summary.status, countsOf(summary), summary.error);
     return finish(summary, started);
-  } catch (err) {
+  } catch (caught) {
+    // The cancels a stop sent must land before the run's last statements, not on them.
+    await wh?.interrupting;
+    const err = wh ? await explainFailure(wh, caught, config.load.timeoutSeconds) : caught;
     summary.status = 'failed';
     summary.error = describeError(err);
     if (runId !== undefined && wh) {
-      const status: RunStatus = err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 'interrupted' : 'failed';
+      // A stop cancels statements wherever they are: whatever they failed with, the run was interrupted.
+      const status: RunStatus = (err instanceof SparkifyError && err.code === 'INTERRUPTED') || deps.signal?.aborted ? 'interrupted' : 'failed';
       await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => log.debug(`cannot record the run's end: ${describeError(e)}`));
     }
+    // What the tables hold after the failure, if the warehouse still answers soon.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Record<string, number>>((resolve) => (timer = setTimeout(() => resolve({}), FAILED_COUNTS_MS)));
+    summary.tables = wh ? await Promise.race([tableCounts(wh).catch(() => ({})), late]) : {};
+    clearTimeout(timer);
+    finish(summary, started);
     throw err;
   } finally {
     s3?.destroy();
-    await lock?.release();
+    if (!deps.lock) await lock?.release();
   }
 }
 
@@ -346,7 +375,7 @@ async function stagingIndexes(wh: Warehouse, plan: LoadPlan, neverLoaded: Readon
   const loading = events.reduce((n, o) => n + o.size, 0);
   const bulk = loading >= 64 * 1024 * 1024 && loading > Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
   if (!bulk) {
-    for (const sql of wh.dialect.modelIndexes(wh.names)) await wh.pool.query(sql);
+    for (const sql of await wh.dialect.missingModelIndexes(wh.pool, wh.names)) await wh.pool.query(sql);
     return;
   }
   const sourceKey = events.every((o) => neverLoaded.has(o.key));

@@ -53,8 +53,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** SQLSTATE classes and codes worth another try: connection loss, shutdown, serialization, resources. */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0[123]|40001|40P01)/;
+/**
+ * SQLSTATE classes and codes worth another try: connection loss, shutdown, serialization,
+ * resources — but not a full disk (53100), which stays full until someone frees space.
+ */
+const TRANSIENT_SQLSTATE = /^(08|53(?!100)|57P0[123]|40001|40P01)/;
 /**
  * Redshift reports a serialization conflict as an internal error (SQLSTATE
  * XX000) whose text carries error 1023: "ERROR: 1023 DETAIL: Serializable

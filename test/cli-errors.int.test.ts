@@ -37,6 +37,9 @@ describe('failures the user can act on', () => {
     expect(r.code).toBe(1);
     expectOneCleanLine(r, /authentication failed/);
     expect(json(r)).toMatchObject({ status: 'failed', error: expect.stringMatching(/authentication failed/) });
+    // Even a run that never started says what it did (nothing) and how long it took (SPEC §8).
+    expect(json(r)).toMatchObject({ objects: { listed: 0, loaded: 0, skipped: 0, failed: 0 }, records: { staged: 0, rejected: 0 }, tables: {} });
+    expect(json(r).durationMs).toEqual(expect.any(Number));
   });
 
   it('a missing bucket', async () => {

@@ -1,10 +1,22 @@
-/** One run at a time per warehouse schema: a second run says who holds the lock and exits 1. */
+/**
+ * One writing command at a time per warehouse schema: a second one says who
+ * holds the lock and exits 1 — create-tables (with or without --reset), etl,
+ * run and demo alike — and a run never reports success for rows that are not there.
+ */
 import { describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDatabase, SAMPLE_DIR } from './support/services.ts';
-import { runCli } from './support/cli.ts';
-import { withWarehouse } from './support/in-process.ts';
+import { json, runCli } from './support/cli.ts';
+import { testConfig, withWarehouse } from './support/in-process.ts';
 import { acquireRunLock } from '../src/warehouse/lock.ts';
 import { createTables } from '../src/warehouse/tables.ts';
+import { runEtl } from '../src/etl.ts';
+import { silentLogger } from '../src/log.ts';
+import { postgresBackend } from '../src/stage/postgres-backend.ts';
+
+const HELD = /^error: another sparkify run holds the lock on schema public: loader [^\n]+, connected since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/m;
 
 describe('run lock', () => {
   it('refuses a second run while one holds the lock, and lets it run after', async () => {
@@ -16,11 +28,54 @@ describe('run lock', () => {
       try {
         const r = await runCli(args);
         expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(/^error: another sparkify run holds the lock on schema public: loader [^\n]+, connected since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/m);
+        expect(r.stderr).toMatch(HELD);
       } finally {
         await lock.release();
       }
     });
     expect((await runCli(args)).code).toBe(0);
+  });
+
+  it('is taken by every command that writes: create-tables --reset cannot drop the tables under a load (issue #15, item 2)', async () => {
+    const url = await createDatabase('lock_writers');
+    const logs = ['--logs', `${SAMPLE_DIR}log_data`];
+    expect((await runCli(['run', '--target', url, ...logs])).code).toBe(0);
+    // A demo sample that is already there (demo generates one only when it is missing).
+    const sample = mkdtempSync(join(tmpdir(), 'sparkify-lock-demo-'));
+    cpSync(join(SAMPLE_DIR, 'log_data', '2018', '11', '2018-11-01-events.json'), join(sample, 'log_data', '2018-11-01-events.json'), { recursive: true });
+    cpSync(join(SAMPLE_DIR, 'song_data', 'A', 'A', 'A'), join(sample, 'song_data'), { recursive: true });
+    writeFileSync(join(sample, '.complete'), '{}');
+    await withWarehouse({ target: url }, async (wh) => {
+      const lock = await acquireRunLock(wh, { host: 'etl-host', pid: 4242 });
+      try {
+        for (const args of [['create-tables', '--reset', '--yes'], ['create-tables'], ['run', ...logs], ['etl', ...logs], ['demo', '--sample', sample]]) {
+          const r = await runCli([...args, '--target', url]);
+          expect(r.code, args.join(' ')).toBe(1);
+          expect(r.stderr, args.join(' ')).toMatch(HELD);
+        }
+      } finally {
+        await lock.release();
+      }
+    });
+    // Nothing was dropped or loaded meanwhile.
+    const after = await runCli(['etl', '--target', url, ...logs, '--json']);
+    expect(json(after)).toMatchObject({ status: 'ok', objects: { loaded: 0 }, tables: { stg_events: 8056, songplays: 6820 } });
+  });
+
+  it('fails a run whose own etl_runs row vanished under it (tables reset by hand) instead of reporting success', async () => {
+    const url = await createDatabase('lock_vanished');
+    const config = testConfig({ target: url, logs: `${SAMPLE_DIR}log_data` });
+    await withWarehouse({ target: url }, async (wh) => {
+      await createTables(wh);
+      const run = runEtl(wh, config, 'etl', {
+        log: silentLogger,
+        backend: (w, runId, _s3, neverLoaded) => {
+          const b = postgresBackend(w, runId, neverLoaded);
+          // What a DROP or reset by hand does to the run's bookkeeping in the middle of the load.
+          return { ...b, commitBatch: async (items) => (await w.pool.query('DELETE FROM etl_runs'), b.commitBatch(items)) };
+        },
+      });
+      await expect(run).rejects.toMatchObject({ code: 'SCHEMA', message: expect.stringMatching(/^run \d+ is no longer in etl_runs: the tables were dropped or reset while it ran/) });
+    });
   });
 });

@@ -130,6 +130,31 @@ describe('Redshift', () => {
     expect(json(onPostgres).records).toEqual({ staged: 5, rejected: 0 });
   });
 
+  it('keeps a ts no TIMESTAMP holds (and a user id no INTEGER holds) out of staging in both modes, so the model step runs (issue #15)', async () => {
+    const event = (i: number, over: Record<string, unknown>) => JSON.stringify({ auth: 'Logged In', itemInSession: i, page: 'NextSong', sessionId: 1, ts: 1541105830796 + i, userId: '5', level: 'free', ...over });
+    const lines = [event(0, {}), event(1, {}).replace('"ts":1541105830797', '"ts":9223372036854775807'), event(2, { userId: 'x1' }), event(3, { ts: 253402300799999 })].join('\n');
+    const bucket = await createBucket(s3, 'poison');
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'log_data/2018/11/2018-11-01-events.json', Body: lines }));
+    for (const mode of ['stage', 'direct'] as const) {
+      const { target, upstream } = await cluster(`redshift_poison_${mode}`);
+      const flags = ['--target', target, '--iam-role', ROLE, '--staging-prefix', `s3://${stagingBucket}/tmp/poison`, '--redshift-mode', mode, '--logs', `s3://${bucket}/log_data`, ...s3Flags(), '--json'];
+      const r = await runCli(['run', ...flags], { env: s3Env() });
+      expect(r.code, r.stderr).toBe(3);
+      expect(json(r)).toMatchObject({ status: 'rejects', records: { staged: 2, rejected: 2 }, tables: { songplays: 2 } });
+      const client = new pg.Client({ connectionString: upstream });
+      await client.connect();
+      const rejects = (await client.query(`SELECT field, reason FROM etl_rejects ORDER BY field DESC`)).rows;
+      await client.end();
+      expect(rejects).toEqual([
+        { field: 'userId', reason: expect.stringMatching(/^field "userId" ("x1" is not "" or an integer in int32 range|must be "" or a string of digits, got the string "x1")/) },
+        { field: 'ts', reason: expect.stringMatching(/^field "ts" 9223372036854775807 is not a time in years 0001–9999 UTC/) },
+      ]);
+      const again = await runCli(['etl', ...flags], { env: s3Env() });
+      expect(json(again), again.stderr).toMatchObject({ status: 'ok', objects: { loaded: 0 } });
+    }
+  });
+
   it('refuses an IAM role that is not an ARN before touching the warehouse', async () => {
     const { target } = await cluster('redshift_badrole');
     const flags = redshiftFlags(target, 'tmp/badrole', 'stage').map((f) => (f === ROLE ? "arn:aws:iam::123456789012:role/x' DROP TABLE users;--" : f));

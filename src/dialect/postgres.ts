@@ -173,11 +173,18 @@ export const postgres: Dialect = {
   aclPrivileges: { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', D: 'TRUNCATE', x: 'REFERENCES', t: 'TRIGGER', m: 'MAINTAIN' },
   exactKey: (expr) => expr,
   modelIndexes,
+  async missingModelIndexes(db, n) {
+    const { rows } = await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'stg_events' AND schemaname = ${n.schema ? '$1' : 'current_schema()'}`, n.schema ? [n.schema] : []);
+    const present = new Set(rows.map((r) => r.indexname as string));
+    return MODEL_INDEXES.filter(([name]) => !present.has(name)).map(([name, columns]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`);
+  },
   dropModelIndexes: (n, { sourceKey }) =>
     MODEL_INDEXES.filter(([name]) => sourceKey || name !== SOURCE_KEY_INDEX).map(([name]) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
   dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
-  epochMsToTimestamp: (expr) => `(TIMESTAMP '1970-01-01 00:00:00' + ${expr} * INTERVAL '1 millisecond')`,
+  // Whole days, then the milliseconds left: interval * bigint multiplies in float8, so one
+  // product of over 2^53 µs (ts past year 2255) would be microseconds off.
+  epochMsToTimestamp: (expr) => `(TIMESTAMP '1970-01-01 00:00:00' + (${expr} / 86400000) * INTERVAL '1 day' + (${expr} % 86400000) * INTERVAL '1 millisecond')`,
   // date_part returns a double; EXTRACT returns numeric since Postgres 14, twice as slow here.
   datePart: (part, expr) => `CAST(date_part('${part}', ${expr}) AS INTEGER)`,
   byteOrder,

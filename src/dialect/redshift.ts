@@ -164,8 +164,10 @@ export const redshift: Dialect = {
   exactKey: (expr) => `(${expr} || '|')`,
   // No indexes on Redshift: sort keys and zone maps do that job.
   modelIndexes: () => [],
+  missingModelIndexes: async () => [],
   dropModelIndexes: () => [],
-  dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  // etl_lock holds the lease of the command that is resetting: it stays (it holds no data).
+  dropTables: (n) => ALL_TABLES.filter((t) => t !== 'etl_lock').map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `DELETE FROM ${table}`,
   // The documented idiom; ts / 1000.0 keeps the milliseconds (INT8 / INT8 would truncate).
   epochMsToTimestamp: (expr) => `(TIMESTAMP 'epoch' + ${expr} / 1000.0 * INTERVAL '1 second')`,
@@ -253,7 +255,15 @@ SORTKEY (source_key)`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_events')} (session_id BIGINT, item_in_session INTEGER, user_id VARCHAR(${E('user_id')})) DISTSTYLE KEY DISTKEY (session_id)`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_songs')} (song_id VARCHAR(${S('song_id')}), artist_id VARCHAR(${S('artist_id')}), title VARCHAR(${S('title')}), artist_name VARCHAR(${S('artist_name')}), duration DOUBLE PRECISION) DISTSTYLE ALL`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_state')} (name VARCHAR(64) NOT NULL, value VARCHAR(256) NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`,
-    // Redshift has no advisory locks: one row here is the run lease (warehouse/lock.ts).
-    `CREATE TABLE IF NOT EXISTS ${n.t('etl_lock')} (name VARCHAR(64) NOT NULL, holder VARCHAR(512) NOT NULL, acquired_at TIMESTAMP NOT NULL, heartbeat_at TIMESTAMP NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`,
+    leaseTable(n),
   ];
+}
+
+/**
+ * Redshift has no advisory locks: one row of etl_lock is the run lease
+ * (warehouse/lock.ts). Every writing command takes it first, create-tables
+ * included, so the table is created on its own before anything else.
+ */
+export function leaseTable(n: TableNames): string {
+  return `CREATE TABLE IF NOT EXISTS ${n.t('etl_lock')} (name VARCHAR(64) NOT NULL, holder VARCHAR(512) NOT NULL, acquired_at TIMESTAMP NOT NULL, heartbeat_at TIMESTAMP NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`;
 }

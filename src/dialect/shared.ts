@@ -1,8 +1,31 @@
 /** Pieces of SQL both dialects write the same way. */
+import { EVENT_FIELDS, TS_MAX, TS_MIN } from '../datasets.ts';
 import { quoteIdent, type TableNames } from './sql.ts';
+
+const TS_FIELD = EVENT_FIELDS.find((f) => f.json === 'ts')!;
 
 /** The user id of a staged event as INTEGER ('' and NULL give NULL). */
 export const userIdInt = (expr: string): string => `CAST(NULLIF(${expr}, '') AS INTEGER)`;
+
+/**
+ * Staged event values the model step cannot convert — a ts no TIMESTAMP
+ * holds, a user id that is not an INTEGER — as conditions on alias `e`, with
+ * what each breaks. Validation rejects them (SPEC §3); staging filled without
+ * it (Redshift direct mode, an older loader) may hold them, and one such row
+ * would fail every model step.
+ */
+export function unconvertibleEvent(alias = 'e'): { field: string; column: string; where: string; problem: string }[] {
+  const id = `LTRIM(${alias}.user_id, '0')`;
+  return [
+    { field: 'ts', column: 'ts', where: `(${alias}.ts < ${TS_MIN} OR ${alias}.ts > ${TS_MAX})`, problem: TS_FIELD.range!.meaning },
+    {
+      field: 'userId',
+      column: 'user_id',
+      where: `(${alias}.user_id <> '' AND (${alias}.user_id !~ '^[0-9]+$' OR LENGTH(${id}) > 10 OR (LENGTH(${id}) = 10 AND ${id} > '2147483647')))`,
+      problem: '"" or an integer in int32 range, so it cannot be a user_id',
+    },
+  ];
+}
 
 /** Order of "latest" for users: SPEC §4, then lineage to break exact ties. */
 export const LATEST_EVENT_ORDER = (byteOrder: (e: string) => string, alias = 'e'): string =>

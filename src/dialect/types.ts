@@ -27,6 +27,8 @@ export interface Dialect {
    * warehouse has none.
    */
   modelIndexes(names: TableNames): string[];
+  /** The CREATE statements of modelIndexes whose index is missing, read from the catalog (no lock on stg_events when none is). */
+  missingModelIndexes(db: Queryable, names: TableNames): Promise<string[]>;
   /** Drops the indexes of stg_events; the source_key one only with `sourceKey` (no staged object will be deleted before the model step). */
   dropModelIndexes(names: TableNames, options: { sourceKey: boolean }): string[];
   /** DROP statements for every table the loader owns. */

@@ -1,6 +1,5 @@
 /** A local folder as a source: files under it, keyed `<folder name>/<relative path>`. */
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Dataset } from '../datasets.ts';
 import { SourceError } from '../errors.ts';
@@ -31,30 +30,57 @@ export function localSource(dataset: Dataset, dir: string): Source {
       for (const file of files) {
         const key = [root, ...relative(dir, file).split(sep)].join('/');
         if (!isDataKey(key)) continue;
-        const s = await stat(file);
+        // A link that leads nowhere is still listed: opening it fails, and the run names it.
+        const s = await stat(file).catch(() => lstat(file));
         paths.set(key, file);
-        objects.push({ dataset, key, size: s.size, lastModified: s.mtimeMs, fingerprint: `${s.size}:${Math.trunc(s.mtimeMs)}` });
+        objects.push({ dataset, key, size: s.size, lastModified: s.mtimeMs, fingerprint: fingerprint(s) });
       }
       objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       yield* objects;
     },
     async open(object: SourceObject): Promise<OpenedObject> {
       const path = paths.get(object.key) ?? join(dir, ...object.key.split('/').slice(1));
+      let file;
+      let info;
+      try {
+        file = await open(path, 'r');
+        info = await file.stat();
+      } catch (err) {
+        await file?.close();
+        throw new SourceError(`cannot read ${path}: ${(err as Error).message}`, object.key, { cause: err });
+      }
+      // The ledger records the file as opened (it may have changed since the listing), and
+      // exactly that many bytes are read, even if it grows meanwhile.
+      const version = { size: info.size, lastModified: info.mtimeMs, fingerprint: fingerprint(info) };
       // A read buffer is allocated whole for every read: size it to small files (song objects are ~300 bytes).
-      const body = createReadStream(path, { highWaterMark: Math.min(READ_CHUNK, Math.max(4096, object.size + 1)) });
-      await new Promise<void>((resolve, reject) => {
-        body.once('open', () => resolve());
-        body.once('error', (err) => reject(new SourceError(`cannot read ${path}: ${err.message}`, object.key, { cause: err })));
-      });
-      return { body };
+      const body = file.createReadStream({ highWaterMark: Math.min(READ_CHUNK, Math.max(4096, info.size + 1)), end: info.size > 0 ? info.size - 1 : undefined });
+      return { body, version };
     },
   };
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+function fingerprint(s: { size: number; mtimeMs: number }): string {
+  return `${s.size}:${Math.trunc(s.mtimeMs)}`;
+}
+
+/**
+ * Files under `dir`. Symbolic links are followed, to files and to folders (a
+ * folder reached twice through links is read once, so a loop ends); a link
+ * that leads nowhere counts as a file, so that reading it fails loudly
+ * instead of the file being silently left out.
+ */
+async function walk(dir: string, out: string[], seen = new Set<string>()): Promise<void> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(path, out);
-    else if (entry.isFile()) out.push(path);
+    let kind: 'file' | 'dir' | 'other' = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
+    if (entry.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined);
+      kind = !target || target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
+    }
+    if (kind === 'dir') await walk(path, out, seen);
+    else if (kind === 'file') out.push(path);
   }
 }

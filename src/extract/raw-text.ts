@@ -44,6 +44,29 @@ export function rawText(input: Uint8Array | string, options: RawTextOptions = {}
   return cutString(escapeBytes(bytes), maxBytes, true);
 }
 
+/**
+ * The raw text of source bytes of which only the first ones were kept (a
+ * long line, a document, a gzip stream): `head` holds the first bytes of
+ * `totalBytes`. `truncated` is true exactly when the text does not hold them all.
+ */
+export function rawPrefix(head: Uint8Array, totalBytes: number, options: RawTextOptions = {}): RawText {
+  if (totalBytes <= head.length) return rawText(head, options);
+  // The kept bytes may end inside a character that the cut split: that is the cut, not bad UTF-8.
+  const raw = rawText(head.subarray(0, completeUtf8Length(head)), options);
+  return { ...raw, truncated: true };
+}
+
+/** Length of `bytes` without a trailing UTF-8 sequence that is a valid beginning but unfinished. */
+function completeUtf8Length(bytes: Uint8Array): number {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const b = bytes[bytes.length - back];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = b >= 0xf0 ? (b <= 0xf4 ? 4 : 1) : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 1;
+    return need > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
 /** `\` → `\\`; NUL and bytes that are not part of valid UTF-8 → `\xNN`. */
 export function escapeBytes(bytes: Buffer): string {
   let out = '';

@@ -36,7 +36,11 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }), { abortSignal: signal });
         if (!out.Body) throw new SourceError(`s3://${bucket}/${object.key} has no body`, object.key);
-        return { body: out.Body as Readable, contentEncoding: out.ContentEncoding };
+        // The ledger records the version this GET returned, not the listed one: an object
+        // overwritten since the listing is loaded as it is now, and known as such.
+        const etag = out.ETag ? detach(out.ETag) : undefined;
+        const version = etag ? { etag, fingerprint: etag, size: out.ContentLength ?? object.size, lastModified: out.LastModified?.getTime() } : undefined;
+        return { body: out.Body as Readable, contentEncoding: out.ContentEncoding, version };
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
         throw s3Error(err, `cannot read s3://${bucket}/${object.key}`, object.key);

@@ -23,6 +23,12 @@ export interface OpenedObject {
   readonly body: Readable;
   /** `gzip` when the server says so (Content-Encoding). */
   readonly contentEncoding?: string;
+  /**
+   * The version being read, when the source says (the GET's ETag, or the
+   * opened file's size and mtime): it may differ from the listing's if the
+   * object was overwritten in between, and the ledger must record what was loaded.
+   */
+  readonly version?: Pick<SourceObject, 'size' | 'etag' | 'lastModified' | 'fingerprint'>;
 }
 
 export interface Source {
@@ -34,6 +40,13 @@ export interface Source {
   /** Every object under the location, sorted by key. */
   list(signal?: AbortSignal): AsyncIterable<SourceObject>;
   open(object: SourceObject, signal?: AbortSignal): Promise<OpenedObject>;
+}
+
+/** The object as it was actually read: the listing's entry, with the opened version's identity. */
+export function loadedVersion(object: SourceObject, opened: OpenedObject): SourceObject {
+  const v = opened.version;
+  if (!v || v.fingerprint === object.fingerprint) return object;
+  return { ...object, ...v };
 }
 
 /**

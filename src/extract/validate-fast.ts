@@ -31,9 +31,11 @@ export function compileValidator(fields: readonly Field[], limits: ValidationLim
       case 'int32':
         check = `if (typeof v === 'number' && (v | 0) === v) row[${i}] = v; else return slow(r);`;
         break;
-      case 'int64':
-        check = `if (typeof v === 'number' && Number.isSafeInteger(v)) row[${i}] = v; else return slow(r);`;
+      case 'int64': {
+        const range = f.range ? ` && v >= ${f.range.min} && v <= ${f.range.max}` : '';
+        check = `if (typeof v === 'number' && Number.isSafeInteger(v)${range}) row[${i}] = v; else return slow(r);`;
         break;
+      }
       case 'number':
         check = `if (typeof v === 'number' && Number.isFinite(v)) row[${i}] = v; else return slow(r);`;
         break;

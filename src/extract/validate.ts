@@ -1,7 +1,7 @@
 /**
  * Record validation, SPEC §3. A record is staged only if it is a JSON object,
  * every present field has its JSON type (null allowed unless required),
- * integers fit their column, and no string holds U+0000. The result is the
+ * integers fit their column (and `ts` its years, datasets.ts), and no string holds U+0000. The result is the
  * typed row in staging-column order, or the first problem found, naming the field.
  */
 import type { Field } from '../datasets.ts';
@@ -65,6 +65,7 @@ export function validateRecord(value: unknown, fields: readonly Field[], limits:
           const exact = integerFromLiteral(v.source);
           if (exact === undefined) return fail(field, `must be an integer, got ${describe(v)}`);
           if (exact < INT64_MIN || exact > INT64_MAX) return fail(field, `${describe(v)} is out of int64 range`);
+          if (field.range && (exact < BigInt(field.range.min) || exact > BigInt(field.range.max))) return fail(field, `${describe(v)} is not ${field.range.meaning}`);
           row[i] = exact;
           break;
         }
@@ -73,6 +74,7 @@ export function validateRecord(value: unknown, fields: readonly Field[], limits:
         if (!Number.isFinite(v) || Math.abs(v) > 9.3e18) return fail(field, `${describe(v)} is out of int64 range`);
         if (mayBeInexact(v)) return { ok: false, field: field.json, reason: 'needs exact re-read', inexact: true };
         if (!Number.isInteger(v)) return fail(field, `must be an integer, got ${describe(v)}`);
+        if (field.range && (v < field.range.min || v > field.range.max)) return fail(field, `${describe(v)} is not ${field.range.meaning}`);
         row[i] = v;
         break;
       }

@@ -200,11 +200,15 @@ export class BinaryRowWriter {
     this.pos = this.start;
   }
 
-  /** Room for `bytes` more: a full buffer is left to the views taken of it, and what is not taken yet moves to a new one. */
+  /**
+   * Room for `bytes` more: a full buffer is left to the views taken of it, and what is not taken
+   * yet moves to a new one — twice its size when it is more than a chunk, or rows written
+   * without a take in between (a document's records from one large chunk) would each copy it all.
+   */
   private ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
     const carry = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.chunk, carry + bytes));
+    const next = Buffer.allocUnsafe(Math.max(this.chunk, 2 * (carry + bytes)));
     this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.view = viewOf(next);

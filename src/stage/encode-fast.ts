@@ -28,9 +28,11 @@ export function compileBinaryEncoder(fields: readonly Field[], limits: Validatio
       case 'int32':
         write = `if (typeof v === 'number' && (v | 0) === v) w.int32(v);`;
         break;
-      case 'int64':
-        write = `if (typeof v === 'number' && Number.isSafeInteger(v)) w.int64(v);`;
+      case 'int64': {
+        const range = f.range ? ` && v >= ${f.range.min} && v <= ${f.range.max}` : '';
+        write = `if (typeof v === 'number' && Number.isSafeInteger(v)${range}) w.int64(v);`;
         break;
+      }
       case 'number':
         write = `if (typeof v === 'number' && Number.isFinite(v)) w.float64(v);`;
         break;

@@ -11,8 +11,9 @@
  */
 import pLimit from 'p-limit';
 import type { Source, SourceObject } from '../extract/source.ts';
-import { describeError, InterruptedError, SparkifyError, WarehouseError } from '../errors.ts';
+import { describeError, DISK_FULL, InterruptedError, SparkifyError, sqlStateOf, WarehouseError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { isLockTimeout } from '../warehouse/explain.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
 import type { StagingBackend } from './backend.ts';
 import type { ObjectOutcome } from './bookkeeping.ts';
@@ -129,8 +130,13 @@ export async function stageObjects(
     // Errors from below (a socket, a stream) may not say which object they hit.
     log.error(message.includes(object.key) ? message : `${object.key}: ${message}`);
   };
-  /** Errors that mean the warehouse (not one object) is broken: stop taking new work. */
-  const isFatal = (err: unknown) => err instanceof InterruptedError || (err instanceof SparkifyError && (err.code === 'CONNECTION' || (err instanceof WarehouseError && err.retryable)));
+  /**
+   * Errors that mean the warehouse (not one object) is broken: stop taking new work. A lock
+   * wait that timed out is one (every next object would wait as long for the same lock), and
+   * so is a full disk (every next object would fail the same way).
+   */
+  const isFatal = (err: unknown) =>
+    err instanceof InterruptedError || isLockTimeout(err) || sqlStateOf(err) === DISK_FULL || (err instanceof SparkifyError && (err.code === 'CONNECTION' || (err instanceof WarehouseError && err.retryable)));
 
   async function runUnit(unit: Unit): Promise<void> {
     if (fatal || options.signal?.aborted) return;

@@ -360,8 +360,8 @@ function abort(w: BinaryRowWriter): false {
   return false;
 }
 
-function outOf(range: readonly [number, number] | undefined, v: number): boolean {
-  return range !== undefined && (v < range[0] || v > range[1]);
+function outOf(range: Field['range'], v: number): boolean {
+  return range !== undefined && (v < range.min || v > range.max);
 }
 
 /** JSON whitespace: space, tab, CR (LF never occurs inside a line). */

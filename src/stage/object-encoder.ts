@@ -7,6 +7,7 @@
  */
 import { FIELDS, type Dataset, type Field } from '../datasets.ts';
 import { exactReviver, ExactNumber } from '../extract/exact-number.ts';
+import { arrayElementText } from '../extract/json-scanner.ts';
 import type { ReaderSink } from '../extract/object-reader.ts';
 import { rawText, type RawText, type RawTextOptions } from '../extract/raw-text.ts';
 import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
@@ -83,10 +84,11 @@ export class ObjectEncoder implements ReaderSink {
       return;
     }
     let v = this.validate(value);
+    // The record's own source text (an element of an array on an NDJSON line is cut out of it only when needed).
+    const source = () => (raw === undefined ? undefined : element === undefined ? raw : arrayElementText(raw, element));
     if (!v.ok && 'inexact' in v && raw !== undefined) {
-      // A 64-bit integer beyond 2^53: read the line again keeping number source text.
-      const exact = JSON.parse(raw, exactReviver as never) as unknown;
-      v = validateRecord(element === undefined ? exact : (exact as unknown[])[element], this.fields, this.options.limits);
+      // A 64-bit integer beyond 2^53: read the record again keeping number source text.
+      v = validateRecord(JSON.parse(source()!, exactReviver as never) as unknown, this.fields, this.options.limits);
     }
     if (v.ok) {
       if (this.binary) this.binary.row(this.fields, v.row, this.keyBytes, line);
@@ -95,7 +97,7 @@ export class ObjectEncoder implements ReaderSink {
       return;
     }
     const reason = 'inexact' in v ? `field "${v.field}" is an integer beyond 2^53 that this document cannot carry exactly` : v.reason;
-    const rawSource = raw !== undefined && element === undefined ? raw : stringify(value);
+    const rawSource = source() ?? stringify(value);
     this.rejects.add({ dataset: this.dataset, key: this.key, line, field: v.field, reason, raw: rawText(rawSource, this.options.raw) });
   }
 

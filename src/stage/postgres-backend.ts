@@ -7,16 +7,15 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
+import { DISK_FULL, DISK_FULL_HINT, WarehouseError, pgFields } from '../errors.ts';
 import { isTransient } from '../retry.ts';
 import { pipe } from '../pipe.ts';
-import { decodeStages, isDecodeError } from '../extract/decode.ts';
-import { rawText } from '../extract/raw-text.ts';
-import type { Source, SourceObject } from '../extract/source.ts';
+import { decoding, isDecodeError, type Decoding } from '../extract/decode.ts';
+import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { DocumentRejected, type StagingBackend } from './backend.ts';
 import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
-import { objectPipeline, type ReadObject, type ReadOptions } from './read-object.ts';
+import { objectPipeline, readSteps, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, RejectSpool } from './reject-spool.ts';
 import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
 
@@ -75,33 +74,34 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
     return outcomes;
   }
 
-  async function streamObject(source: Source, object: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
-    const dataset: Dataset = object.dataset;
-    const { encoder, reader } = objectPipeline(dataset, object.key, readOptions);
+  async function streamObject(source: Source, listed: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
+    const dataset: Dataset = listed.dataset;
+    const { encoder, reader } = objectPipeline(dataset, listed.key, readOptions);
+    let object = listed;
+    let decoded: Decoding | undefined;
     try {
       return await inTransaction(wh.pool, async (client) => {
-        await forgetObjects(client, ctx, dataset, [object.key]);
-        const opened = await source.open(object, hooks.signal);
+        await forgetObjects(client, ctx, dataset, [listed.key]);
+        const opened = await source.open(listed, hooks.signal);
+        object = loadedVersion(listed, opened);
+        decoded = decoding(opened, listed.key, listed.size);
         const rows = async function* (chunks: AsyncIterable<Buffer>) {
           yield BINARY_HEADER;
-          for await (const chunk of chunks) {
-            hooks.onBytes?.(chunk.length);
-            reader.push(chunk);
-            if (encoder.documentError) throw new DocumentRejected();
-            // Body chunks from S3 are ~16 KiB: COPY gets fewer, larger messages.
-            if (encoder.pendingBytes >= COPY_WRITE_BYTES) yield encoder.take()!;
+          for await (const _ of readSteps(chunks, reader, hooks.onBytes)) {
+            // Body chunks from S3 are ~16 KiB: COPY gets fewer, larger messages. A document
+            // known to be malformed sends nothing more; it is read to its end for its raw text.
+            if (!reader.failed && encoder.pendingBytes >= COPY_WRITE_BYTES) yield encoder.take()!;
           }
-          reader.end();
           if (encoder.documentError) throw new DocumentRejected();
           const out = encoder.take();
           if (out) yield out;
           yield BINARY_TRAILER;
         };
         try {
-          await pipe([opened.body, ...decodeStages(opened, object.key), rows, client.query(copyFrom(copyStatement(STAGING_TABLE[dataset], stagingColumns(dataset), 'binary')))], { signal: hooks.signal });
+          await pipe([opened.body, ...decoded.stages, rows, client.query(copyFrom(copyStatement(STAGING_TABLE[dataset], stagingColumns(dataset), 'binary')))], { signal: hooks.signal });
         } catch (err) {
           if (err instanceof DocumentRejected || isDecodeError(err)) throw err;
-          throw copyError(err, STAGING_TABLE[dataset], object.key);
+          throw copyError(err, STAGING_TABLE[dataset], listed.key);
         }
         await copyRejects(client, [encoder.rejects]);
         const outcome = { object, rows: encoder.rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
@@ -111,10 +111,11 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
     } catch (err) {
       if (!(err instanceof DocumentRejected) && !isDecodeError(err)) throw err;
       // Rows of it may already have gone into the rolled-back COPY: load it again as one reject.
-      if (isDecodeError(err)) encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', readOptions.raw));
+      if (isDecodeError(err)) encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, decoded!.sourceRaw(readOptions.raw));
       const [outcome] = await commitBatch([{ object, chunks: [], rows: 0, rejects: encoder.rejects, format: reader.format }]);
       return outcome;
     } finally {
+      reader.dispose();
       encoder.rejects.dispose();
     }
   }
@@ -133,5 +134,6 @@ export function copyError(err: unknown, table: string, key?: string): Error {
     table,
     sqlState: fields.code,
     retryable: isTransient(err),
+    hint: fields.code === DISK_FULL ? DISK_FULL_HINT : undefined,
   });
 }

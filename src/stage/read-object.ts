@@ -6,16 +6,15 @@
 import type { Readable } from 'node:stream';
 import { pipe } from '../pipe.ts';
 import type { Dataset } from '../datasets.ts';
-import { decodeStages, isDecodeError } from '../extract/decode.ts';
+import { decoding, isDecodeError } from '../extract/decode.ts';
 import { ObjectReader, type Format } from '../extract/object-reader.ts';
-import { rawText } from '../extract/raw-text.ts';
-import type { Source, SourceObject } from '../extract/source.ts';
+import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
 import { ObjectEncoder, type EncoderOptions } from './object-encoder.ts';
 import { RejectSpool } from './reject-spool.ts';
 
 export interface ReadOptions extends EncoderOptions {
   runId: number;
-  maxLineBytes?: number;
+  maxRecordBytes?: number;
   signal?: AbortSignal;
   /** Called with the number of decoded bytes as they are read. */
   onBytes?: (n: number) => void;
@@ -34,8 +33,25 @@ export interface ReadObject {
 export function objectPipeline(dataset: Dataset, key: string, options: ReadOptions): { encoder: ObjectEncoder; reader: ObjectReader } {
   const spool = new RejectSpool(options.runId, options.nullToken);
   const encoder = new ObjectEncoder(dataset, key, spool, options);
-  const reader = new ObjectReader(encoder, { raw: options.raw, maxLineBytes: options.maxLineBytes });
+  const reader = new ObjectReader(encoder, { raw: options.raw, maxRecordBytes: options.maxRecordBytes });
   return { encoder, reader };
+}
+
+/**
+ * Feeds `body` to `reader` and yields after every step of the reader's work
+ * (a chunk read, a slice of a long line read back), so the caller can take the
+ * encoder's rows in between, with backpressure.
+ */
+export async function* readSteps(body: AsyncIterable<Buffer>, reader: ObjectReader, onBytes?: (n: number) => void): AsyncGenerator<void> {
+  for await (const chunk of body) {
+    onBytes?.(chunk.length);
+    reader.push(chunk);
+    yield;
+    while (reader.pump()) yield;
+  }
+  reader.end();
+  yield;
+  while (reader.pump()) yield;
 }
 
 /** Reads `body` with `consume`, destroying it if `signal` aborts. */
@@ -55,27 +71,26 @@ export async function readWholeObject(source: Source, object: SourceObject, opti
   const { encoder, reader } = objectPipeline(object.dataset, object.key, { ...options, sizeHint: object.size });
   const chunks: (Buffer | string)[] = [];
   const consume = async (body: AsyncIterable<Buffer>) => {
-    for await (const chunk of body) {
-      options.onBytes?.(chunk.length);
-      reader.push(chunk);
+    for await (const _ of readSteps(body, reader, options.onBytes)) {
       const out = encoder.take();
       if (out) chunks.push(out);
     }
-    reader.end();
-    const out = encoder.take();
-    if (out) chunks.push(out);
   };
+  const { stages, sourceRaw } = decoding(opened, object.key, object.size);
   try {
-    const stages = decodeStages(opened, object.key);
     // A plain body is read directly: pipeline() costs an AbortController per call,
     // which shows on a run of 100,000 tiny objects. for-await destroys the body on error.
     if (stages.length === 0 && !options.signal) await consume(opened.body);
     else if (stages.length === 0) await consumeAbortable(opened.body, consume, options.signal!);
     else await pipe([opened.body, ...stages, consume], { signal: options.signal });
   } catch (err) {
-    encoder.rejects.dispose();
-    if (!isDecodeError(err)) throw err;
-    encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', options.raw));
+    if (!isDecodeError(err)) {
+      encoder.rejects.dispose();
+      throw err;
+    }
+    encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
+  } finally {
+    reader.dispose();
   }
-  return { object, chunks: encoder.documentError ? [] : chunks, rows: encoder.rows, rejects: encoder.rejects, format: reader.format };
+  return { object: loadedVersion(object, opened), chunks: encoder.documentError ? [] : chunks, rows: encoder.rows, rejects: encoder.rejects, format: reader.format };
 }

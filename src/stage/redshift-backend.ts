@@ -11,15 +11,15 @@ import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
 import { copyCsvManifest } from '../dialect/redshift-copy.ts';
 import { WarehouseError, pgFields } from '../errors.ts';
 import { isTransient } from '../retry.ts';
-import { decodeStages, isDecodeError } from '../extract/decode.ts';
+import { decoding, isDecodeError } from '../extract/decode.ts';
 import { rawText } from '../extract/raw-text.ts';
-import type { Source, SourceObject } from '../extract/source.ts';
+import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
 import { pipe } from '../pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { findLoadErrorSource, readLoadErrors, type LoadErrorSource } from './load-errors.ts';
-import { objectPipeline, type ReadObject, type ReadOptions } from './read-object.ts';
+import { objectPipeline, readSteps, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 
@@ -110,25 +110,25 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     }
   }
 
-  async function streamObject(source: Source, object: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
+  async function streamObject(source: Source, listed: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
     const folder = area.unit(`u${++units}`);
-    const { encoder, reader } = objectPipeline(object.dataset, object.key, readOptions);
+    const { encoder, reader } = objectPipeline(listed.dataset, listed.key, readOptions);
     try {
       const rows = area.writer(folder, 'rows', { partBytes: settings.partBytes });
-      const opened = await source.open(object, hooks.signal);
+      const opened = await source.open(listed, hooks.signal);
+      const object = loadedVersion(listed, opened);
+      const { stages, sourceRaw } = decoding(opened, listed.key, listed.size);
       try {
-        await pipe([opened.body, ...decodeStages(opened, object.key), async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) {
-            hooks.onBytes?.(chunk.length);
-            reader.push(chunk);
-            if (!encoder.documentError) await rows.write(encoder.take() ?? '');
+        await pipe([opened.body, ...stages, async (chunks: AsyncIterable<Buffer>) => {
+          for await (const _ of readSteps(chunks, reader, hooks.onBytes)) {
+            // A document known to be malformed writes nothing more; it is read to its end for its raw text.
+            if (!reader.failed) await rows.write(encoder.take() ?? '');
           }
-          reader.end();
           if (!encoder.documentError) await rows.write(encoder.take() ?? '');
         }], { signal: hooks.signal });
       } catch (err) {
         if (!isDecodeError(err)) throw err;
-        encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, rawText('', readOptions.raw));
+        encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(readOptions.raw));
       }
       const parts = await rows.finish();
       // A document that failed as a whole contributes its one reject and no rows (the parts are removed with the folder).
@@ -136,6 +136,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
       await commit(object.dataset, [outcome], folder, encoder.documentError ? [] : parts, [encoder.rejects]);
       return outcome;
     } finally {
+      reader.dispose();
       encoder.rejects.dispose();
       await area.remove(folder);
     }

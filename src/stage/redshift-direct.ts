@@ -16,9 +16,10 @@
  */
 import type pg from 'pg';
 import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset, type Field } from '../datasets.ts';
+import { unconvertibleEvent } from '../dialect/shared.ts';
 import { copyJsonManifest } from '../dialect/redshift-copy.ts';
 import { ConfigError, WarehouseError, pgFields } from '../errors.ts';
-import { decodeStages } from '../extract/decode.ts';
+import { decoding } from '../extract/decode.ts';
 import { pickLines } from '../extract/pick-lines.ts';
 import type { OpenedObject, SourceObject } from '../extract/source.ts';
 import { cutString, rawText, type RawText } from '../extract/raw-text.ts';
@@ -95,6 +96,8 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
       const fields = pgFields(err);
       throw fields ? new WarehouseError('COPY', `COPY of ${object.key} failed: ${(err as Error).message}`, { cause: err, table: STAGING_TABLE[object.dataset], sqlState: fields.code }) : err;
     }
+    // Rows Redshift loaded that the model could never convert leave the temp table as rejects first.
+    const unloadable = object.dataset === 'events' ? await unconvertible(client, object, temp) : [];
     // Rows loaded: the temp table holds this object's only (no pg_last_copy_count() needed).
     const { rows: [loaded] } = await client.query(`SELECT COUNT(*) AS n FROM ${temp}`);
     // STL rows name their COPY by query id; SYS rows by session, start time and file.
@@ -102,9 +105,37 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     await client.query(`INSERT INTO ${wh.names.t(STAGING_TABLE[object.dataset])} (${columns.join(', ')}, source_key, source_line) SELECT ${columns.join(', ')}, $1, 0 FROM ${temp}`, [object.key]);
     await client.query(`DELETE FROM ${temp}`);
     const errors = await readLoadErrors(wh.pool, tx.source, { sessionId: tx.sessionId, since: tx.since, file: url, queryId });
-    const rejects = await toRejects(object, errors);
+    const rejects = [...(await toRejects(object, errors)), ...unloadable];
     await insertRejects(client, rejects);
     return { object, rows: Number(loaded.n), rejects: rejects.length, format: 'json', samples: rejects.slice(0, 3) };
+  }
+
+  /**
+   * Redshift loads any BIGINT ts and any user id text, but a ts outside years
+   * 0001–9999 can never be a start_time, nor "x1" a user_id, and one such row
+   * would stop every model step: they are taken out of the COPY's temp table as
+   * rejects, as stage mode's validation does (SPEC §3).
+   */
+  async function unconvertible(client: pg.ClientBase, object: SourceObject, temp: string): Promise<Reject[]> {
+    const checks = unconvertibleEvent(temp);
+    const any = checks.map((c) => c.where).join(' OR ');
+    const which = `CASE ${checks.map((c, i) => `WHEN ${c.where} THEN ${i}`).join(' ')} END`;
+    const { rows } = await client.query(`SELECT ${which} AS problem, ts, session_id, item_in_session, user_id FROM ${temp} WHERE ${any}`);
+    if (rows.length === 0) return [];
+    await client.query(`DELETE FROM ${temp} WHERE ${any}`);
+    return rows.map((r) => {
+      const check = checks[Number(r.problem)];
+      const value = check.column === 'ts' ? String(r.ts) : JSON.stringify(r.user_id);
+      return {
+        dataset: object.dataset,
+        key: object.key,
+        line: 0,
+        field: check.field,
+        reason: `field "${check.field}" ${value} is not ${check.problem}`,
+        // Direct mode never sees the source line: what Redshift loaded of it.
+        raw: { text: `{"ts":${r.ts},"sessionId":${r.session_id},"itemInSession":${r.item_in_session},"userId":${JSON.stringify(r.user_id)}}`, escaped: false, truncated: true },
+      };
+    });
   }
 
   /** Load errors as rejects; their raw text from STL, or from the object's own lines (SYS keeps none). */
@@ -132,7 +163,7 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     try {
       const opened = await settings.open(object);
       let picked = new Map<number, Buffer>();
-      await pipe([opened.body, ...decodeStages(opened, object.key), async (body: AsyncIterable<Buffer>) => {
+      await pipe([opened.body, ...decoding(opened, object.key, object.size).stages, async (body: AsyncIterable<Buffer>) => {
         picked = await pickLines(body, wanted, max);
       }]);
       return new Map([...picked].map(([line, bytes]) => [line, rawText(bytes, { maxBytes: max })]));

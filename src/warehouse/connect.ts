@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describeTarget, type Config, type ConnectionSettings } from '../config.ts';
 import { dialectFor, TableNames, type Dialect } from '../dialect/index.ts';
-import { SparkifyError, WarehouseError, pgFields } from '../errors.ts';
+import { describeError, SparkifyError, WarehouseError, pgFields } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { openEmbedded, type EmbeddedServer } from './embedded.ts';
 
@@ -22,12 +22,25 @@ export interface Warehouse {
   /** Display form of the target, without secrets. */
   readonly description: string;
   readonly embedded?: EmbeddedServer;
+  /**
+   * Statements to run when the command is interrupted (see `signal`), on a
+   * connection of their own, right after the statements in flight are cancelled.
+   */
+  onInterrupt?(sql: string, params?: unknown[]): void;
+  /** Settles when an interruption's cancels and statements are done; undefined until a signal. */
+  readonly interrupting?: Promise<void> | undefined;
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * A stop (SIGINT/SIGTERM): every statement in flight is cancelled at once —
+   * one waiting on another session's lock included — so the run's rollbacks
+   * and bookkeeping follow without delay.
+   */
+  signal?: AbortSignal;
 }
 
 /** Connects to the configured target and checks the connection works. */
@@ -67,6 +80,9 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     ...(target.kind === 'redshift' ? { Client: (await import('./guarded-client.ts')).GuardedClient } : {}),
     application_name: `sparkify ${config.runner.host}:${config.runner.pid}`,
     connectionTimeoutMillis: config.load.timeoutSeconds * 1000,
+    // No lock wait outlasts --timeout: another session's LOCK fails the statement (55P03, explained
+    // by explain.ts) instead of hanging the run. lock_timeout is no Redshift setting (REDSHIFT-FACTS §8).
+    lock_timeout: dialect.name === 'postgres' ? config.load.timeoutSeconds * 1000 : undefined,
     // A server that vanishes mid-COPY is noticed by TCP keepalive instead of hanging the run.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
@@ -76,6 +92,18 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', (err) => log.debug(`idle connection error: ${err.message}`));
+  // Clients in use, whose statements an interruption cancels.
+  const busy = new Set<pg.PoolClient>();
+  pool.on('acquire', (c) => busy.add(c));
+  pool.on('release', (_err, c) => busy.delete(c));
+  pool.on('remove', (c) => busy.delete(c as pg.PoolClient));
+  const onInterrupt: { sql: string; params?: unknown[] }[] = [];
+  let interrupting: Promise<void> | undefined;
+  const interrupt = () => {
+    interrupting ??= cancelAndRecord(pool, [...busy], onInterrupt).catch((err: unknown) => log.debug(`interrupting: ${describeError(err)}`));
+  };
+  if (options.signal?.aborted) interrupt();
+  else options.signal?.addEventListener('abort', interrupt, { once: true });
   try {
     const client = await pool.connect();
     try {
@@ -95,7 +123,14 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     pool,
     description,
     embedded,
+    onInterrupt(sql, params) {
+      onInterrupt.push({ sql, params });
+    },
+    get interrupting() {
+      return interrupting;
+    },
     async close() {
+      options.signal?.removeEventListener('abort', interrupt);
       let othersConnected = 0;
       if (embedded) {
         // Leave the embedded server up while another sparkify run still uses it.
@@ -211,6 +246,24 @@ export function connectionError(err: unknown, description: string, redshift?: Co
       const message = e.message?.includes('timeout') ? 'timed out' : (e.message ?? String(err)).split('\n')[0];
       return new WarehouseError('CONNECTION', `${at}: ${message}`, { cause: err, sqlState: fields?.code });
     }
+  }
+}
+
+/**
+ * Cancels what the clients in use are running (a statement waiting on a lock
+ * included), from a connection of its own since the pool may be all busy, then
+ * runs `statements` (e.g. marking the run interrupted) on it.
+ */
+async function cancelAndRecord(pool: pg.Pool, clients: pg.PoolClient[], statements: readonly { sql: string; params?: unknown[] }[]): Promise<void> {
+  const pids = clients.map((c) => (c as unknown as { processID: number | null }).processID).filter((pid): pid is number => !!pid);
+  const client = new pg.Client(pool.options);
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    for (const pid of pids) await client.query('SELECT pg_cancel_backend($1)', [pid]);
+    for (const s of statements) await client.query(s.sql, s.params);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -1,19 +1,29 @@
 /**
- * One run at a time per warehouse schema. On Postgres a session-level
- * advisory lock, held by a dedicated connection for the whole run: if the
- * loader dies, the connection closes and the lock goes with it. On Redshift a
- * lease row, renewed by a heartbeat. A second run is told who holds it; a run
- * that loses its lock is told through `lost`, and stops.
+ * One writing command at a time per warehouse schema: etl, run, demo and
+ * create-tables (with or without --reset) all take the same lock, so a reset
+ * can never drop tables under a load. On Postgres a session-level advisory
+ * lock, held by a dedicated connection for the whole command: if the loader
+ * dies, the connection closes and the lock goes with it. A second command is
+ * told who holds it. On Redshift a lease row, renewed by a heartbeat; a run
+ * whose lease was taken over is told through `lost`, and stops.
  */
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WarehouseError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { leaseTable } from '../dialect/redshift.ts';
+import { quoteIdent } from '../dialect/sql.ts';
 import type { Warehouse } from './connect.ts';
 
 export interface RunLock {
-  /** Aborts (with a LOCKED WarehouseError as reason) when the run no longer holds the lock. */
+  /** Aborts (with a LOCKED WarehouseError as reason) when another run took the lock (a Redshift lease taken over). */
   readonly lost: AbortSignal;
+  /**
+   * Makes sure the lock is still held: if its connection died (a server
+   * restart drops session locks), takes it again, or throws LOCKED when
+   * another run took it meanwhile.
+   */
+  ensure(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -67,34 +77,57 @@ export async function acquireRunLock(wh: Warehouse, runner: { host: string; pid:
   }
 }
 
+/** Runs `work` holding the run lock (released whatever happens). */
+export async function withRunLock<T>(wh: Warehouse, runner: { host: string; pid: number }, work: (lock: RunLock) => Promise<T>, wait: LockWait & LockOptions = {}): Promise<T> {
+  const lock = await acquireRunLock(wh, runner, wait);
+  try {
+    return await work(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
 async function acquireAdvisoryLock(wh: Warehouse): Promise<RunLock> {
+  let held = await lockSession(wh);
+  return {
+    // A session lock is not taken away while its connection lives; a lost connection is ensure()'s to mend.
+    lost: new AbortController().signal,
+    async ensure() {
+      if (!held.lost) return;
+      held.client.release(true);
+      held = await lockSession(wh, 'the run lock was lost with its connection (a server restart?) and ');
+    },
+    async release() {
+      try {
+        await held.client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, held.key]);
+        held.client.release();
+      } catch {
+        held.client.release(true); // the connection is gone, and the lock with it
+      }
+    },
+  };
+}
+
+/** A connection holding the advisory lock; `lost` turns true if the connection dies. */
+async function lockSession(wh: Warehouse, context = ''): Promise<{ client: pg.PoolClient; key: number; lost: boolean }> {
   const client = await wh.pool.connect();
-  const lost = new AbortController();
-  // The lock lives as long as its connection: losing one loses the other.
-  client.on('error', (err) => lost.abort(new WarehouseError('LOCKED', `lost the run lock: its connection failed (${err.message})`, { cause: err })));
+  const held = { client, key: 0, lost: false };
+  // A lost connection is reported by ensure(), not as a crash; the lock went with it.
+  client.on('error', () => (held.lost = true));
+  client.on('end', () => (held.lost = true));
   try {
     const schema = wh.names.schema ?? (await client.query('SELECT current_schema() AS s')).rows[0].s;
-    const key = hash31(`sparkify:${schema}`);
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, key]);
+    held.key = hash31(`sparkify:${schema}`);
+    const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, held.key]);
     if (!rows[0].ok) {
-      const holder = await describeHolder(client, key);
-      throw new WarehouseError('LOCKED', `another sparkify run holds the lock on schema ${schema}${holder ? `: ${holder}` : ''}`, {
+      const holder = await describeHolder(client, held.key);
+      throw new WarehouseError('LOCKED', `${context}another sparkify run holds the lock on schema ${schema}${holder ? `: ${holder}` : ''}`, {
         hint: 'wait for it to finish; if it died, its lock is released when its connection closes',
       });
     }
-    return {
-      lost: lost.signal,
-      async release() {
-        try {
-          await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, key]);
-          client.release();
-        } catch {
-          client.release(true); // the connection is gone, and the lock with it
-        }
-      },
-    };
+    return held;
   } catch (err) {
-    client.release();
+    client.release(true);
     throw err;
   }
 }
@@ -146,6 +179,9 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
   const client = await wh.pool.connect();
   client.on('error', () => undefined); // a lost connection is reported by the query that notices it
   try {
+    // The lease table may not exist yet: create-tables takes the lock before it creates anything.
+    if (wh.names.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(wh.names.schema)}`);
+    await client.query(leaseTable(wh.names));
     await client.query('BEGIN');
     await client.query(`LOCK ${table}`);
     const { rows } = await client.query(`SELECT holder, heartbeat_at, acquired_at, GETDATE() AS now FROM ${table} WHERE name = 'run'`);
@@ -186,6 +222,8 @@ async function acquireLease(wh: Warehouse, runner: { host: string; pid: number }
   timer.unref();
   return {
     lost: lost.signal,
+    // The lease is a row, not a session: a restart does not take it away.
+    async ensure() {},
     async release() {
       clearInterval(timer);
       await wh.pool.query(`DELETE FROM ${table} WHERE name = 'run' AND holder = $1`, [me]).catch(() => undefined);

@@ -1,4 +1,5 @@
 /** etl_runs: one row per run, written at its start and at its end. */
+import { WarehouseError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import { sqlTimestamp } from '../stage/reject-spool.ts';
 import type { Warehouse } from './connect.ts';
@@ -26,9 +27,15 @@ export async function startRun(wh: Warehouse, command: string, runner: { host: s
 }
 
 export async function finishRun(wh: Warehouse, runId: number, status: RunStatus, counts: RunCounts, error?: string): Promise<void> {
-  await wh.pool.query(
+  const r = await wh.pool.query(
     `UPDATE ${wh.names.t('etl_runs')} SET status = $2, finished_at = $3, objects_listed = $4, objects_loaded = $5, objects_skipped = $6, objects_failed = $7,
        objects_pruned = $8, records_staged = $9, records_rejected = $10, model_mode = $11, error = $12 WHERE run_id = $1`,
     [runId, status, sqlTimestamp(new Date()), counts.objectsListed, counts.objectsLoaded, counts.objectsSkipped, counts.objectsFailed, counts.objectsPruned, counts.recordsStaged, counts.recordsRejected, counts.modelMode ?? null, error === undefined ? null : redact(error).slice(0, 2000)],
   );
+  // The run's own row is gone: its tables were dropped or reset under it, and so may be its rows.
+  if (r.rowCount === 0) {
+    throw new WarehouseError('SCHEMA', `run ${runId} is no longer in etl_runs: the tables were dropped or reset while it ran, so what it loaded may be gone`, {
+      hint: 'run `sparkify etl` again; writing commands of the loader take the run lock, so this was done by hand',
+    });
+  }
 }

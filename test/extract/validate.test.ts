@@ -124,3 +124,22 @@ describe('integerFromLiteral', () => {
     expect(integerFromLiteral('abc')).toBeUndefined();
   });
 });
+
+describe('ts within years 0001–9999 (SPEC §3, issue #15 item 1)', () => {
+  const why = 'is not a time in years 0001–9999 UTC (-62135596800000 ≤ ts ≤ 253402300799999), so it cannot be a start_time';
+  it('accepts both bounds and rejects one millisecond past either, naming the field', () => {
+    expect(reason(event({ ts: -62135596800000 }))).toBe('ok');
+    expect(reason(event({ ts: 253402300799999 }))).toBe('ok');
+    expect(reason(event({ ts: -62135596800001 }))).toBe(`field "ts" -62135596800001 ${why}`);
+    expect(reason(event({ ts: 253402300800000 }))).toBe(`field "ts" 253402300800000 ${why}`);
+  });
+
+  it('rejects the poison values of the issue: int64 max and 9.3e15', () => {
+    const exact = JSON.parse('{"ts":9223372036854775807}', exactReviver as never) as { ts: ExactNumber };
+    expect(reason(event({ ts: exact.ts }))).toBe(`field "ts" 9223372036854775807 ${why}`);
+    const r = validateRecord(event({ ts: 9.3e15 }), EVENT_FIELDS);
+    // A double beyond 2^53 is re-read from its digits first (object-encoder.ts), then judged.
+    expect(r).toMatchObject({ ok: false, field: 'ts', inexact: true });
+    expect(reason(event({ ts: new ExactNumber('9300000000000000') }))).toBe(`field "ts" 9300000000000000 ${why}`);
+  });
+});

@@ -73,7 +73,7 @@ describe('Redshift run lease', () => {
     const flags = { target: c.target, schema: 'dwh', logs: `${SAMPLE_DIR}log_data`, songs: `${SAMPLE_DIR}song_data`, iamRole: ROLE, stagingPrefix: `s3://${bed.stagingBucket}/tmp/lease` };
     await withWarehouse(flags, async (wh) => {
       await createTables(wh);
-      const run = runEtl(wh, testConfig(flags), 'etl', { log: silentLogger, lock: { heartbeatMs: 50 } });
+      const run = runEtl(wh, testConfig(flags), 'etl', { log: silentLogger, lockOptions: { heartbeatMs: 50 } });
       // As soon as the run holds the lease, another run takes it over.
       await vi.waitFor(async () => expect(await lease(c)).toHaveLength(1), { timeout: 10_000, interval: 20 });
       await c.query(`UPDATE dwh.etl_lock SET holder = 'other-host:77'`);

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { csvRow } from '../../src/stage/csv-encode.ts';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowWriter } from '../../src/stage/binary-copy.ts';
-import { EVENT_FIELDS } from '../../src/datasets.ts';
+import { EVENT_FIELDS, TS_MAX, TS_MIN } from '../../src/datasets.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { createDatabase } from '../support/services.ts';
 
@@ -44,12 +44,14 @@ const nasty = fc
 /** Events of any valid content: open-ended strings, full int32/int64 ranges, any double. */
 const str = fc.option(nasty, { nil: null });
 const int64 = fc.oneof(fc.maxSafeInteger(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }));
+/** ts: any integer in the years 0001–9999 (SPEC §3), bounds included. */
+const ts = fc.oneof(fc.bigInt({ min: BigInt(TS_MIN), max: BigInt(TS_MAX) }).map(Number), fc.constantFrom(TS_MIN, TS_MAX));
 const validRecordLine = fc
   .record({
     artist: str, auth: str, firstName: str, gender: str, itemInSession: fc.integer({ min: -2147483648, max: 2147483647 }), lastName: str,
     length: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }), level: str, location: str, method: str,
     page: nasty, registration: fc.option(int64, { nil: null }), sessionId: int64, song: str,
-    status: fc.option(fc.integer({ min: -2147483648, max: 2147483647 }), { nil: null }), ts: int64, userAgent: str,
+    status: fc.option(fc.integer({ min: -2147483648, max: 2147483647 }), { nil: null }), ts, userAgent: str,
     userId: fc.oneof(fc.constant(''), fc.nat({ max: 2147483647 }).map(String)),
   })
   // bigints are written as JSON numbers, as a source would
@@ -118,7 +120,7 @@ describe('CSV → COPY round trip (Postgres)', () => {
       artist: str, auth: str, firstName: str, gender: str, itemInSession: fc.integer({ min: -2147483648, max: 2147483647 }), lastName: str,
       length: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }), level: str, location: str, method: str,
       page: nasty, registration: fc.option(fc.maxSafeInteger(), { nil: null }), sessionId: fc.maxSafeInteger(), song: str,
-      status: fc.option(fc.integer({ min: -2147483648, max: 2147483647 }), { nil: null }), ts: fc.maxSafeInteger(), userAgent: str,
+      status: fc.option(fc.integer({ min: -2147483648, max: 2147483647 }), { nil: null }), ts, userAgent: str,
       userId: fc.oneof(fc.constant(''), fc.nat({ max: 2147483647 }).map(String)),
     });
     await fc.assert(

@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_FIELDS, SONG_FIELDS, type Field } from '../../src/datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS } from '../../src/datasets.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { BinaryRowWriter } from '../../src/stage/binary-copy.ts';
 import { compileBinaryEncoder } from '../../src/stage/encode-fast.ts';
-import { anyValue } from '../support/arbitraries.ts';
-
-/** A value of the field's own kind most of the time (so that whole records are often valid), else anything. */
-function fieldValue(f: Field) {
-  const own = {
-    string: fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ minLength: 20, maxLength: 60 })),
-    int32: fc.integer(),
-    int64: fc.oneof(fc.maxSafeInteger(), fc.constantFrom(1540919166796, -(2 ** 53) + 1)),
-    number: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 0.5)),
-    user_id: fc.oneof(fc.constantFrom('', '39', '007', '999999999'), fc.integer({ min: -5, max: 100000 })),
-  }[f.kind];
-  return fc.oneof({ arbitrary: own, weight: 40 }, { arbitrary: anyValue, weight: 1 });
-}
-
-const validish = (fields: readonly Field[]) => fc.record(Object.fromEntries(fields.map((f) => [f.json, fieldValue(f)])), { requiredKeys: fields.filter((f) => f.required).map((f) => f.json) });
+import { anyValue, validish } from '../support/arbitraries.ts';
 
 describe('compiled binary encoder', () => {
   for (const [name, fields] of [['events', EVENT_FIELDS], ['songs', SONG_FIELDS]] as const) {
@@ -58,4 +44,17 @@ describe('compiled binary encoder', () => {
       });
     }
   }
+});
+
+describe('binary row writer', () => {
+  it('writes many rows without a take in linear time (a document gives all the records of a chunk at once)', () => {
+    const writer = new BinaryRowWriter(1024);
+    const key = Buffer.from('log_data/2018/11/2018-11-01-events.json');
+    const row = ['A', 'Logged In', 'F', 'M', 0, 'L', 1.5, 'free', 'X', 'PUT', 'NextSong', 1540919166796, 38, 'S', 200, 1541105830796, 'UA', '39'];
+    const started = Date.now();
+    for (let i = 0; i < 100_000; i++) writer.row(EVENT_FIELDS, row, key, i);
+    // Moving every pending row to a buffer one row larger each time took minutes here.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(writer.take()!.length).toBeGreaterThan(100_000 * 100);
+  });
 });

@@ -18,7 +18,7 @@ function fieldValue(f: Field) {
     number: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 0.5, 127.40174, 1e21, 5e-324)),
     user_id: fc.oneof(fc.constantFrom('', '39', '007', '999999999', '1234567890', '-1'), fc.integer({ min: -5, max: 100000 }), fc.constantFrom(-0, 2147483647, 2147483648)),
   }[f.kind];
-  const inRange = f.range ? fc.integer({ min: f.range[0], max: f.range[1] }) : own;
+  const inRange = f.range ? fc.integer({ min: f.range.min, max: f.range.max }) : own;
   return fc.oneof({ arbitrary: inRange, weight: 30 }, { arbitrary: own, weight: 10 }, { arbitrary: anyValue, weight: 1 });
 }
 

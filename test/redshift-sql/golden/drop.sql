@@ -25,5 +25,3 @@ DROP TABLE IF EXISTS "dwh"."etl_dirty_events";
 DROP TABLE IF EXISTS "dwh"."etl_dirty_songs";
 
 DROP TABLE IF EXISTS "dwh"."etl_state";
-
-DROP TABLE IF EXISTS "dwh"."etl_lock";
