@@ -61,8 +61,11 @@ export interface RedshiftSettings {
 }
 
 export interface LoadSettings {
-  /** Objects read from the source at once (default 8). */
-  readonly concurrency: number;
+  /**
+   * At most this many objects read from the source at once (--concurrency);
+   * undefined (the default): the number adapts, from 8 up to 128 (stage/read-limiter.ts).
+   */
+  readonly concurrency?: number;
   /** Rejects allowed before the run exits 3 (default 0). */
   readonly maxErrors: number;
   readonly since?: string;
@@ -203,7 +206,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   };
 
   const load: LoadSettings = {
-    concurrency: int(flags.concurrency, '--concurrency', 1, 256) ?? int(cfg('ETL', 'CONCURRENCY'), where('ETL', 'CONCURRENCY'), 1, 256, true) ?? 8,
+    concurrency: int(flags.concurrency, '--concurrency', 1, 256) ?? int(cfg('ETL', 'CONCURRENCY'), where('ETL', 'CONCURRENCY'), 1, 256, true),
     maxErrors: int(flags.maxErrors, '--max-errors', 0, Number.MAX_SAFE_INTEGER) ?? int(cfg('ETL', 'MAX_ERRORS'), where('ETL', 'MAX_ERRORS'), 0, Number.MAX_SAFE_INTEGER, true) ?? 0,
     since: day(flags.since, '--since'),
     until: day(flags.until, '--until'),

@@ -6,7 +6,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { describeTarget, type Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
 import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
-import { keyFilter, relativeToSource, type KeyFilter } from './extract/key-filter.ts';
+import { keyFilter } from './extract/key-filter.ts';
+import { Listing } from './extract/listing.ts';
 import { sqlTimestamp } from './stage/reject-spool.ts';
 import { localSource } from './extract/local-source.ts';
 import { parseSourceUrl } from './extract/source-url.ts';
@@ -17,9 +18,10 @@ import { DEFAULT_RETRY } from './retry.ts';
 import { buildStarSchema, type ModelResult } from './model/index.ts';
 import { explainModelFailure } from './model/diagnose.ts';
 import { explainFailure } from './warehouse/explain.ts';
-import { planLoad, type LoadedObject, type LoadPlan } from './plan.ts';
+import { LoadPlanner, type LoadedObject } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
 import { forgetObjects, lockForLoad } from './stage/bookkeeping.ts';
+import { holdUntilBulkKnown } from './stage/bulk-gate.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
 import { postgresBackend } from './stage/postgres-backend.ts';
 import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
@@ -107,6 +109,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   const running: EtlDeps = { ...deps, signal };
   let s3: S3Client | undefined;
   let runId: number | undefined;
+  let listings: Listing[] = [];
   try {
     if (!dryRun && wh) {
       runId = await startRun(wh, command, config.runner);
@@ -129,66 +132,95 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     }
 
     progress.phase('listing');
-    const listed: SourceObject[] = [];
-    let t = Date.now();
-    for (const source of sources.values()) {
-      const { objects, excluded } = await listSource(source, keyFilter(config.load.filters), signal);
-      summary.objects.excluded += excluded.length;
-      const notice = excluded.length ? ` (${excluded.length} skipped by the --include/--exclude filters, e.g. ${excluded.slice(0, 3).join(', ')})` : '';
-      log.info(`listed ${objects.length} objects in ${source.description}${notice}`, { event: 'listed', source: source.description, objects: objects.length, excluded: excluded.length });
-      if (objects.length === 0 && !config.load.allowEmpty) {
-        throw new SourceError(`${source.description} lists no ${source.dataset === 'songs' ? 'song' : 'log'} objects${notice}`, undefined, {
-          hint: 'check the bucket, prefix or folder (a typo lists nothing); pass --allow-empty if an empty source is expected',
-        });
-      }
-      listed.push(...objects);
+    const listStarted = Date.now();
+    const filter = keyFilter(config.load.filters);
+    listings = [...sources.values()].map((source) => new Listing(source, filter, signal));
+    // Every source lists its first page before anything is written: a missing bucket or a
+    // typo'd prefix fails the run here, and a source with nothing to read is an error naming it.
+    for (const listing of listings) {
+      if ((await listing.first()) || config.load.allowEmpty) continue;
+      summary.objects.excluded += listing.excluded;
+      const notice = logListed(listing, log);
+      throw new SourceError(`${listing.source.description} lists no ${listing.source.dataset === 'songs' ? 'song' : 'log'} objects${notice}`, undefined, {
+        hint: 'check the bucket, prefix or folder (a typo lists nothing); pass --allow-empty if an empty source is expected',
+      });
     }
-    summary.timings.listMs = Date.now() - t;
     // --full-refresh without a day range forgets everything staged (after listing
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
     const dayRange = config.load.since !== undefined || config.load.until !== undefined;
     const wipe = config.load.fullRefresh && !dayRange && !dryRun;
     if (wipe) await wipeStaging(wh!, [...sources.keys()]);
     const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!, [...sources.keys()]);
-    const plan = planLoad(listed, loaded, {
+    const planner = new LoadPlanner(loaded, {
       fullRefresh: config.load.fullRefresh,
       prune: config.load.prune,
       since: config.load.since,
       until: config.load.until,
       listedDatasets: [...sources.keys()],
     });
-    summary.objects.listed = plan.listed;
-    summary.objects.skipped = plan.skip.length;
-    summary.objects.vanished = plan.vanished;
-    if (plan.vanished > 0 && !config.load.prune) {
-      log.info(`${plan.vanished} object(s) loaded earlier are no longer in the source; their rows stay until a run with --prune`, { event: 'vanished', objects: plan.vanished });
-    }
+    // Keys to load that had no etl_objects row: the backend need not forget their rows.
+    const neverLoaded = new Set<string>();
+    const datasets = new Set<Dataset>();
+    let gone: ReturnType<LoadPlanner['gone']> | undefined;
+    /** The objects to load, decided as the sources list them; the plan's totals once the listing ends. */
+    const toLoad = async function* (): AsyncGenerator<SourceObject> {
+      for (const listing of listings) {
+        for await (const o of listing) {
+          const decision = planner.decide(o);
+          summary.objects.listed = planner.listed;
+          summary.objects.skipped = planner.skip;
+          if (decision === 'skip') continue;
+          if (!loaded.has(o.key)) neverLoaded.add(o.key);
+          datasets.add(o.dataset);
+          progress.planned(planner.load, planner.loadBytes, true);
+          yield o;
+        }
+        summary.objects.excluded += listing.excluded;
+        logListed(listing, log);
+      }
+      summary.timings.listMs = Date.now() - listStarted;
+      gone = planner.gone();
+      summary.objects.vanished = gone.vanished;
+      progress.planned(planner.load, planner.loadBytes, false);
+      if (gone.vanished > 0 && !config.load.prune) {
+        log.info(`${gone.vanished} object(s) loaded earlier are no longer in the source; their rows stay until a run with --prune`, { event: 'vanished', objects: gone.vanished });
+      }
+      if (!dryRun) log.info(`plan: ${planner.load} to load, ${planner.skip} unchanged or out of range${config.load.prune ? `, ${gone.prune.length} to prune` : ''}`, { event: 'plan', load: planner.load, skip: planner.skip, prune: gone.prune.length });
+    };
+
     if (dryRun) {
-      summary.dryRun = { load: plan.load.map((o) => o.key), prune: plan.prune.map((p) => p.key) };
+      const load: string[] = [];
+      for await (const o of toLoad()) {
+        log.info(`would load ${o.key} (${o.size} bytes)`);
+        load.push(o.key);
+      }
+      const prune = gone!.prune;
+      summary.dryRun = { load, prune: prune.map((p) => p.key) };
       if (!haveTables) log.info(`the tables do not exist yet in ${describeDestination(wh, config)}: \`sparkify run\` would create them`);
-      for (const o of plan.load) log.info(`would load ${o.key} (${o.size} bytes)`);
-      for (const p of plan.prune) log.info(`would prune ${p.key}`);
-      log.info(`dry run: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range, ${plan.prune.length} to prune; nothing was changed`);
+      for (const p of prune) log.info(`would prune ${p.key}`);
+      log.info(`dry run: ${planner.load} to load, ${planner.skip} unchanged or out of range, ${prune.length} to prune; nothing was changed`);
       summary.tables = haveTables ? await tableCounts(wh!) : {};
       return finish(summary, started);
     }
     if (!wh) throw new UsageError('a run needs a warehouse');
-    log.info(`plan: ${plan.load.length} to load, ${plan.skip.length} unchanged or out of range${config.load.prune ? `, ${plan.prune.length} to prune` : ''}`, { event: 'plan', load: plan.load.length, skip: plan.skip.length, prune: plan.prune.length });
 
-    const neverLoaded = new Set(plan.load.filter((o) => !loaded.has(o.key)).map((o) => o.key));
-    await stagingIndexes(wh, plan, neverLoaded, log);
+    // Staging starts with the first page; the events wait until the run knows whether it is a bulk load.
     const backend = makeBackend(wh, runId!, s3, neverLoaded);
+    const firstLoad = ![...loaded.values()].some((l) => l.dataset === 'events');
+    const objects = holdUntilBulkKnown(toLoad(), await bulkLoadFrom(wh), (bulk, bytes) => stagingIndexes(wh, bulk, bytes, firstLoad, log));
     let staged: ObjectOutcome[];
-    t = Date.now();
+    const stageStarted = Date.now();
     try {
-      staged = await stage(plan, sources, backend, wh, config, running, progress, summary);
+      staged = await stage(objects, sources, backend, config, running, progress, summary);
     } finally {
       await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
     }
-    summary.timings.stageMs = Date.now() - t;
-    await refreshStatistics(wh, plan, summary, log);
-    await prune(wh, plan, log);
-    summary.objects.pruned = plan.prune.length;
+    summary.timings.stageMs = Date.now() - stageStarted;
+    // Staging returns only once it took the listing's last object: what is gone is known.
+    if (!gone) throw new Error('staging ended before the listing did');
+    await refreshStatistics(wh, datasets, summary, log);
+    await prune(wh, gone.prune, log);
+    summary.objects.pruned = gone.prune.length;
     logRejects(staged, log);
 
     if (signal.aborted) throw signal.reason;
@@ -234,7 +266,9 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     finish(summary, started);
     throw err;
   } finally {
+    // A listing the run did not finish stops (its page in flight fails with the S3 client).
     s3?.destroy();
+    for (const listing of listings) await listing.close().catch(() => undefined);
     if (!deps.lock) await lock?.release();
   }
 }
@@ -321,24 +355,24 @@ export function requireSources(config: Config): [string, string][] {
 }
 
 async function stage(
-  plan: LoadPlan,
+  objects: AsyncIterable<SourceObject>,
   sources: Map<Dataset, Source>,
   backend: StagingBackend,
-  wh: Warehouse,
   config: Config,
   deps: EtlDeps,
   progress: ProgressReporter,
   summary: EtlSummary,
 ): Promise<ObjectOutcome[]> {
-  if (plan.load.length === 0) return [];
-  progress.start(plan.load.length, plan.load.reduce((s, o) => s + o.size, 0));
+  // The totals grow as the sources list more (progress.planned).
+  progress.start(0, 0, true);
+  const concurrency = config.load.concurrency;
   const result = await stageObjects(
-    plan.load,
+    objects,
     (o) => sources.get(o.dataset)!,
     backend,
     {
-      readConcurrency: config.load.concurrency,
-      unitConcurrency: Math.max(1, Math.min(config.load.concurrency, 2)),
+      readConcurrency: concurrency,
+      unitConcurrency: Math.max(1, Math.min(concurrency ?? 2, 2)),
       signal: deps.signal,
       retry: { ...DEFAULT_RETRY, attempts: config.load.retries + 1 },
     },
@@ -357,7 +391,14 @@ async function stage(
       },
     },
   );
+  if (result.reads.peak > 0) deps.log.debug(`read up to ${result.reads.peak} small objects at once (limit ${result.reads.limit}${concurrency === undefined ? ', adapted to the source' : ', --concurrency'})`);
   return result.outcomes;
+}
+
+/** Event bytes to load from which a run is a bulk load: at least 64 MiB, and more than is staged already. */
+async function bulkLoadFrom(wh: Warehouse): Promise<number> {
+  const staged = Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
+  return Math.max(64 * 1024 * 1024, staged + 1);
 }
 
 /**
@@ -365,36 +406,33 @@ async function stage(
  * than is staged already (a first load, a backfill, a full refresh), they are
  * dropped first: maintaining them row by row costs more than building them
  * once afterwards, which the model step does, side by side with the star
- * tables (model/full-build.ts). The source_key index goes too when no object
- * of the run replaces staged rows (nothing is deleted by key before the model
- * step). Any other run makes sure they exist (a bulk run that died before its
- * model step left them dropped).
+ * tables (model/full-build.ts). The source_key index goes too when no events
+ * object was loaded before (nothing is deleted by key before the model step).
+ * Any other run makes sure they exist (a bulk run that died before its model
+ * step left them dropped). Called once, before the run's first event COPY
+ * (stage/bulk-gate.ts).
  */
-async function stagingIndexes(wh: Warehouse, plan: LoadPlan, neverLoaded: ReadonlySet<string>, log: Logger): Promise<void> {
-  const events = plan.load.filter((o) => o.dataset === 'events');
-  const loading = events.reduce((n, o) => n + o.size, 0);
-  const bulk = loading >= 64 * 1024 * 1024 && loading > Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
+async function stagingIndexes(wh: Warehouse, bulk: boolean, bytes: number, firstLoad: boolean, log: Logger): Promise<void> {
   if (!bulk) {
     for (const sql of await wh.dialect.missingModelIndexes(wh.pool, wh.names)) await wh.pool.query(sql);
     return;
   }
-  const sourceKey = events.every((o) => neverLoaded.has(o.key));
-  log.info(`bulk load (${Math.round(loading / 1048576)} MB of events): the indexes of stg_events are built after staging${sourceKey ? '' : ' (but the one by source_key: this run replaces staged objects)'}`);
-  for (const sql of wh.dialect.dropModelIndexes(wh.names, { sourceKey })) await wh.pool.query(sql);
+  log.info(`bulk load (${Math.round(bytes / 1048576)} MB of events so far): the indexes of stg_events are built after staging${firstLoad ? '' : ' (but the one by source_key: this run replaces staged objects)'}`);
+  for (const sql of wh.dialect.dropModelIndexes(wh.names, { sourceKey: firstLoad })) await wh.pool.query(sql);
 }
 
 /** Statistics of the staging tables this run loaded into, where the warehouse needs asking (outside any transaction). */
-async function refreshStatistics(wh: Warehouse, plan: LoadPlan, summary: EtlSummary, log: Logger): Promise<void> {
+async function refreshStatistics(wh: Warehouse, datasets: ReadonlySet<Dataset>, summary: EtlSummary, log: Logger): Promise<void> {
   if (summary.objects.loaded === 0) return;
-  const tables = [...new Set(plan.load.map((o) => STAGING_TABLE[o.dataset]))];
+  const tables = [...datasets].map((d) => STAGING_TABLE[d]);
   for (const sql of wh.dialect.afterStaging(wh.names, tables)) {
     await wh.pool.query(sql).catch((err: unknown) => log.warn(`cannot refresh staging statistics (${sql}): ${describeError(err)}`));
   }
 }
 
-async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> {
+async function prune(wh: Warehouse, gone: readonly LoadedObject[], log: Logger): Promise<void> {
   for (const dataset of ['events', 'songs'] as const) {
-    const keys = plan.prune.filter((p) => p.dataset === dataset).map((p) => p.key);
+    const keys = gone.filter((p) => p.dataset === dataset).map((p) => p.key);
     if (keys.length === 0) continue;
     await inTransaction(wh.pool, async (client) => {
       await lockForLoad(client, wh);
@@ -404,15 +442,12 @@ async function prune(wh: Warehouse, plan: LoadPlan, log: Logger): Promise<void> 
   }
 }
 
-/** The objects of one source that the filters let through, and the keys of those they did not. */
-async function listSource(source: Source, filter: KeyFilter, signal?: AbortSignal): Promise<{ objects: SourceObject[]; excluded: string[] }> {
-  const objects: SourceObject[] = [];
-  const excluded: string[] = [];
-  for await (const o of source.list(signal)) {
-    if (filter(relativeToSource(o.key, source.keyPrefix))) objects.push(o);
-    else excluded.push(o.key);
-  }
-  return { objects, excluded };
+/** Logs how many objects a source listed (and the filters skipped), once its listing ended; returns the skipped notice. */
+function logListed(listing: Listing, log: Logger): string {
+  const { source, listed, excluded, excludedSample } = listing;
+  const notice = excluded ? ` (${excluded} skipped by the --include/--exclude filters, e.g. ${excludedSample.join(', ')})` : '';
+  log.info(`listed ${listed} objects in ${source.description}${notice}`, { event: 'listed', source: source.description, objects: listed, excluded });
+  return notice;
 }
 
 /** `postgres://u@h:5432/db (from DATABASE_URL), schema s (from dwh.cfg:7)`: where a run writes, and which setting said so. */

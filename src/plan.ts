@@ -3,6 +3,12 @@
  * etl_objects says is loaded. New or changed objects (ETag, or size and mtime
  * for files) load; unchanged ones are skipped; with --prune, loaded objects no
  * longer listed are removed; --since/--until keep only log objects of those days.
+ *
+ * A plan is a function of (listed objects, loaded objects, options): each
+ * listed object is decided on its own (`planObject`), and what is gone is known
+ * once the listing ends. `LoadPlanner` makes those decisions as the listing
+ * streams in, remembering only which loaded objects it has seen listed;
+ * `planLoad` is the same over a whole listing.
  */
 import type { Dataset } from './datasets.ts';
 import { inDayRange } from './extract/day-of-key.ts';
@@ -33,23 +39,60 @@ export interface LoadPlan {
   vanished: number;
 }
 
-export function planLoad(listed: readonly SourceObject[], loaded: ReadonlyMap<string, LoadedObject>, options: PlanOptions): LoadPlan {
-  const load: SourceObject[] = [];
-  const skip: SourceObject[] = [];
-  const seen = new Set<string>();
+/** Whether one listed object loads: new or changed, or forced by --full-refresh; log objects only inside --since/--until. */
+export function planObject(o: SourceObject, before: LoadedObject | undefined, options: PlanOptions): 'load' | 'skip' {
+  if (o.dataset === 'events' && !inDayRange(o.key, options.since, options.until)) return 'skip';
   // A day range narrows a full refresh to the log objects of those days: songs load only if new or changed.
   const dayRange = options.since !== undefined || options.until !== undefined;
-  for (const o of listed) {
-    seen.add(o.key);
-    if (o.dataset === 'events' && !inDayRange(o.key, options.since, options.until)) {
-      skip.push(o);
-      continue;
-    }
-    const before = loaded.get(o.key);
-    const unchanged = before !== undefined && before.dataset === o.dataset && before.fingerprint === o.fingerprint;
-    const forced = options.fullRefresh && (o.dataset === 'events' || !dayRange);
-    (unchanged && !forced ? skip : load).push(o);
+  const unchanged = before !== undefined && before.dataset === o.dataset && before.fingerprint === o.fingerprint;
+  const forced = options.fullRefresh && (o.dataset === 'events' || !dayRange);
+  return unchanged && !forced ? 'skip' : 'load';
+}
+
+/**
+ * The plan, decided object by object as the sources list them. Memory: the
+ * loaded objects (given) and the set of those listed so far; nothing of the
+ * listed objects themselves.
+ */
+export class LoadPlanner {
+  listed = 0;
+  load = 0;
+  skip = 0;
+  /** Listed bytes of the objects to load. */
+  loadBytes = 0;
+  private readonly seen = new Set<string>();
+  private readonly loaded: ReadonlyMap<string, LoadedObject>;
+  private readonly options: PlanOptions;
+
+  constructor(loaded: ReadonlyMap<string, LoadedObject>, options: PlanOptions) {
+    this.loaded = loaded;
+    this.options = options;
   }
-  const gone = [...loaded.values()].filter((l) => options.listedDatasets.includes(l.dataset) && !seen.has(l.key));
-  return { listed: listed.length, load, skip, prune: options.prune ? gone : [], vanished: gone.length };
+
+  decide(o: SourceObject): 'load' | 'skip' {
+    this.listed++;
+    const before = this.loaded.get(o.key);
+    // Only keys loaded before matter for what is gone (the loaded map's own string, no copy).
+    if (before) this.seen.add(before.key);
+    const decision = planObject(o, before, this.options);
+    if (decision === 'load') {
+      this.load++;
+      this.loadBytes += o.size;
+    } else this.skip++;
+    return decision;
+  }
+
+  /** Once every source listed its last object: the loaded objects of the listed data sets that are gone. */
+  gone(): { prune: LoadedObject[]; vanished: number } {
+    const gone = [...this.loaded.values()].filter((l) => this.options.listedDatasets.includes(l.dataset) && !this.seen.has(l.key));
+    return { prune: this.options.prune ? gone : [], vanished: gone.length };
+  }
+}
+
+export function planLoad(listed: readonly SourceObject[], loaded: ReadonlyMap<string, LoadedObject>, options: PlanOptions): LoadPlan {
+  const planner = new LoadPlanner(loaded, options);
+  const load: SourceObject[] = [];
+  const skip: SourceObject[] = [];
+  for (const o of listed) (planner.decide(o) === 'load' ? load : skip).push(o);
+  return { listed: listed.length, load, skip, ...planner.gone() };
 }

@@ -84,10 +84,14 @@ export function ttyProgress(stream: NodeJS.WriteStream, options: TtyProgressOpti
       state.enter(name);
       open();
     },
-    start(objectsTotal, bytesTotal) {
+    start(objectsTotal, bytesTotal, listing) {
       close();
-      state.start(objectsTotal, bytesTotal);
+      state.start(objectsTotal, bytesTotal, listing);
       open();
+    },
+    planned(objects, bytes, listing) {
+      state.planned(objects, bytes, listing);
+      update();
     },
     bytes(n) {
       state.bytes(n);

@@ -17,6 +17,8 @@ export interface ProgressSnapshot {
   bytes: number;
   bytesTotal: number;
   elapsedMs: number;
+  /** True while the sources are still being listed: the totals are those so far. */
+  listing?: boolean;
   /** Seconds left, or undefined while too little is known to say. */
   etaSeconds?: number;
 }
@@ -24,8 +26,10 @@ export interface ProgressSnapshot {
 export interface ProgressReporter {
   /** A phase begins; the display shows it with its elapsed time. `staging` begins with `start`. */
   phase(name: Phase): void;
-  /** Staging begins: this many objects and bytes to load. */
-  start(objectsTotal: number, bytesTotal: number): void;
+  /** Staging begins: this many objects and bytes to load (so far, while `listing`). */
+  start(objectsTotal: number, bytesTotal: number, listing?: boolean): void;
+  /** The listing planned more objects: the totals so far, final once `listing` is false. */
+  planned(objectsTotal: number, bytesTotal: number, listing: boolean): void;
   bytes(n: number): void;
   object(records: number, rejects: number): void;
   /** The run is over (or failed): draw the last state and let go of the terminal. Idempotent. */
@@ -37,17 +41,20 @@ export const PHASE_LABEL: Record<Phase, string> = { listing: 'listing the source
 
 /**
  * The staging line: `12/30 objects, 812345 records (0 rejected), 371.2 MB of
- * 912.7 MB, 214530 records/s, ETA 9s`. Given a width, the parts that matter
+ * 912.7 MB, 214530 records/s, ETA 9s`. While the sources are still being
+ * listed the totals are those so far, marked `+` (`12/1000+ objects`), and the
+ * ETA waits for the end of the listing. Given a width, the parts that matter
  * least go first (rejects, then bytes, then the rate) so the line fits and
  * objects, records and ETA stay.
  */
 export function formatProgress(s: ProgressSnapshot, width = Infinity): string {
   const secs = Math.max(s.elapsedMs / 1000, 0.001);
+  const more = s.listing ? '+' : '';
   const parts: { text: string; keep: number; sep?: string }[] = [
-    { text: `${s.objectsDone}/${s.objectsTotal} objects`, keep: 0 },
+    { text: `${s.objectsDone}/${s.objectsTotal}${more} objects`, keep: 0 },
     { text: `${s.records} records`, keep: 1 },
     { text: `(${s.rejects} rejected)`, keep: 5, sep: ' ' },
-    { text: `${mb(s.bytes)} of ${mb(s.bytesTotal)}`, keep: 4 },
+    { text: `${mb(s.bytes)} of ${mb(s.bytesTotal)}${more}`, keep: 4 },
     { text: `${Math.round(s.records / secs)} records/s`, keep: 3 },
     { text: `ETA ${s.etaSeconds === undefined ? '…' : duration(s.etaSeconds)}`, keep: 2 },
   ];
@@ -123,12 +130,19 @@ export class ProgressState {
     this.phaseStarted = this.now();
   }
 
-  start(objectsTotal: number, bytesTotal: number): void {
+  start(objectsTotal: number, bytesTotal: number, listing = false): void {
     this.enter('staging');
     this.stagingStarted = this.phaseStarted;
+    this.planned(objectsTotal, bytesTotal, listing);
+    this.estimator = new EtaEstimator(this.stagingStarted);
+  }
+
+  planned(objectsTotal: number, bytesTotal: number, listing: boolean): void {
+    // The ETA follows bytes once sizes are known: samples of objects done so far would not compare.
+    if (this.estimator && this.s.bytesTotal === 0 && bytesTotal > 0) this.estimator = new EtaEstimator(this.now());
     this.s.objectsTotal = objectsTotal;
     this.s.bytesTotal = bytesTotal;
-    this.estimator = new EtaEstimator(this.stagingStarted);
+    this.s.listing = listing;
   }
 
   bytes(n: number): void {
@@ -154,7 +168,8 @@ export class ProgressState {
     const t = this.now();
     const s = this.s;
     s.elapsedMs = t - this.stagingStarted;
-    s.etaSeconds = s.bytesTotal > 0 ? this.estimator?.eta(t, s.bytes, s.bytesTotal) : this.estimator?.eta(t, s.objectsDone, s.objectsTotal);
+    // No ETA against totals that are still growing.
+    s.etaSeconds = s.listing ? undefined : s.bytesTotal > 0 ? this.estimator?.eta(t, s.bytes, s.bytesTotal) : this.estimator?.eta(t, s.objectsDone, s.objectsTotal);
     return s;
   }
 
@@ -174,7 +189,7 @@ export function plainProgress(log: Logger, everyMs = 5000, now: () => number = D
     const line = state.line();
     if (!line || !state.phase) return;
     const s = state.s;
-    const figures = state.phase === 'staging' ? { objectsDone: s.objectsDone, objectsTotal: s.objectsTotal, records: s.records, rejects: s.rejects, bytes: s.bytes, bytesTotal: s.bytesTotal, etaSeconds: s.etaSeconds === undefined ? null : Math.round(s.etaSeconds) } : {};
+    const figures = state.phase === 'staging' ? { objectsDone: s.objectsDone, objectsTotal: s.objectsTotal, listing: s.listing ?? false, records: s.records, rejects: s.rejects, bytes: s.bytes, bytesTotal: s.bytesTotal, etaSeconds: s.etaSeconds === undefined ? null : Math.round(s.etaSeconds) } : {};
     log.info(`progress: ${line}`, { event: 'progress', phase: state.phase, elapsedMs: now() - state.phaseStarted, ...figures });
   };
   const ensureTimer = () => {
@@ -188,10 +203,11 @@ export function plainProgress(log: Logger, everyMs = 5000, now: () => number = D
       state.enter(name);
       ensureTimer();
     },
-    start(objectsTotal, bytesTotal) {
-      state.start(objectsTotal, bytesTotal);
+    start(objectsTotal, bytesTotal, listing) {
+      state.start(objectsTotal, bytesTotal, listing);
       ensureTimer();
     },
+    planned: (objects, bytes, listing) => state.planned(objects, bytes, listing),
     bytes: (n) => state.bytes(n),
     object: (records, rejects) => state.object(records, rejects),
     stop() {
@@ -204,4 +220,4 @@ export function plainProgress(log: Logger, everyMs = 5000, now: () => number = D
   };
 }
 
-export const noProgress: ProgressReporter = { phase() {}, start() {}, bytes() {}, object() {}, stop() {} };
+export const noProgress: ProgressReporter = { phase() {}, start() {}, planned() {}, bytes() {}, object() {}, stop() {} };

@@ -1,6 +1,6 @@
 /** A local folder as a source: files under it, keyed `<folder name>/<relative path>`. */
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Dataset } from '../datasets.ts';
 import { SourceError } from '../errors.ts';
 import { isDataKey, type OpenedObject, type Source, type SourceObject } from './source.ts';
@@ -11,7 +11,6 @@ const READ_CHUNK = 256 * 1024;
 export function localSource(dataset: Dataset, dir: string): Source {
   // Keys mirror a bucket layout: a copy of s3://udacity-dend/log_data in ./log_data gives the same keys.
   const root = basename(dir);
-  const paths = new Map<string, string>();
   return {
     dataset,
     description: dir,
@@ -24,22 +23,16 @@ export function localSource(dataset: Dataset, dir: string): Source {
         throw new SourceError(`source folder ${dir} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(err as Error).message}`}`, undefined, { cause: err });
       }
       if (!info.isDirectory()) throw new SourceError(`source ${dir} is not a folder`);
-      const files: string[] = [];
-      await walk(dir, files);
-      const objects: SourceObject[] = [];
-      for (const file of files) {
-        const key = [root, ...relative(dir, file).split(sep)].join('/');
+      for await (const { key, path } of walk(dir, `${root}/`)) {
         if (!isDataKey(key)) continue;
         // A link that leads nowhere is still listed: opening it fails, and the run names it.
-        const s = await stat(file).catch(() => lstat(file));
-        paths.set(key, file);
-        objects.push({ dataset, key, size: s.size, lastModified: s.mtimeMs, fingerprint: fingerprint(s) });
+        const s = await stat(path).catch(() => lstat(path));
+        yield { dataset, key, size: s.size, lastModified: s.mtimeMs, fingerprint: fingerprint(s) } satisfies SourceObject;
       }
-      objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      yield* objects;
     },
     async open(object: SourceObject): Promise<OpenedObject> {
-      const path = paths.get(object.key) ?? join(dir, ...object.key.split('/').slice(1));
+      // The key is the path under the folder (through links, as listed).
+      const path = join(dir, ...object.key.split('/').slice(1));
       let file;
       let info;
       try {
@@ -64,23 +57,31 @@ function fingerprint(s: { size: number; mtimeMs: number }): string {
 }
 
 /**
- * Files under `dir`. Symbolic links are followed, to files and to folders (a
- * folder reached twice through links is read once, so a loop ends); a link
- * that leads nowhere counts as a file, so that reading it fails loudly
- * instead of the file being silently left out.
+ * Files under `dir`, with their keys (`prefix` + the relative path), in key
+ * order, one folder at a time: a folder's entries are sorted as their keys
+ * begin (a subfolder `a` as `a/`), so a depth-first walk yields keys already
+ * sorted without holding the whole listing. Symbolic links are followed, to
+ * files and to folders (a folder reached twice through links is read once, so
+ * a loop ends); a link that leads nowhere counts as a file, so that reading it
+ * fails loudly instead of the file being silently left out.
  */
-async function walk(dir: string, out: string[], seen = new Set<string>()): Promise<void> {
+async function* walk(dir: string, prefix: string, seen = new Set<string>()): AsyncGenerator<{ key: string; path: string }> {
   const real = await realpath(dir);
   if (seen.has(real)) return;
   seen.add(real);
+  const entries: { name: string; kind: 'file' | 'dir'; order: string }[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
     let kind: 'file' | 'dir' | 'other' = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
     if (entry.isSymbolicLink()) {
-      const target = await stat(path).catch(() => undefined);
+      const target = await stat(join(dir, entry.name)).catch(() => undefined);
       kind = !target || target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
     }
-    if (kind === 'dir') await walk(path, out, seen);
-    else if (kind === 'file') out.push(path);
+    if (kind !== 'other') entries.push({ name: entry.name, kind, order: kind === 'dir' ? `${entry.name}/` : entry.name });
+  }
+  entries.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.kind === 'dir') yield* walk(path, `${prefix}${e.name}/`, seen);
+    else yield { key: `${prefix}${e.name}`, path };
   }
 }

@@ -2,6 +2,13 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config.ts';
 
+/**
+ * Sockets per host: the reads in flight (up to 256 with --concurrency, 128 when
+ * it adapts), the streamed objects, the listings and staging uploads. The SDK's
+ * own default of 50 would queue reads inside the SDK, where latency is not hidden.
+ */
+const MAX_SOCKETS = 300;
+
 export interface S3ClientLimits {
   /** Attempts per request, the first included (the SDK retries 5xx, throttling and resets with backoff). */
   maxAttempts: number;
@@ -14,7 +21,7 @@ export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { ma
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: limits.maxAttempts,
-    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs },
+    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs, httpAgent: { maxSockets: MAX_SOCKETS }, httpsAgent: { maxSockets: MAX_SOCKETS } },
     ...overrides,
   };
   if (settings.endpoint) {

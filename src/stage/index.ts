@@ -1,30 +1,36 @@
 /**
- * Stage: moves the objects a run must load into the staging tables.
+ * Stage: moves the objects a run must load into the staging tables, as they
+ * arrive from the listing (a run does not wait for the whole listing).
  *
  * Small objects (song files are a few hundred bytes) are read in parallel and
  * committed many to a transaction; large ones are streamed, one transaction
- * each. Two limiters, one per resource: `reads` bounds objects being read
- * from the source, `units` bounds transactions (warehouse connections) in
- * flight. Memory is bounded by reads × the small-object size plus units ×
- * one chunk and one line. A failed object does not stop the others; a failed
- * warehouse does, after the work in flight has settled.
+ * each. One limiter per resource: `reads` (read-limiter.ts) bounds the small
+ * objects being read from the source, adapting to the source's latency;
+ * `transactions` bounds warehouse connections in flight. Memory is bounded:
+ * at most `unitConcurrency + 1` units are held at once (each batch at most 500
+ * objects or 16 MiB of source bytes, read whole; each streamed object one chunk
+ * and one record), reads in flight are bounded by count and bytes, and the
+ * objects not yet taken stay in the listing's read-ahead. A failed object does
+ * not stop the others; a failed warehouse (or listing) does, after the work in
+ * flight has settled.
  */
-import pLimit from 'p-limit';
 import type { Source, SourceObject } from '../extract/source.ts';
+import pLimit from 'p-limit';
 import { describeError, DISK_FULL, InterruptedError, SparkifyError, sqlStateOf, WarehouseError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { isLockTimeout } from '../warehouse/explain.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
 import type { StagingBackend } from './backend.ts';
 import type { ObjectOutcome } from './bookkeeping.ts';
+import { ReadLimiter } from './read-limiter.ts';
 import { readWholeObject, type ReadObject } from './read-object.ts';
 
 export type { StagingBackend } from './backend.ts';
 export type { ObjectOutcome } from './bookkeeping.ts';
 
 export interface StageOptions {
-  /** Objects read from the source at once. */
-  readConcurrency: number;
+  /** At most this many small objects read from the source at once; undefined: it adapts (read-limiter.ts). */
+  readConcurrency?: number;
   /** Transactions in flight (≤ pool size). */
   unitConcurrency: number;
   /** Objects up to this size are read whole and batched (default 256 KiB). */
@@ -47,39 +53,42 @@ export interface StageResult {
   /** Loaded objects that had rejects (the others were reported through `objectDone`). */
   outcomes: ObjectOutcome[];
   failed: { object: SourceObject; error: unknown }[];
+  /** The most small objects read at once, and the limit the reads had reached. */
+  reads: { peak: number; limit: number };
 }
 
 export type Unit = { kind: 'batch'; objects: SourceObject[] } | { kind: 'stream'; object: SourceObject };
 
-/** Groups objects (sorted by key) into load units. */
-export function planUnits(objects: readonly SourceObject[], options: Pick<StageOptions, 'smallObjectBytes' | 'batchObjects' | 'batchBytes'> = {}): Unit[] {
+/** Groups objects (sorted by key) into load units, as they arrive. */
+export async function* planUnits(objects: AsyncIterable<SourceObject> | Iterable<SourceObject>, options: Pick<StageOptions, 'smallObjectBytes' | 'batchObjects' | 'batchBytes'> = {}): AsyncGenerator<Unit> {
   const small = options.smallObjectBytes ?? 256 * 1024;
   const maxObjects = options.batchObjects ?? 500;
   const maxBytes = options.batchBytes ?? 16 * 1024 * 1024;
-  const units: Unit[] = [];
   let batch: SourceObject[] = [];
   let batchBytes = 0;
-  const flush = () => {
-    if (batch.length) units.push({ kind: 'batch', objects: batch });
-    batch = [];
-    batchBytes = 0;
-  };
-  for (const o of objects) {
+  for await (const o of objects) {
     if (o.size > small) {
-      units.push({ kind: 'stream', object: o });
+      yield { kind: 'stream', object: o };
       continue;
     }
-    if (batch.length && (batch[0].dataset !== o.dataset || batch.length >= maxObjects || batchBytes + o.size > maxBytes)) flush();
+    if (batch.length && (batch[0].dataset !== o.dataset || batch.length >= maxObjects || batchBytes + o.size > maxBytes)) {
+      yield { kind: 'batch', objects: batch };
+      batch = [];
+      batchBytes = 0;
+    }
     batch.push(o);
     batchBytes += o.size;
   }
-  flush();
-  return units;
+  if (batch.length) yield { kind: 'batch', objects: batch };
 }
 
-/** Stages `objects` (each with its source) through `backend`. */
+/**
+ * Stages `objects` (each with its source) through `backend`, taking them from
+ * the iterable only as fast as units are staged. An error the iterable throws
+ * (a listing that failed) stops the run like a broken warehouse.
+ */
 export async function stageObjects(
-  objects: readonly SourceObject[],
+  objects: AsyncIterable<SourceObject> | Iterable<SourceObject>,
   sources: (o: SourceObject) => Source,
   backend: StagingBackend,
   options: StageOptions,
@@ -88,8 +97,8 @@ export async function stageObjects(
 ): Promise<StageResult> {
   const outcomes: ObjectOutcome[] = [];
   const failed: StageResult['failed'] = [];
-  const reads = pLimit(options.readConcurrency);
-  const units = pLimit(options.unitConcurrency);
+  const reads = new ReadLimiter({ fixed: options.readConcurrency });
+  const transactions = pLimit(options.unitConcurrency);
   const policy = options.retry ?? DEFAULT_RETRY;
   let fatal: unknown;
 
@@ -138,22 +147,26 @@ export async function stageObjects(
   const isFatal = (err: unknown) =>
     err instanceof InterruptedError || isLockTimeout(err) || sqlStateOf(err) === DISK_FULL || (err instanceof SparkifyError && (err.code === 'CONNECTION' || (err instanceof WarehouseError && err.retryable)));
 
+  /** A unit's transaction, once a connection is free; nothing when the run stopped meanwhile. */
+  const transaction = (work: () => Promise<ObjectOutcome[]>) => transactions(() => (fatal || options.signal?.aborted ? Promise.resolve([]) : work()));
+
   async function runUnit(unit: Unit): Promise<void> {
     if (fatal || options.signal?.aborted) return;
     try {
       if (!backend.readsLocally) {
         const list = unit.kind === 'stream' ? [unit.object] : unit.objects;
-        succeed(await retrying(`load from ${list[0].key}`, () => backend.loadRemote!(list)));
+        succeed(await transaction(() => retrying(`load from ${list[0].key}`, () => backend.loadRemote!(list))));
         return;
       }
       if (unit.kind === 'stream') {
         const o = unit.object;
-        succeed([await retrying(o.key, counting((onBytes) => backend.streamObject(sources(o), o, { signal: options.signal, onBytes })))]);
+        succeed(await transaction(async () => [await retrying(o.key, counting((onBytes) => backend.streamObject(sources(o), o, { signal: options.signal, onBytes })))]));
         return;
       }
-      const read = await Promise.all(
+      // Every read settles before the batch goes on or fails: no read outlives its unit.
+      const settled = await Promise.allSettled(
         unit.objects.map((o) =>
-          reads(() =>
+          reads.run(o.size, () =>
             retrying(o.key, counting((onBytes) => readWholeObject(sources(o), o, { ...backend.readOptions, signal: options.signal, onBytes }))).catch((err: unknown) => {
               if (isFatal(err)) throw err;
               fail(o, err);
@@ -162,9 +175,15 @@ export async function stageObjects(
           ),
         ),
       );
+      const read = settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+      const broken = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (broken) {
+        for (const r of read) r?.rejects.dispose();
+        throw broken.reason;
+      }
       const ok = read.filter((r): r is ReadObject => r !== undefined);
       try {
-        if (ok.length) succeed(await retrying(`batch from ${ok[0].object.key}`, () => backend.commitBatch(ok)));
+        if (ok.length) succeed(await transaction(() => retrying(`batch from ${ok[0].object.key}`, () => backend.commitBatch(ok))));
       } finally {
         for (const r of ok) r.rejects.dispose();
       }
@@ -177,7 +196,23 @@ export async function stageObjects(
     }
   }
 
-  await Promise.all(planUnits(objects, options).map((u) => units(() => runUnit(u))));
+  // A unit is taken from the listing only when one of `held` slots is free: one more than the
+  // transactions, so that the next batch is read while the others commit.
+  const held = Math.max(1, options.unitConcurrency) + 1;
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for await (const unit of planUnits(objects, options)) {
+      if (inFlight.size >= held) await Promise.race(inFlight);
+      if (fatal || options.signal?.aborted) break;
+      const p: Promise<void> = runUnit(unit).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  } catch (err) {
+    fatal ??= options.signal?.aborted ? (options.signal.reason ?? err) : err;
+  } finally {
+    await Promise.all(inFlight);
+  }
   if (fatal) throw fatal;
-  return { outcomes, failed };
+  if (options.signal?.aborted) throw options.signal.reason;
+  return { outcomes, failed, reads: { peak: reads.peak, limit: reads.limit } };
 }
