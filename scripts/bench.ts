@@ -9,7 +9,8 @@
  * and drops databases named sparkify_bench*:
  *
  * 1. songs: one-song objects from S3 end to end, against the bare GetObject
- *    rate of the same objects at the same concurrency;
+ *    rate of the same objects at the same concurrency; and the same objects
+ *    at S3's latency (bench/latency.ts), against themselves without it;
  * 2. the whole job: `sparkify run` of N events in day objects and a
  *    thousand song objects from S3 into an empty database (list, stage,
  *    model, checks), against a data engineer's plain script over the same
@@ -24,7 +25,8 @@
  *
  * Flags: --events N (default 2,000,000), --songs N (50,000), --whole-songs N
  * (1,000), --concurrency N (8), --cache DIR (.bench-cache), --target URL
- * (embedded), --no-songs (skip scenario 1). Needs `psql` and `jq` on the PATH
+ * (embedded), --no-songs (skip scenario 1), --no-latency (skip its latency
+ * part). Needs `psql` and `jq` on the PATH
  * for the baselines.
  */
 import { execFile as execFileCb, fork, spawn, type ChildProcess } from 'node:child_process';
@@ -44,6 +46,7 @@ import { postgres } from '../src/dialect/postgres.ts';
 import { TableNames } from '../src/dialect/sql.ts';
 import { idleReadMs, startProbe, type ProbeResult } from './bench/analyst-probe.ts';
 import { openBenchWarehouse } from './bench/warehouse.ts';
+import { songsAtLatency, type LatencyResult } from './bench/latency.ts';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +57,7 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const DAYS = 30;
 const SEED = 2018;
 /** Databases of the scenarios (on a --target server too: only these are created and dropped). */
-const DB = { songs: 'sparkify_bench_songs', main: 'sparkify_bench', plain: 'sparkify_bench_plain' } as const;
+const DB = { songs: 'sparkify_bench_songs', latency: 'sparkify_bench_latency', main: 'sparkify_bench', plain: 'sparkify_bench_plain' } as const;
 
 interface Args {
   events: number;
@@ -65,6 +68,8 @@ interface Args {
   target: string | undefined;
   /** Skip the songs scenario (quicker runs while profiling). */
   noSongs: boolean;
+  /** Skip the songs at S3 latency. */
+  noLatency: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -88,6 +93,7 @@ function parseArgs(argv: string[]): Args {
     cache: resolve(root, value('cache') ?? '.bench-cache'),
     target: value('target'),
     noSongs: argv.includes('--no-songs'),
+    noLatency: argv.includes('--no-songs') || argv.includes('--no-latency'),
   };
 }
 
@@ -153,6 +159,8 @@ async function main(): Promise<void> {
       log(`bare GetObject of the same ${songFiles.length} objects at concurrency ${args.concurrency}`);
       bare = await bareGets(s3, bucket, songFiles.map(keyOf), args.concurrency);
     }
+    const latency: LatencyResult | undefined = args.noLatency ? undefined
+      : await songsAtLatency({ upstream: endpoint, songs: `s3://${bucket}/song_data`, wh, db: DB.latency, log, loader: (a) => loader([...a, '--json'], loaderEnv) });
 
     // 2. the whole job, into an empty database.
     await wh.recreate(DB.main);
@@ -244,6 +252,7 @@ async function main(): Promise<void> {
         jqPipeline: { rows: jqRows, wallMs: jq.ms, rowsPerSec: Math.round(jqRate) },
         songsFromS3: songs && { objects: songs.objects.loaded, wallMs: songs.wallMs, stageMs: songs.timings.stageMs, objectsPerSec: Math.round(songsRate), peakRssMb: songs.peakRssMb },
         bareGetObject: bare && { objects: bare.objects, concurrency: args.concurrency, wallMs: bare.ms, objectsPerSec: Math.round(bare.objects / (bare.ms / 1000)) },
+        songsAtLatency: latency,
         incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, analyst: incrementalProbe },
         fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, modelSteps: steps(refresh), analyst: fullProbe },
         analystIdleReadMs: idleMs,
@@ -254,11 +263,12 @@ async function main(): Promise<void> {
         eventsVsPsqlCopy: round2(eventsRate / psqlRate),
         eventsVsJq: round2(eventsRate / jqRate),
         songsVsBareGet: bare ? round2(songsRate / (bare.objects / (bare.ms / 1000))) : null,
+        songsAtLatencyVsLocal: latency?.songsAtLatencyVsLocal ?? null,
         incrementalDayVsFullModel: round2(incremental.timings.modelMs / whole.timings.modelMs),
         checksShareOfRun: round2(whole.checksMs / whole.wallMs),
       },
       analystMaxWaitMs: { full: fullProbe.maxWaitMs, incremental: incrementalProbe.maxWaitMs },
-      peakRssMb: Math.max(songs?.peakRssMb ?? 0, whole.peakRssMb, incremental.peakRssMb, refresh.peakRssMb),
+      peakRssMb: Math.max(songs?.peakRssMb ?? 0, latency?.atLatency.peakRssMb ?? 0, latency?.local.peakRssMb ?? 0, whole.peakRssMb, incremental.peakRssMb, refresh.peakRssMb),
     };
     if (psqlRows !== eventsRows || jqRows !== eventsRows) log(`warning: row counts differ (loader ${eventsRows}, psql ${psqlRows}, jq ${jqRows})`);
     if (!sameStar) log(`warning: the plain script's tables differ from the loader's: ${JSON.stringify(plainStar)} vs ${JSON.stringify(loaderStar)}`);

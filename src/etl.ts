@@ -135,10 +135,11 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     const listStarted = Date.now();
     const filter = keyFilter(config.load.filters);
     listings = [...sources.values()].map((source) => new Listing(source, filter, signal));
-    // Every source lists its first page before anything is written: a missing bucket or a
-    // typo'd prefix fails the run here, and a source with nothing to read is an error naming it.
-    for (const listing of listings) {
-      if ((await listing.first()) || config.load.allowEmpty) continue;
+    // Every source lists its first page (all at once) before anything is written: a missing bucket
+    // or a typo'd prefix fails the run here, and a source with nothing to read is an error naming it.
+    const nonEmpty = await Promise.all(listings.map((l) => l.first()));
+    for (const [i, listing] of listings.entries()) {
+      if (nonEmpty[i] || config.load.allowEmpty) continue;
       summary.objects.excluded += listing.excluded;
       const notice = logListed(listing, log);
       throw new SourceError(`${listing.source.description} lists no ${listing.source.dataset === 'songs' ? 'song' : 'log'} objects${notice}`, undefined, {
