@@ -105,7 +105,7 @@ function withSources(cmd: Command): Command {
 /** Flags of commands that load. */
 function withLoad(cmd: Command): Command {
   return withSources(cmd)
-    .option('--concurrency <n>', 'objects read at once (default 8)')
+    .option('--concurrency <n>', "at most N small objects read at once (default: adapts to the source's latency, 8 to 128)")
     .option('--max-errors <n>', "rejects allowed before exiting 3 (default 0); the good rows load either way, unlike Redshift's MAXERROR")
     .option('--allow-empty', 'a source that lists no object is not an error (default: it is, exit 1)')
     .option('--wait <seconds>', "wait up to SECONDS for another run's lock instead of failing at once (default 0)")

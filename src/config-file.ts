@@ -56,7 +56,7 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
     PROFILE: 'AWS shared-config profile for the loader\'s own S3 requests (AWS_PROFILE and --profile win)',
   },
   ETL: {
-    CONCURRENCY: 'objects read at once (default 8)',
+    CONCURRENCY: "at most this many small objects read at once (default: adapts to the source's latency, 8 to 128)",
     MAX_ERRORS: 'rejects allowed before the run exits 3 (default 0)',
     REDSHIFT_MODE: 'stage (default) or direct',
     RETRIES: 'retries of a failed object, transaction or model step on a transient error (default 4)',

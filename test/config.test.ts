@@ -43,6 +43,8 @@ describe('dwh.cfg', () => {
     expect(fromFlags.load.concurrency).toBe(5);
     expect(fromFlags.sources.logs).toBe('./x');
     expect(Object.isFrozen(fromFlags.load)).toBe(true);
+    // Unset, the number of reads adapts to the source (stage/read-limiter.ts).
+    expect(resolveConfig({ target: 'embedded' }, {}, dir()).load.concurrency).toBeUndefined();
   });
 
   it('takes a comment after whitespace, keeps # inside a word or quotes, and refuses an unclosed quote', () => {
