@@ -54,7 +54,7 @@ export function formatProgress(s: ProgressSnapshot, width = Infinity): string {
     { text: `${s.objectsDone}/${s.objectsTotal}${more} objects`, keep: 0 },
     { text: `${s.records} records`, keep: 1 },
     { text: `(${s.rejects} rejected)`, keep: 5, sep: ' ' },
-    { text: `${mb(s.bytes)} of ${mb(s.bytesTotal)}${more}`, keep: 4 },
+    { text: `${mb(s.bytes)} of ${mb(s.bytesTotal, more)}`, keep: 4 },
     { text: `${Math.round(s.records / secs)} records/s`, keep: 3 },
     { text: `ETA ${s.etaSeconds === undefined ? '…' : duration(s.etaSeconds)}`, keep: 2 },
   ];
@@ -69,7 +69,7 @@ export function formatPhase(phase: Phase, elapsedMs: number): string {
   return `${PHASE_LABEL[phase]} ${duration(elapsedMs / 1000)}`;
 }
 
-const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+const mb = (b: number, more = '') => `${(b / 1048576).toFixed(1)}${more} MB`;
 
 export function duration(secs: number): string {
   if (secs < 60) return `${Math.round(secs)}s`;

@@ -51,6 +51,25 @@ describe('ttyProgress', () => {
     expect(tty.text).toBe(before);
   });
 
+  it('while the listing goes on, shows the totals so far with a + and no ETA, then the final ones', async () => {
+    const tty = new FakeTty();
+    let now = 1_000_000;
+    const p = ttyProgress(tty as unknown as NodeJS.WriteStream, { fps: 100, now: () => now });
+    p.start(0, 0, true);
+    p.planned(1000, 2 * MB, true);
+    p.bytes(MB);
+    for (let i = 0; i < 500; i++) p.object(1, 0);
+    now += 3000;
+    await sleep(80);
+    expect(tty.text.replace(ANSI, '')).toContain('500/1000+ objects, 500 records (0 rejected), 1.0 MB of 2.0+ MB, 167 records/s, ETA …');
+    p.planned(1500, 3 * MB, false);
+    now += 1000;
+    p.bytes(MB);
+    await sleep(80);
+    p.stop();
+    expect(tty.text.replace(ANSI, '').split('\n')[0]).toMatch(/500\/1500 objects, 500 records \(0 rejected\), 2\.0 MB of 3\.0 MB, 125 records\/s, ETA \d+s$/);
+  });
+
   it('prints log lines above the live line instead of through it', async () => {
     const tty = new FakeTty();
     let now = 0;
