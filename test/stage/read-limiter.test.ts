@@ -28,6 +28,16 @@ function startReads(limiter: ReadLimiter, n: number, size: number) {
   return { gates, started, finished };
 }
 
+/** Finishes the reads one at a time, a window of the test clock apart. */
+async function finishOneByOne(gates: { open: () => void }[], advance: () => void) {
+  for (const g of gates) {
+    await tick();
+    advance();
+    g.open();
+  }
+  await tick();
+}
+
 describe('read limiter', () => {
   it('grows from 8 by doubling while reads queue and the thread is idle, up to 128', async () => {
     let now = 0;
@@ -55,13 +65,7 @@ describe('read limiter', () => {
   it('does not grow while the thread is busy, nor while no read waits for a slot', async () => {
     let now = 0;
     const busy = new ReadLimiter({ now: () => now, utilization: () => 0.9 });
-    const { gates } = startReads(busy, 20, 300);
-    for (const g of gates) {
-      await tick();
-      now += 150;
-      g.open();
-    }
-    await tick();
+    await finishOneByOne(startReads(busy, 20, 300).gates, () => (now += 150));
     expect(busy.limit).toBe(8);
     // Idle, but the reads come one at a time: none waits, more slots would change nothing.
     const idle = new ReadLimiter({ now: () => now, utilization: () => 0.1 });
@@ -86,13 +90,7 @@ describe('read limiter', () => {
   it('never passes a fixed limit (--concurrency), however idle', async () => {
     let now = 0;
     const limiter = new ReadLimiter({ fixed: 4, now: () => now, utilization: () => 0 });
-    const { gates } = startReads(limiter, 50, 300);
-    for (const g of gates) {
-      await tick();
-      now += 150;
-      g.open();
-    }
-    await tick();
+    await finishOneByOne(startReads(limiter, 50, 300).gates, () => (now += 150));
     expect(limiter.peak).toBe(4);
     expect(limiter.limit).toBe(4);
     expect(() => new ReadLimiter({ fixed: 0 })).toThrow(TypeError);
