@@ -1,99 +1,109 @@
 /**
- * The read limiter (stage/read-limiter.ts) with a test clock and a test
- * event-loop utilization: it grows only while reads wait for slots and the
- * loader's thread is idle, never past its cap, keeps the byte budget, honours
- * a fixed limit, and admits reads in order.
+ * The read limiter (stage/read-limiter.ts), on a simulated source and loader with
+ * a test clock: it grows until a source's latency is hidden, whether the latency is
+ * steady or varies; it stays at 8 when reads only wait for a busy loader; it never
+ * passes 128 or a fixed limit, keeps the byte budget, and admits reads in order.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { INITIAL_READS, MAX_READS, ReadLimiter } from '../../src/stage/read-limiter.ts';
 
-/** A read the test finishes when it wants. */
-function gate() {
-  let open!: () => void;
-  const done = new Promise<void>((resolve) => (open = resolve));
-  return { done, open };
-}
-
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Starts `n` reads of `size` bytes that wait on their own gates; returns the gates and the started flags. */
-function startReads(limiter: ReadLimiter, n: number, size: number) {
-  const gates = Array.from({ length: n }, gate);
-  const started = gates.map(() => false);
-  const finished = gates.map((g, i) => limiter.run(size, async () => {
-    started[i] = true;
-    await g.done;
-  }));
-  return { gates, started, finished };
+/**
+ * Runs `n` reads through a limiter on a test clock. Read i waits `latencyMs(i)` for the
+ * source (all reads at once), then `workMs` of the loader's one thread (one read at a
+ * time, in the order their answers came): so reads queue for the thread once there are
+ * more in flight than latency ÷ work. The event-loop utilization the limiter sees is that
+ * work over the time that passed. Returns the limiter and the share of the time the
+ * thread worked.
+ */
+async function simulate(options: { n: number; latencyMs: (i: number) => number; workMs: number; fixed?: number }) {
+  let now = 0;
+  let busy = 0;
+  let asked = { at: 0, busy: 0 };
+  const utilization = () => {
+    const u = (busy - asked.busy) / Math.max(now - asked.at, 1e-9);
+    asked = { at: now, busy };
+    return Math.min(1, u);
+  };
+  const limiter = new ReadLimiter({ fixed: options.fixed, now: () => now, utilization });
+  const waiting: { answered: number; finish: () => void }[] = [];
+  let asks = 0;
+  const all = Array.from({ length: options.n }, () => limiter.run(300, () => new Promise<void>((finish) => waiting.push({ answered: now + options.latencyMs(asks++), finish }))));
+  await tick();
+  let threadFree = 0;
+  while (waiting.length > 0) {
+    // The earliest answer gets the thread next, as soon as it is free.
+    waiting.sort((x, y) => x.answered - y.answered);
+    const next = waiting.shift()!;
+    now = Math.max(next.answered, threadFree) + options.workMs;
+    threadFree = now;
+    busy += options.workMs;
+    next.finish();
+    await tick();
+  }
+  await Promise.all(all);
+  return { limiter, busy: busy / now };
 }
 
-/** Finishes the reads one at a time, a window of the test clock apart. */
-async function finishOneByOne(gates: { open: () => void }[], advance: () => void) {
-  for (const g of gates) {
-    await tick();
-    advance();
-    g.open();
-  }
-  await tick();
+/** Latencies of a real S3: 10 ms at least, 25 ms typical, some of 100 ms and more (a fixed pseudo-random draw). */
+function variedLatency(): (i: number) => number {
+  let x = 2018;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return 10 - 15 * Math.log(1 - x / 2 ** 32);
+  };
 }
 
 describe('read limiter', () => {
-  it('grows from 8 by doubling while reads queue and the thread is idle, up to 128', async () => {
-    let now = 0;
-    let busy = 0.1;
-    const limiter = new ReadLimiter({ now: () => now, utilization: () => busy });
+  it('grows from 8 until the latency is hidden and the loader is busy, and no further', async () => {
+    // 50 ms of latency and 2 ms of work a read: 26 in flight keep the thread busy; a fixed 8
+    // would keep it busy 8 × 2 / 52 = 31% of the time.
+    const { limiter, busy } = await simulate({ n: 3000, latencyMs: () => 50, workMs: 2 });
+    expect(limiter.limit).toBeGreaterThanOrEqual(26);
+    expect(limiter.limit).toBeLessThanOrEqual(64);
+    expect(busy).toBeGreaterThan(0.9);
+  });
+
+  it('hides a latency that varies from read to read as well', async () => {
+    const { limiter, busy } = await simulate({ n: 3000, latencyMs: variedLatency(), workMs: 1 });
+    expect(limiter.limit).toBeGreaterThan(25);
+    expect(busy).toBeGreaterThan(0.85);
+  });
+
+  it('stays at 8 on a fast source, where reads only wait for the busy loader', async () => {
+    const { limiter, busy } = await simulate({ n: 3000, latencyMs: () => 1, workMs: 1 });
     expect(limiter.limit).toBe(INITIAL_READS);
-    const { gates, started } = startReads(limiter, 400, 300);
-    await tick();
-    expect(started.filter(Boolean)).toHaveLength(8);
-    // Each read that ends after a window lets the limiter look: idle and starved, so it doubles.
-    const limits: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      now += 150;
-      gates[i].open();
-      await tick();
-      limits.push(limiter.limit);
-    }
-    expect(limits).toEqual([16, 32, 64, 128, 128, 128]);
-    expect(limiter.inFlight).toBe(MAX_READS);
-    // A busy thread stops nothing that runs, but nothing grows either (already at the cap here).
-    busy = 0.95;
-    for (const g of gates) g.open();
+    expect(busy).toBeGreaterThan(0.95);
   });
 
-  it('does not grow while the thread is busy, nor while no read waits for a slot', async () => {
-    let now = 0;
-    const busy = new ReadLimiter({ now: () => now, utilization: () => 0.9 });
-    await finishOneByOne(startReads(busy, 20, 300).gates, () => (now += 150));
-    expect(busy.limit).toBe(8);
-    // Idle, but the reads come one at a time: none waits, more slots would change nothing.
-    const idle = new ReadLimiter({ now: () => now, utilization: () => 0.1 });
-    for (let i = 0; i < 10; i++) {
-      now += 150;
-      await idle.run(300, async () => undefined);
-    }
-    expect(idle.limit).toBe(8);
+  it('never passes 128, however slow the source', async () => {
+    const { limiter } = await simulate({ n: 3000, latencyMs: () => 400, workMs: 0.5 });
+    expect(limiter.limit).toBe(MAX_READS);
+    expect(limiter.peak).toBe(MAX_READS);
   });
 
-  it('keeps the listed bytes in flight within the budget, but always admits one read', async () => {
-    const limiter = new ReadLimiter({ fixed: 64, byteBudget: 8 * 1024 * 1024, utilization: () => 0 });
-    const { gates, started } = startReads(limiter, 20, 1024 * 1024);
-    await tick();
-    expect(started.filter(Boolean)).toHaveLength(8);
-    for (const g of gates) g.open();
-    const huge = new ReadLimiter({ byteBudget: 1024 });
-    await huge.run(10 * 1024 * 1024, async () => undefined);
-    expect(huge.peak).toBe(1);
-  });
-
-  it('never passes a fixed limit (--concurrency), however idle', async () => {
-    let now = 0;
-    const limiter = new ReadLimiter({ fixed: 4, now: () => now, utilization: () => 0 });
-    await finishOneByOne(startReads(limiter, 50, 300).gates, () => (now += 150));
+  it('never passes a fixed limit (--concurrency), however slow the source', async () => {
+    const { limiter } = await simulate({ n: 200, latencyMs: () => 400, workMs: 0.1, fixed: 4 });
     expect(limiter.peak).toBe(4);
     expect(limiter.limit).toBe(4);
     expect(() => new ReadLimiter({ fixed: 0 })).toThrow(TypeError);
+  });
+
+  it('keeps the listed bytes in flight within the budget, but always admits one read', async () => {
+    const limiter = new ReadLimiter({ fixed: 64, byteBudget: 8 * 1024 * 1024 });
+    let inFlight = 0;
+    let most = 0;
+    await Promise.all(Array.from({ length: 20 }, () => limiter.run(1024 * 1024, async () => {
+      most = Math.max(most, ++inFlight);
+      await tick();
+      inFlight--;
+    })));
+    expect(most).toBe(8);
+    const huge = new ReadLimiter({ byteBudget: 1024 });
+    await huge.run(10 * 1024 * 1024, async () => undefined);
+    expect(huge.peak).toBe(1);
   });
 
   it('admits reads in the order they asked, and keeps every bound, whatever the sizes and timings', async () => {
