@@ -360,6 +360,9 @@ async function stage(
   return result.outcomes;
 }
 
+/** Below this much event data a load keeps the indexes of stg_events: dropping them would save nothing. */
+const BULK_MIN_BYTES = 8 * 1024 * 1024;
+
 /**
  * The indexes of stg_events around staging. When a run loads more event data
  * than is staged already (a first load, a backfill, a full refresh), they are
@@ -373,7 +376,7 @@ async function stage(
 async function stagingIndexes(wh: Warehouse, plan: LoadPlan, neverLoaded: ReadonlySet<string>, log: Logger): Promise<void> {
   const events = plan.load.filter((o) => o.dataset === 'events');
   const loading = events.reduce((n, o) => n + o.size, 0);
-  const bulk = loading >= 64 * 1024 * 1024 && loading > Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
+  const bulk = loading >= BULK_MIN_BYTES && loading > Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
   if (!bulk) {
     for (const sql of await wh.dialect.missingModelIndexes(wh.pool, wh.names)) await wh.pool.query(sql);
     return;
