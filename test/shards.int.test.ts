@@ -8,10 +8,9 @@
  * an unsharded run are refused, each naming the shard that holds the lock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type pg from 'pg';
-import { CLI, json, runCli, s3Env, s3Flags, type CliResult } from './support/cli.ts';
+import { json, runCli, s3Env, s3Flags, startCli } from './support/cli.ts';
 import { generatedBucket } from './support/generated-bucket.ts';
 import { etl, withWarehouse } from './support/in-process.ts';
 import { s3Endpoint, testS3Client } from './support/services.ts';
@@ -36,19 +35,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => client?.end());
 
-/** A CLI process that a test can kill. */
-function start(args: string[], endpoint = s3Endpoint()): { kill: () => void; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args, '--s3-endpoint', endpoint, '--s3-path-style', '--json'], { env: { PATH: process.env.PATH, ...s3Env() }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { kill: () => child.kill('SIGKILL'), done };
-}
+/** A load through S3 (by default the test server), printing its --json summary. */
+const start = (args: string[], endpoint = s3Endpoint()) => startCli([...args, '--s3-endpoint', endpoint, '--s3-path-style', '--json'], { env: s3Env() });
 
 const etlArgs = (schema: string, extra: string[] = []) => ['etl', '--target', url, '--schema', schema, ...sources, ...extra];
 
