@@ -314,6 +314,10 @@ export function checkShardRun(config: Config): void {
   if (config.target.kind === 'redshift' && config.redshift.mode === 'direct') {
     throw new UsageError(`Redshift direct mode has Redshift read every object itself, so shards gain nothing; this run is ${name}`, { hint: 'use --redshift-mode stage (the default) for shards' });
   }
+  // A shard registers its staging folder (this prefix, /sparkify-run-<run>-<random>) in etl_state, a VARCHAR(256) on Redshift.
+  if (config.target.kind === 'redshift' && Buffer.byteLength(config.redshift.stagingPrefix ?? '') > 200) {
+    throw new ConfigError(`the staging prefix is ${Buffer.byteLength(config.redshift.stagingPrefix!)} bytes long; a shard needs one of at most 200, to record where it leaves its parts`, { hint: 'use a shorter staging prefix (--staging-prefix, [S3] STAGING_PREFIX)' });
+  }
 }
 
 function resolveTarget(

@@ -108,6 +108,7 @@ describe('the shard of a run', () => {
     expect(check({ modelOnly: true })).toThrow(/--model-only builds the star schema after the shards/);
     expect(check({ target: 'redshift://u@h:5439/dwh', redshiftMode: 'direct' })).toThrow(/Redshift direct mode has Redshift read every object itself, so shards gain nothing/);
     expect(check({ target: 'redshift://u@h:5439/dwh' })).not.toThrow();
+    expect(check({ target: 'redshift://u@h:5439/dwh', stagingPrefix: `s3://staging/${'p'.repeat(200)}` })).toThrow(/^the staging prefix is 213 bytes long; a shard needs one of at most 200/);
   });
 });
 
