@@ -5,8 +5,7 @@
  * and stages nothing; it holds the run lock exclusively, so it waits for (or
  * refuses) running shards, and no shard starts while it builds.
  */
-import type { Config } from './config.ts';
-import { UsageError } from './errors.ts';
+import { checkShardRun, type Config } from './config.ts';
 import { countsOf, describeDestination, dropOldRejects, failedRun, finish, modelStep, newSummary, type EtlDeps, type EtlSummary } from './etl.ts';
 import { noProgress } from './progress.ts';
 import { mergeShards } from './shard-merge.ts';
@@ -20,7 +19,8 @@ export async function runModel(wh: Warehouse, config: Config, command: string, d
   const started = Date.now();
   const { log } = deps;
   const summary = deps.summary ?? newSummary();
-  if (config.load.shard) throw new UsageError('the star schema is built once, after the shards: run `sparkify model` without a shard');
+  // `etl --model-only --shard I/N` makes no sense: the build comes after every shard.
+  checkShardRun(config);
   await requireTables(wh);
   const lock = deps.lock ?? (await acquireRunLock(wh, config.runner, { ...deps.lockOptions, waitSeconds: config.load.waitSeconds, log, signal: deps.signal }));
   const signal = AbortSignal.any([deps.signal, lock.lost].filter((s): s is AbortSignal => s !== undefined));
