@@ -12,16 +12,18 @@
  *    rate of the same objects at the same concurrency; and the same objects
  *    at S3's latency (bench/latency.ts), against themselves without it;
  * 2. the whole job: `sparkify run` of N events in day objects and a
- *    thousand song objects from S3 into an empty database (list, stage,
- *    model, checks), against a data engineer's plain script over the same
- *    rows: `psql \copy` of them as ready-made CSV, then the star schema as
- *    CREATE TABLE … AS SELECT DISTINCT ON … (bench/plain-star-schema.sql);
- * 3. staging: the whole job's staging rate against `psql \copy` of the same
+ *    thousand song objects from local folders into an empty database (list,
+ *    stage, model, checks), against a data engineer's plain script over the
+ *    same rows: `psql \copy` of them as ready-made CSV, then the star schema
+ *    as CREATE TABLE … AS SELECT DISTINCT ON … (bench/plain-star-schema.sql);
+ * 3. staging: the whole job's staging rate, and that of a full refresh from
+ *    S3 (s3rver, on the same two cores), against `psql \copy` of the same
  *    rows into stg_events as the issue measured it (with its source_key
  *    index), and against a hand-rolled `jq … | @csv | psql \copy`;
  * 4. analysts: while an incremental run adds one new day, and while
- *    `--full-refresh` rebuilds everything, a second connection reads
- *    songplays every 100 ms; the longest time a read waited for the table.
+ *    `--full-refresh` reloads everything from S3 and rebuilds, a second
+ *    connection reads songplays every 100 ms; the longest time a read waited
+ *    for the table.
  *
  * Flags: --events N (default 2,000,000), --songs N (50,000), --whole-songs N
  * (1,000), --concurrency N (8), --cache DIR (.bench-cache), --target URL
@@ -30,13 +32,13 @@
  * for the baselines.
  */
 import { execFile as execFileCb, fork, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem, hostname } from 'node:os';
 import { join, relative, resolve, sep, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import pg from 'pg';
 import { generateSample } from '../src/generate/index.ts';
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
   }
   const keyOf = (f: string) => relative(dataDir, f).split(sep).join('/');
   const dayFiles = listFiles(join(dataDir, 'log_data'));
+  // (history/ and whole/ hold hard links to these files for the local-folder scenarios)
   const newDay = dayFiles.at(-1)!;
   const history = dayFiles.slice(0, -1);
   const songFiles = listFiles(join(dataDir, 'song_data'));
@@ -145,7 +148,12 @@ async function main(): Promise<void> {
     const settings = await wh.settings();
     const loaderEnv = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
     const s3flags = ['--s3-endpoint', endpoint, '--s3-path-style', '--concurrency', String(args.concurrency), '--json'];
-    const sources = ['--songs', `s3://${bucket}/whole/song_data`, '--logs', `s3://${bucket}/log_data`];
+    const s3Sources = ['--songs', `s3://${bucket}/whole/song_data`, '--logs', `s3://${bucket}/log_data`];
+    // The whole job reads local folders, as the issue measured it (and as the psql baseline reads its CSV):
+    // the history's day objects and the whole job's songs, hard-linked once into folders of their own.
+    const local = localSources(dataDir, history, wholeSongs);
+    const localSources_ = ['--songs', local.songs, '--logs', local.logs];
+    const localFlags = ['--concurrency', String(args.concurrency), '--json'];
     const main = wh.url(DB.main);
 
     // 1. songs, into a database of their own.
@@ -165,8 +173,8 @@ async function main(): Promise<void> {
     // 2. the whole job, into an empty database.
     await wh.recreate(DB.main);
     await checkpoint(main);
-    log(`whole job: sparkify run of ${history.length} day objects and ${wholeSongs.length} song objects`);
-    const whole = await loader(['run', '--target', main, ...sources, ...s3flags], loaderEnv);
+    log(`whole job: sparkify run of ${history.length} day objects and ${wholeSongs.length} song objects from local folders`);
+    const whole = await loader(['run', '--target', main, ...localSources_, ...localFlags], {});
 
     // Its staging rows, as CSV, for the baselines.
     const csv = { events: join(args.cache, 'stg_events.csv'), songs: join(args.cache, 'stg_songs.csv') };
@@ -175,20 +183,22 @@ async function main(): Promise<void> {
     const loaderStar = await starFigures(main);
 
     // 4a. one new day, incrementally, with an analyst reading.
-    const newDayKey = keyOf(newDay);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: newDayKey, Body: await readFile(newDay) }));
+    const newDayLink = join(local.logs, relative(join(dataDir, 'log_data'), newDay));
+    mkdirSync(dirname(newDayLink), { recursive: true });
+    rmSync(newDayLink, { force: true });
+    linkSync(newDay, newDayLink);
     const idleMs = await idleReadMs(main);
     log('incremental run: one new day (an analyst reads songplays every 100 ms)');
     let probe = await startProbe(main);
-    const incremental = await loader(['etl', '--target', main, ...sources, ...s3flags], loaderEnv);
+    const incremental = await loader(['etl', '--target', main, ...localSources_, ...localFlags], {});
     const incrementalProbe = await probe.stop();
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: newDayKey }));
+    rmSync(newDayLink);
 
-    // 4b. everything again with --full-refresh, with an analyst reading.
+    // 4b. everything again from S3 with --full-refresh, with an analyst reading.
     await checkpoint(main);
-    log('full refresh (an analyst reads songplays every 100 ms)');
+    log('full refresh from S3 (an analyst reads songplays every 100 ms)');
     probe = await startProbe(main);
-    const refresh = await loader(['etl', '--full-refresh', '--target', main, ...sources, ...s3flags], loaderEnv);
+    const refresh = await loader(['etl', '--full-refresh', '--target', main, ...s3Sources, ...s3flags], loaderEnv);
     const fullProbe = await probe.stop();
 
     // 3. baselines into stg_events: the same rows, the table with its source_key index (as the issue measured).
@@ -235,6 +245,7 @@ async function main(): Promise<void> {
     const eventsRows = Number(whole.tables.stg_events);
     const eventsRate = eventsRows / (whole.timings.stageMs / 1000);
     const psqlRate = psqlRows / (psqlMs / 1000);
+    const s3Rate = Number(refresh.tables.stg_events) / (refresh.timings.stageMs / 1000);
     const jqRate = jqRows / (jq.ms / 1000);
     const songsRate = songs ? songs.objects.loaded / (songs.timings.stageMs / 1000) : NaN;
     const plainWholeMs = plainCopyMs + plainModelMs;
@@ -247,7 +258,8 @@ async function main(): Promise<void> {
       scenarios: {
         wholeJob: { wallMs: whole.wallMs, listMs: whole.timings.listMs, stageMs: whole.timings.stageMs, modelMs: whole.timings.modelMs, checksMs: whole.checksMs, peakRssMb: whole.peakRssMb, modelSteps: steps(whole), tables: loaderStar },
         plainScript: { wallMs: plainWholeMs, copyMs: plainCopyMs, modelMs: plainModelMs, tables: plainStar, sameTablesAsLoader: sameStar },
-        eventsStaging: { rows: eventsRows, sourceMb: mb(sourceBytes), stageMs: whole.timings.stageMs, rowsPerSec: Math.round(eventsRate), mbPerSec: round1(mb(sourceBytes) / (whole.timings.stageMs / 1000)) },
+        eventsStaging: { from: 'local folder', rows: eventsRows, sourceMb: mb(sourceBytes), stageMs: whole.timings.stageMs, rowsPerSec: Math.round(eventsRate), mbPerSec: round1(mb(sourceBytes) / (whole.timings.stageMs / 1000)) },
+        eventsStagingFromS3: { from: 's3rver on the same machine', rows: Number(refresh.tables.stg_events), stageMs: refresh.timings.stageMs, rowsPerSec: Math.round(s3Rate) },
         psqlCopy: { rows: psqlRows, csvMb: mb(statSync(csv.events).size), wallMs: psqlMs, rowsPerSec: Math.round(psqlRate) },
         jqPipeline: { rows: jqRows, wallMs: jq.ms, rowsPerSec: Math.round(jqRate) },
         songsFromS3: songs && { objects: songs.objects.loaded, wallMs: songs.wallMs, stageMs: songs.timings.stageMs, objectsPerSec: Math.round(songsRate), peakRssMb: songs.peakRssMb },
@@ -261,6 +273,7 @@ async function main(): Promise<void> {
         wholeJobVsPlainSql: round2(plainWholeMs / whole.wallMs),
         modelVsPlainSql: round2(whole.timings.modelMs / plainModelMs),
         eventsVsPsqlCopy: round2(eventsRate / psqlRate),
+        eventsFromS3VsPsqlCopy: round2(s3Rate / psqlRate),
         eventsVsJq: round2(eventsRate / jqRate),
         songsVsBareGet: bare ? round2(songsRate / (bare.objects / (bare.ms / 1000))) : null,
         songsAtLatencyVsLocal: latency?.songsAtLatencyVsLocal ?? null,
@@ -373,6 +386,25 @@ async function jqPipeline(dataDir: string, files: string[], url: string): Promis
   const { code, stderr } = await run('bash', ['-o', 'pipefail', '-c', `{\n${script}\n} | psql -X -q -v ON_ERROR_STOP=1 -c "\\copy stg_events FROM STDIN WITH (FORMAT csv)" "$BENCH_URL"`], { ...(process.env as Record<string, string>), BENCH_URL: url });
   if (code !== 0) throw new Error(`jq pipeline failed: ${stderr.split('\n').slice(0, 3).join(' | ')}`);
   return { ms: Date.now() - start };
+}
+
+/**
+ * Folders of hard links (made once, no copy of the data): the history's day
+ * objects under `history/log_data`, the whole job's songs under `whole/song_data`,
+ * so that their keys are those of the bucket (`log_data/…`, `song_data/…`).
+ */
+function localSources(dataDir: string, history: string[], songs: string[]): { logs: string; songs: string } {
+  const logs = join(dataDir, 'history', 'log_data');
+  const songDir = join(dataDir, 'whole', 'song_data');
+  for (const [files, from, to] of [[history, join(dataDir, 'log_data'), logs], [songs, join(dataDir, 'song_data'), songDir]] as const) {
+    for (const f of files) {
+      const link = join(to, relative(from, f));
+      if (existsSync(link)) continue;
+      mkdirSync(dirname(link), { recursive: true });
+      linkSync(f, link);
+    }
+  }
+  return { logs, songs: songDir };
 }
 
 /** Uploads the data once; the bucket lives in the cache between runs, with a marker once complete. */

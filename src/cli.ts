@@ -21,6 +21,8 @@ import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
 import { embeddedExists } from './warehouse/embedded.ts';
 import { createTables, requireTables } from './warehouse/tables.ts';
 import { withRunLock, type RunLock } from './warehouse/lock.ts';
+import { runModel } from './model-run.ts';
+import { shardName, type Shard } from './shard.ts';
 import { explainFailure } from './warehouse/explain.ts';
 import { readStatus, renderStatus } from './status.ts';
 import { describeDestination, newSummary, requireSources, runEtl, type EtlSummary } from './etl.ts';
@@ -86,11 +88,18 @@ const collectFilter =
 
 /** Flags of commands that read the sources (etl, run, doctor). */
 function withSources(cmd: Command): Command {
-  return withCommon(cmd)
-    .option('--songs <url>', 'song data: s3://bucket/prefix or a folder (default: [S3] SONG_DATA)')
-    .option('--logs <url>', 'event logs: s3://bucket/prefix or a folder (default: [S3] LOG_DATA)')
-    .option('--include <pattern>', 'also read objects matching PATTERN (AWS CLI rules: * matches across /, later filters win; default: *.json, *.jsonl, *.ndjson and their .gz)', collectFilter('include'))
-    .option('--exclude <pattern>', 'skip objects matching PATTERN (relative to the source prefix or folder); repeatable, in order with --include', collectFilter('exclude'))
+  return withS3(
+    withCommon(cmd)
+      .option('--songs <url>', 'song data: s3://bucket/prefix or a folder (default: [S3] SONG_DATA)')
+      .option('--logs <url>', 'event logs: s3://bucket/prefix or a folder (default: [S3] LOG_DATA)')
+      .option('--include <pattern>', 'also read objects matching PATTERN (AWS CLI rules: * matches across /, later filters win; default: *.json, *.jsonl, *.ndjson and their .gz)', collectFilter('include'))
+      .option('--exclude <pattern>', 'skip objects matching PATTERN (relative to the source prefix or folder); repeatable, in order with --include', collectFilter('exclude')),
+  );
+}
+
+/** Flags of commands that reach S3: the sources, or Redshift's staging prefix (etl, run, doctor, model). */
+function withS3(cmd: Command): Command {
+  return cmd
     .option('--profile <name>', 'AWS shared-config profile for S3 (default: AWS_PROFILE, [S3] PROFILE, else the standard chain)')
     .option('--timeout <seconds>', 'network silence before an S3 request or connection attempt is abandoned, and longest wait for a table another session has locked (default 60)')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, [S3] ENDPOINT)')
@@ -104,22 +113,27 @@ function withSources(cmd: Command): Command {
 
 /** Flags of commands that load. */
 function withLoad(cmd: Command): Command {
-  return withSources(cmd)
+  return withWriting(withSources(cmd))
     .option('--concurrency <n>', "at most N small objects read at once (default: adapts to the source's latency, 8 to 128)")
     .option('--max-errors <n>', "rejects allowed before exiting 3 (default 0); the good rows load either way, unlike Redshift's MAXERROR")
     .option('--allow-empty', 'a source that lists no object is not an error (default: it is, exit 1)')
-    .option('--wait <seconds>', "wait up to SECONDS for another run's lock instead of failing at once (default 0)")
-    .option('--rejects-retention <days>', 'delete rejects older than DAYS after the run (default: keep them; [ETL] REJECTS_RETENTION_DAYS)')
     .option('--since <YYYY-MM-DD>', 'only log objects of this day or later (day read from the key)')
     .option('--until <YYYY-MM-DD>', 'only log objects of this day or earlier')
     .option('--full-refresh', 'reload every object, ignoring ETags: all of them, forgetting all staged data first and rebuilding the star schema; with --since/--until only the log objects of those days')
     .option('--prune', 'remove staged rows of objects no longer in the source')
     .option('--dry-run', 'list what would load and be pruned; change nothing anywhere (no table, no run row)')
-    .option('--skip-checks', 'do not run the data-quality checks after the load (run `sparkify check` on your own schedule)')
-    .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
-    .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)")
     .option('--json-paths <s3url>', 'Redshift direct mode: JSONPaths file (default: [S3] LOG_JSONPATH)')
     .addOption(new Option('--redshift-mode <mode>', 'Redshift: stage (validate locally, default) or direct (COPY … JSON)').choices(['stage', 'direct']));
+}
+
+/** Flags of commands that take the run lock and may build the star schema (etl, run, model). */
+function withWriting(cmd: Command): Command {
+  return cmd
+    .option('--wait <seconds>', "wait up to SECONDS for another run's lock instead of failing at once (default 0)")
+    .option('--rejects-retention <days>', 'delete rejects older than DAYS after the run (default: keep them; [ETL] REJECTS_RETENTION_DAYS)')
+    .option('--skip-checks', 'do not run the data-quality checks after the load (run `sparkify check` on your own schedule)')
+    .option('--retries <n>', 'retries of a failed object, transaction or model step on a transient error (default 4)')
+    .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)");
 }
 
 /** The report and its charting library (ECharts costs ~100 MB and 0.4 s to load): only for commands that need it. */
@@ -150,11 +164,11 @@ function toFlags(raw: Record<string, unknown>): CommonFlags {
  * Opens the warehouse for `work`. With `lock` (every command that writes), the
  * run lock is held around all of it: one writing command at a time per schema.
  */
-async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean; stop?: StopSignals } = {}): Promise<T> {
+async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean; stop?: StopSignals; shard?: Shard } = {}): Promise<T> {
   const wh = await openWarehouse(config, log, { signal: options.stop?.signal });
   options.stop?.holdExit(() => wh.interrupting);
   try {
-    return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock), { waitSeconds: config.load.waitSeconds, log, signal: options.stop?.signal }) : await work(wh);
+    return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock), { waitSeconds: config.load.waitSeconds, log, signal: options.stop?.signal, shard: options.shard }) : await work(wh);
   } catch (err) {
     // A lock wait that ran out names the table and who holds it; a full disk, the table.
     throw await explainFailure(wh, err, config.load.timeoutSeconds);
@@ -163,10 +177,17 @@ async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehous
   }
 }
 
-async function etlCommand(name: 'etl' | 'run', raw: Record<string, unknown>): Promise<number> {
+async function etlCommand(name: 'etl' | 'run' | 'model', raw: Record<string, unknown>): Promise<number> {
   const flags = toFlags(raw);
+  if (name === 'model') flags.modelOnly = true;
   const config = resolveConfig(flags, process.env);
+  if (config.load.modelOnly) return loadAndReport(config, 'model', flags, false);
   requireSources(config);
+  if (name === 'run' && config.load.shard) {
+    throw new UsageError(`run creates the tables, which a shard cannot do beside the others; this run is shard ${shardName(config.load.shard)} (from ${config.load.shard.origin})`, {
+      hint: 'run `sparkify create-tables` once, then `sparkify etl` in each shard, then `sparkify model`',
+    });
+  }
   return loadAndReport(config, name, flags, name === 'run');
 }
 
@@ -192,8 +213,10 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
     const summary = await withWarehouse(config, log, async (wh, lock) => {
       // A dry run creates nothing: etl plans against empty tables when there are none.
       if (create && !config.load.dryRun) await createTables(wh);
-      const s = await runEtl(wh, config, command, { log, progress, signal: stop.signal, lock, summary: done });
-      if (!config.load.dryRun && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
+      const deps = { log, progress, signal: stop.signal, lock, summary: done };
+      const s = config.load.modelOnly ? await runModel(wh, config, command, deps) : await runEtl(wh, config, command, deps);
+      // A shard leaves the star schema behind staging: the checks belong after the model build.
+      if (!config.load.dryRun && !config.load.shard && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
         progress.phase('checks');
         const t = Date.now();
         s.checks = await checksAfterRun(wh, s);
@@ -208,7 +231,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
       await after?.(wh);
       return s;
       // A dry run takes no lock: it changes nothing.
-    }, { lock: !config.load.dryRun, stop });
+    }, { lock: !config.load.dryRun, stop, shard: config.load.modelOnly ? undefined : config.load.shard });
     report(summary, flags);
     // A signal that came after the load finished still ends the process with its code.
     return stop.exitCode() ?? exitCodeOf(summary);
@@ -254,7 +277,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   withLoad(program.command('etl'))
     .description('extract, validate and stage new or changed objects, then update the star schema')
+    .option('--shard <I/N>', 'stage only shard I of N (0 ≤ I < N), chosen by a hash of each object key, and leave the star schema to `sparkify model`; shards of one load run at once (wins over --shards)')
+    .option('--shards <n>', 'stage one shard of N, the index taken from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), else AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) (default: [ETL] SHARDS, which applies only when such an index is set)')
+    .option('--model-only', 'only bring the star schema up to date with staging (as `sparkify model`): no listing, no staging')
     .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('etl', raw)));
+
+  withWriting(withS3(withCommon(program.command('model'))))
+    .description('build the star schema once, after the shards of a sharded load (`etl --shard I/N`) have finished: full or incremental, as what changed decides; on Redshift it first loads every shard\'s staged parts with one COPY per table. Waits for running shards with --wait, else refuses, naming them')
+    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('model', raw)));
 
   withCommon(program.command('status'))
     .description('what is loaded (by data set and day), the last runs, rejects by reason')

@@ -65,6 +65,7 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
     WAIT: 'seconds to wait for another run\'s lock before failing (default 0)',
     REJECTS_RETENTION_DAYS: 'rejects older than this many days are deleted after each run (default: kept)',
     SWAP_WAIT: "seconds a full build waits for a gap in analysts' reads to swap its tables in (default 60)",
+    SHARDS: 'shards of a sharded load (Kubernetes Indexed Job, AWS Batch array job): the index comes from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX; without one a run is not sharded',
   },
 };
 

@@ -11,6 +11,7 @@ import { lineOf, readConfigFile, type ConfigFile } from './config-file.ts';
 import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './config-redshift.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { registerSecret } from './redact.ts';
+import { parseShard, parseShardCount, shardIndex, shardName, type Shard } from './shard.ts';
 
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -87,6 +88,14 @@ export interface LoadSettings {
   readonly waitSeconds: number;
   /** Rejects older than this many days are deleted at the end of a run (default: kept for ever). */
   readonly rejectsRetentionDays?: number;
+  /**
+   * This run stages only its share of the objects (`--shard I/N`, or a job
+   * index from the environment with `--shards N` / `[ETL] SHARDS`); undefined:
+   * every object. `origin` says which setting gave the index.
+   */
+  readonly shard?: Shard & { readonly origin: string };
+  /** Only bring the star schema up to date (`sparkify model`, `etl --model-only`): no listing, no staging. */
+  readonly modelOnly: boolean;
 }
 
 /** One `--include PATTERN` or `--exclude PATTERN`. */
@@ -148,6 +157,11 @@ export interface Flags {
   profile?: string;
   wait?: string;
   rejectsRetention?: string;
+  /** `I/N`: stage shard I of N. */
+  shard?: string;
+  /** N, with the index from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. */
+  shards?: string;
+  modelOnly?: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -220,9 +234,12 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     filters: flags.filters ?? [],
     waitSeconds: int(flags.wait, '--wait', 0, 86_400) ?? int(cfg('ETL', 'WAIT'), where('ETL', 'WAIT'), 0, 86_400, true) ?? 0,
     rejectsRetentionDays: int(flags.rejectsRetention, '--rejects-retention', 1, 36_500) ?? int(cfg('ETL', 'REJECTS_RETENTION_DAYS'), where('ETL', 'REJECTS_RETENTION_DAYS'), 1, 36_500, true),
+    shard: resolveShard(flags, env, cfg('ETL', 'SHARDS'), where('ETL', 'SHARDS')),
+    modelOnly: flags.modelOnly ?? false,
   };
   for (const f of load.filters) if (f.pattern === '') throw new UsageError(`--${f.kind} needs a pattern, got an empty one`);
   if (load.since && load.until && load.since > load.until) throw new UsageError(`--since ${load.since} is after --until ${load.until}`);
+  if (load.modelOnly && load.dryRun) throw new UsageError('--dry-run lists what a load would do; a model build loads nothing', { hint: '`sparkify status` says whether the star schema is behind staging' });
 
   return deepFreeze({
     target,
@@ -240,6 +257,70 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
       logs: flags.logs !== undefined ? '--logs' : cfg('S3', 'LOG_DATA') !== undefined ? where('S3', 'LOG_DATA') : undefined,
     },
   });
+}
+
+/** Environment variables that carry a job's index, in the order they are read. */
+export const SHARD_INDEX_VARIABLES = ['JOB_COMPLETION_INDEX', 'AWS_BATCH_JOB_ARRAY_INDEX'] as const;
+
+/**
+ * The shard of this run. `--shard I/N` wins over everything. Otherwise the
+ * count comes from `--shards N`, else `[ETL] SHARDS`, and the index from the
+ * job that started the process: JOB_COMPLETION_INDEX (a Kubernetes Indexed
+ * Job), else AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array job). A count from
+ * dwh.cfg with no job index is an ordinary, unsharded run (the same file
+ * serves the job and a laptop); `--shards` without one is a usage error.
+ * Commands other than `etl` take no shard lock whatever this says.
+ */
+function resolveShard(flags: Flags, env: Env, fileCount: string | undefined, fileWhere: string): (Shard & { origin: string }) | undefined {
+  // The model build runs once, after the shards: a job index in its environment is not a shard of it.
+  if (flags.modelOnly && flags.shard === undefined && flags.shards === undefined) return undefined;
+  if (flags.shard !== undefined) {
+    const shard = parseShard(flags.shard, '--shard');
+    if (typeof shard === 'string') throw new UsageError(shard);
+    if (flags.shards !== undefined && parseShardCount(flags.shards, '--shards') !== shard.count) {
+      throw new UsageError(`--shard ${shardName(shard)} and --shards ${flags.shards} disagree on the number of shards`, { hint: 'give one of them' });
+    }
+    return { ...shard, origin: '--shard' };
+  }
+  const countText = flags.shards ?? fileCount;
+  if (countText === undefined) return undefined;
+  const count = parseShardCount(countText, flags.shards !== undefined ? '--shards' : fileWhere);
+  if (typeof count === 'string') throw flags.shards !== undefined ? new UsageError(count) : new ConfigError(count);
+  const variable = SHARD_INDEX_VARIABLES.find((name) => env[name] !== undefined && env[name] !== '');
+  if (variable === undefined) {
+    if (flags.shards === undefined) return undefined;
+    throw new UsageError(`--shards ${count} needs this run's shard index, and neither ${SHARD_INDEX_VARIABLES.join(' nor ')} is set`, {
+      hint: `pass --shard I/${count} instead, or run it as a Kubernetes Indexed Job or an AWS Batch array job`,
+    });
+  }
+  const shard = shardIndex(env[variable]!, count, `${variable}=${env[variable]}`);
+  if (typeof shard === 'string') throw new ConfigError(`${shard} (from ${flags.shards !== undefined ? '--shards' : fileWhere})`);
+  return { ...shard, origin: variable };
+}
+
+/**
+ * What a shard run cannot do, checked before it touches anything: forget all
+ * staged data (a full refresh without a day range would wipe the other
+ * shards' work), build the star schema, or load through Redshift's direct
+ * mode (Redshift reads the objects itself there: splitting the loader gains nothing).
+ */
+export function checkShardRun(config: Config): void {
+  const shard = config.load.shard;
+  if (!shard) return;
+  const name = `shard ${shardName(shard)} (from ${shard.origin})`;
+  if (config.load.modelOnly) throw new UsageError(`--model-only builds the star schema after the shards; this run is ${name}`, { hint: 'run `sparkify model` without a shard' });
+  if (config.load.fullRefresh && config.load.since === undefined && config.load.until === undefined) {
+    throw new UsageError(`--full-refresh forgets everything staged before reloading it, which would wipe the other shards' work; this run is ${name}`, {
+      hint: 'reload everything with one unsharded `sparkify etl --full-refresh`, or `sparkify create-tables --reset --yes` and then the shards; a day range (--since/--until) may be refreshed by shards',
+    });
+  }
+  if (config.target.kind === 'redshift' && config.redshift.mode === 'direct') {
+    throw new UsageError(`Redshift direct mode has Redshift read every object itself, so shards gain nothing; this run is ${name}`, { hint: 'use --redshift-mode stage (the default) for shards' });
+  }
+  // A shard registers its staging folder (this prefix, /sparkify-run-<run>-<random>) in etl_state, a VARCHAR(256) on Redshift.
+  if (config.target.kind === 'redshift' && Buffer.byteLength(config.redshift.stagingPrefix ?? '') > 200) {
+    throw new ConfigError(`the staging prefix is ${Buffer.byteLength(config.redshift.stagingPrefix!)} bytes long; a shard needs one of at most 200, to record where it leaves its parts`, { hint: 'use a shorter staging prefix (--staging-prefix, [S3] STAGING_PREFIX)' });
+  }
 }
 
 function resolveTarget(

@@ -3,7 +3,7 @@
  * The CLI resolves config and calls this; everything it needs is passed in.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { describeTarget, type Config } from './config.ts';
+import { checkShardRun, describeTarget, type Config } from './config.ts';
 import { STAGING_TABLE, type Dataset } from './datasets.ts';
 import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
 import { keyFilter } from './extract/key-filter.ts';
@@ -28,6 +28,9 @@ import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-c
 import { inTransaction, type Warehouse } from './warehouse/connect.ts';
 import { acquireRunLock, type LockOptions, type RunLock } from './warehouse/lock.ts';
 import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
+import { shardName } from './shard.ts';
+import { mergeShards } from './shard-merge.ts';
+import type { MergeResult } from './stage/shard-parts.ts';
 import { requireTables, tableCounts, tablesExist } from './warehouse/tables.ts';
 
 export interface EtlSummary {
@@ -49,6 +52,10 @@ export interface EtlSummary {
   dryRun?: { load: string[]; prune: string[] };
   /** Data-quality checks run after the load (check/). */
   checks?: CheckResult[];
+  /** A shard run: which share it staged (`1/3`), and how many listed objects belong to the other shards. */
+  shard?: { name: string; otherShards: number };
+  /** What shard runs left in the staging prefix and this run loaded (Redshift). */
+  shardParts?: MergeResult;
   error?: string;
 }
 
@@ -96,6 +103,8 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   const progress = deps.progress ?? noProgress;
   const summary = deps.summary ?? newSummary();
   const sourceUrls = requireSources(config);
+  checkShardRun(config);
+  const shard = config.load.shard;
   // Settings the backend needs are checked before anything is locked, listed or written.
   const dryRun = config.load.dryRun;
   if (!wh && !dryRun) throw new UsageError('a run needs a warehouse');
@@ -103,7 +112,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   // A dry run changes nothing anywhere: no run row, no lock lease, no tables (it plans against
   // empty ones when they do not exist yet, as `run --dry-run` on a new database does).
   const haveTables = !wh ? false : dryRun ? await tablesExist(wh) : (await requireTables(wh), true);
-  const lock = dryRun || !wh ? undefined : (deps.lock ?? (await acquireRunLock(wh, config.runner, { ...deps.lockOptions, waitSeconds: config.load.waitSeconds, log, signal: deps.signal })));
+  const lock = dryRun || !wh ? undefined : (deps.lock ?? (await acquireRunLock(wh, config.runner, { ...deps.lockOptions, waitSeconds: config.load.waitSeconds, log, signal: deps.signal, shard })));
   // A run that loses its lock (a Redshift lease taken over while it was paused) stops like an interrupted one.
   const signal = AbortSignal.any([deps.signal, lock?.lost].filter((s): s is AbortSignal => s !== undefined));
   const running: EtlDeps = { ...deps, signal };
@@ -112,18 +121,20 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   let listings: Listing[] = [];
   try {
     if (!dryRun && wh) {
-      runId = await startRun(wh, command, config.runner);
+      runId = await startRun(wh, command, config.runner, shard);
       summary.runId = runId;
       log.context?.({ runId });
       // Recorded the moment a stop arrives, so that even a hard exit leaves the run `interrupted`.
       wh.onInterrupt?.(`UPDATE ${wh.names.t('etl_runs')} SET status = 'interrupted' WHERE run_id = $1 AND status = 'running'`, [runId]);
     }
-    log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading into ${describeDestination(wh, config)}`);
+    log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading ${shard ? `shard ${shardName(shard)} (from ${shard.origin}) ` : ''}into ${describeDestination(wh, config)}`);
 
     const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
     // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
     const aws = needsS3 ? { ...(await import('./extract/s3-client.ts')), ...(await import('./extract/s3-source.ts')) } : undefined;
     s3 = aws?.makeS3Client(config.s3, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 });
+    // What shards left for the warehouse is loaded before this run plans against etl_objects.
+    if (!shard && !dryRun && wh) summary.shardParts = await mergeShards(wh, config, runId!, { log, signal });
     const sources = new Map<Dataset, Source>();
     for (const [name, url] of sourceUrls) {
       const dataset: Dataset = name === 'songs' ? 'songs' : 'events';
@@ -158,6 +169,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
       since: config.load.since,
       until: config.load.until,
       listedDatasets: [...sources.keys()],
+      shard,
     });
     // Keys to load that had no etl_objects row: the backend need not forget their rows.
     const neverLoaded = new Set<string>();
@@ -170,7 +182,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
           const decision = planner.decide(o);
           summary.objects.listed = planner.listed;
           summary.objects.skipped = planner.skip;
-          if (decision === 'skip') continue;
+          if (decision !== 'load') continue;
           if (!loaded.has(o.key)) neverLoaded.add(o.key);
           datasets.add(o.dataset);
           progress.planned(planner.load, planner.loadBytes, true);
@@ -180,13 +192,14 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
         logListed(listing, log);
       }
       summary.timings.listMs = Date.now() - listStarted;
+      if (shard) summary.shard = { name: shardName(shard), otherShards: planner.otherShards };
       gone = planner.gone();
       summary.objects.vanished = gone.vanished;
       progress.planned(planner.load, planner.loadBytes, false);
       if (gone.vanished > 0 && !config.load.prune) {
         log.info(`${gone.vanished} object(s) loaded earlier are no longer in the source; their rows stay until a run with --prune`, { event: 'vanished', objects: gone.vanished });
       }
-      if (!dryRun) log.info(`plan: ${planner.load} to load, ${planner.skip} unchanged or out of range${config.load.prune ? `, ${gone.prune.length} to prune` : ''}`, { event: 'plan', load: planner.load, skip: planner.skip, prune: gone.prune.length });
+      if (!dryRun) log.info(`plan: ${planner.load} to load, ${planner.skip} unchanged or out of range${config.load.prune ? `, ${gone.prune.length} to prune` : ''}${shard ? `, ${planner.otherShards} of other shards` : ''}`, { event: 'plan', load: planner.load, skip: planner.skip, prune: gone.prune.length });
     };
 
     if (dryRun) {
@@ -208,7 +221,8 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     // Staging starts with the first page; the events wait until the run knows whether it is a bulk load.
     const backend = makeBackend(wh, runId!, s3, neverLoaded);
     const firstLoad = ![...loaded.values()].some((l) => l.dataset === 'events');
-    const objects = holdUntilBulkKnown(toLoad(), await bulkLoadFrom(wh), (bulk, bytes) => stagingIndexes(wh, bulk, bytes, firstLoad, log));
+    // Shards leave the indexes as they are (one shard's DROP or CREATE INDEX would stall the others' COPYs); the model step makes sure they exist.
+    const objects = shard ? toLoad() : holdUntilBulkKnown(toLoad(), await bulkLoadFrom(wh), (bulk, bytes) => stagingIndexes(wh, bulk, bytes, firstLoad, log));
     let staged: ObjectOutcome[];
     const stageStarted = Date.now();
     try {
@@ -219,23 +233,16 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     summary.timings.stageMs = Date.now() - stageStarted;
     // Staging returns only once it took the listing's last object: what is gone is known.
     if (!gone) throw new Error('staging ended before the listing did');
-    await refreshStatistics(wh, datasets, summary, log);
+    if (!shard) await refreshStatistics(wh, datasets, summary, log);
     await prune(wh, gone.prune, log);
     summary.objects.pruned = gone.prune.length;
     logRejects(staged, log);
 
     if (signal.aborted) throw signal.reason;
-    // A server restart during staging took the lock's session with it: hold it again before modelling.
-    await lock!.ensure();
-    const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
-    progress.phase('model');
+    // A shard only stages: the star schema is built once, after every shard (`sparkify model`).
+    if (shard) log.info(`shard ${shardName(shard)} is staged; once every shard has finished, \`sparkify model\` builds the star schema`);
     // A day-range refresh reloads some days: the incremental step rebuilds what they touch.
-    const force = config.load.fullRefresh && !dayRange ? 'full' : undefined;
-    summary.model = await buildStarSchema(wh, log, { force, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 }).catch(async (err: unknown) => {
-      throw await explainModelFailure(wh, err);
-    });
-    summary.timings.modelMs = summary.model.durationMs;
-    if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
+    else await modelStep(wh, config, lock!, summary, { log, signal, progress, force: config.load.fullRefresh && !dayRange ? 'full' : undefined });
     summary.tables = await tableCounts(wh);
 
     if (summary.objects.failed > 0) {
@@ -245,33 +252,65 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
       summary.status = 'rejects';
       summary.error = `${summary.records.rejected} record(s) rejected, more than --max-errors ${config.load.maxErrors}; see etl_rejects or \`sparkify status\``;
     }
-    if (config.load.rejectsRetentionDays !== undefined) await dropOldRejects(wh, config.load.rejectsRetentionDays, log);
+    // Shards delete old rejects side by side with other shards' loads: that is left to the model run.
+    if (config.load.rejectsRetentionDays !== undefined && !shard) await dropOldRejects(wh, config.load.rejectsRetentionDays, log);
     await finishRun(wh, runId!, summary.status, countsOf(summary), summary.error);
     return finish(summary, started);
   } catch (caught) {
-    // The cancels a stop sent must land before the run's last statements, not on them.
-    await wh?.interrupting;
-    const err = wh ? await explainFailure(wh, caught, config.load.timeoutSeconds) : caught;
-    summary.status = 'failed';
-    summary.error = describeError(err);
-    if (runId !== undefined && wh) {
-      // A stop cancels statements wherever they are: whatever they failed with, the run was interrupted.
-      const status: RunStatus = (err instanceof SparkifyError && err.code === 'INTERRUPTED') || deps.signal?.aborted ? 'interrupted' : 'failed';
-      await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => log.debug(`cannot record the run's end: ${describeError(e)}`));
-    }
-    // What the tables hold after the failure, if the warehouse still answers soon.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Record<string, number>>((resolve) => (timer = setTimeout(() => resolve({}), FAILED_COUNTS_MS)));
-    summary.tables = wh ? await Promise.race([tableCounts(wh).catch(() => ({})), late]) : {};
-    clearTimeout(timer);
-    finish(summary, started);
-    throw err;
+    throw await failedRun(wh, runId, caught, summary, config, deps, started);
   } finally {
     // A listing the run did not finish stops (its page in flight fails with the S3 client).
     s3?.destroy();
     for (const listing of listings) await listing.close().catch(() => undefined);
     if (!deps.lock) await lock?.release();
   }
+}
+
+/**
+ * The model step of a run: brings the star schema up to date with staging
+ * (full or incremental, as buildStarSchema decides unless `force` says).
+ */
+export async function modelStep(
+  wh: Warehouse,
+  config: Config,
+  lock: RunLock,
+  summary: EtlSummary,
+  options: { log: Logger; signal: AbortSignal; progress: ProgressReporter; force?: 'full' },
+): Promise<void> {
+  const { log, signal } = options;
+  // A server restart during staging took the lock's session with it: hold it again before modelling.
+  await lock.ensure();
+  const retry = { ...DEFAULT_RETRY, attempts: config.load.retries + 1 };
+  options.progress.phase('model');
+  summary.model = await buildStarSchema(wh, log, { force: options.force, signal, retry, swapWaitMs: config.load.swapWaitSeconds * 1000 }).catch(async (err: unknown) => {
+    throw await explainModelFailure(wh, err);
+  });
+  summary.timings.modelMs = summary.model.durationMs;
+  if (summary.model.mode !== 'none') log.info(`model: ${summary.model.mode} build in ${summary.model.durationMs} ms`);
+}
+
+/**
+ * A run failed (or was stopped): records it in etl_runs, fills the summary
+ * with the error and what the tables hold, and returns the error to throw.
+ */
+export async function failedRun(wh: Warehouse | undefined, runId: number | undefined, caught: unknown, summary: EtlSummary, config: Config, deps: EtlDeps, started: number): Promise<unknown> {
+  // The cancels a stop sent must land before the run's last statements, not on them.
+  await wh?.interrupting;
+  const err = wh ? await explainFailure(wh, caught, config.load.timeoutSeconds) : caught;
+  summary.status = 'failed';
+  summary.error = describeError(err);
+  if (runId !== undefined && wh) {
+    // A stop cancels statements wherever they are: whatever they failed with, the run was interrupted.
+    const status: RunStatus = (err instanceof SparkifyError && err.code === 'INTERRUPTED') || deps.signal?.aborted ? 'interrupted' : 'failed';
+    await finishRun(wh, runId, status, countsOf(summary), summary.error).catch((e: unknown) => deps.log.debug(`cannot record the run's end: ${describeError(e)}`));
+  }
+  // What the tables hold after the failure, if the warehouse still answers soon.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Record<string, number>>((resolve) => (timer = setTimeout(() => resolve({}), FAILED_COUNTS_MS)));
+  summary.tables = wh ? await Promise.race([tableCounts(wh).catch(() => ({})), late]) : {};
+  clearTimeout(timer);
+  finish(summary, started);
+  return err;
 }
 
 /** The staging backend for the warehouse and mode; validates its settings now. */
@@ -303,7 +342,8 @@ async function chooseBackend(config: Config): Promise<NonNullable<EtlDeps['backe
   if (config.redshift.mode === 'stage') {
     // Stage mode's COPYs read the staging bucket only.
     const region = copyRegion(stagingRegion, clusterRegion);
-    return (w, runId, s3, neverLoaded) => withStagingClient(s3!, (staging) => redshiftStageBackend(w, runId, staging, { iamRole, staging: prefix, region }, neverLoaded));
+    // A shard leaves its parts for the coordinator, which loads every shard's with one COPY per table.
+    return (w, runId, s3, neverLoaded) => withStagingClient(s3!, (staging) => redshiftStageBackend(w, runId, staging, { iamRole, staging: prefix, region, defer: config.load.shard }, neverLoaded));
   }
   // Direct mode's COPYs read the sources and a manifest in the staging bucket: with REGION, all
   // of them must be in that one region; without it, in the cluster's [DG:copy-parameters-data-source-s3].
@@ -396,10 +436,13 @@ async function stage(
   return result.outcomes;
 }
 
-/** Event bytes to load from which a run is a bulk load: at least 64 MiB, and more than is staged already. */
+/** Below this much event data a load keeps the indexes of stg_events: dropping them would save nothing. */
+const BULK_MIN_BYTES = 8 * 1024 * 1024;
+
+/** Event bytes to load from which a run is a bulk load: at least BULK_MIN_BYTES, and more than is staged already. */
 async function bulkLoadFrom(wh: Warehouse): Promise<number> {
   const staged = Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
-  return Math.max(64 * 1024 * 1024, staged + 1);
+  return Math.max(BULK_MIN_BYTES, staged + 1);
 }
 
 /**
@@ -458,7 +501,7 @@ export function describeDestination(wh: Warehouse | undefined, config: Config): 
 }
 
 /** Rejects retention: deletes rejects recorded more than `days` days ago. */
-async function dropOldRejects(wh: Warehouse, days: number, log: Logger): Promise<void> {
+export async function dropOldRejects(wh: Warehouse, days: number, log: Logger): Promise<void> {
   const cutoff = sqlTimestamp(new Date(Date.now() - days * 86_400_000));
   const { rowCount } = await wh.pool.query(`DELETE FROM ${wh.names.t('etl_rejects')} WHERE rejected_at < $1`, [cutoff]);
   if (rowCount) log.info(`deleted ${rowCount} reject(s) older than ${days} days (rejects retention)`);
@@ -503,7 +546,7 @@ function logRejects(outcomes: readonly ObjectOutcome[], log: Logger): void {
   if (total > shown) log.warn(`… and ${total - shown} more rejects (etl_rejects has them all, with their raw text)`);
 }
 
-function countsOf(s: EtlSummary): RunCounts {
+export function countsOf(s: EtlSummary): RunCounts {
   return {
     objectsListed: s.objects.listed,
     objectsLoaded: s.objects.loaded,
@@ -516,7 +559,7 @@ function countsOf(s: EtlSummary): RunCounts {
   };
 }
 
-function finish(s: EtlSummary, started: number): EtlSummary {
+export function finish(s: EtlSummary, started: number): EtlSummary {
   s.durationMs = Date.now() - started;
   s.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   return s;

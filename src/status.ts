@@ -13,6 +13,8 @@ export interface StatusReport {
   runs: { runId: number; command: string; status: string; startedAt: string; finishedAt: string | null; loaded: number | null; skipped: number | null; failed: number | null; staged: number | null; rejected: number | null; model: string | null; error: string | null }[];
   rejects: { dataset: string; field: string | null; reason: string; count: number }[];
   pendingModel: { objects: number; rebuild: boolean };
+  /** Shards whose staged parts wait in the staging prefix for `sparkify model` (Redshift), e.g. `1/3`. */
+  shardParts: string[];
 }
 
 export async function readStatus(wh: Warehouse, options: { runs?: number } = {}): Promise<StatusReport> {
@@ -47,6 +49,8 @@ export async function readStatus(wh: Warehouse, options: { runs?: number } = {})
     `SELECT (SELECT COUNT(*) FROM ${n.t('etl_dirty_objects')}) + (SELECT COUNT(*) FROM ${n.t('etl_dirty_events')}) + (SELECT COUNT(*) FROM ${n.t('etl_dirty_songs')}) AS dirty,
             (SELECT COUNT(*) FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending') AS rebuild`,
   );
+  // Registered by shard runs on Redshift (stage/shard-parts.ts).
+  const shardParts = await wh.pool.query(`SELECT name FROM ${n.t('etl_state')} WHERE name LIKE 'shard-parts %' ORDER BY name`);
   return {
     objects: [...byDay.values()].sort((a, b) => a.dataset.localeCompare(b.dataset) || String(a.day).localeCompare(String(b.day))),
     runs: runs.rows.map((r) => ({
@@ -65,6 +69,7 @@ export async function readStatus(wh: Warehouse, options: { runs?: number } = {})
     })),
     rejects: [...grouped.values()].sort((a, b) => b.count - a.count),
     pendingModel: { objects: Number(pending.rows[0].dirty), rebuild: Number(pending.rows[0].rebuild) > 0 },
+    shardParts: shardParts.rows.map((r) => String(r.name).replace(/^shard-parts /, '')),
   };
 }
 
@@ -105,7 +110,8 @@ export function renderStatus(s: StatusReport): string {
   out.push('', 'Rejects by reason');
   out.push(s.rejects.length ? table(['data set', 'field', 'reason', 'count'], s.rejects.map((r) => [r.dataset, r.field ?? '-', r.reason, r.count])) : '  none');
   out.push('');
-  out.push(s.pendingModel.objects > 0 || s.pendingModel.rebuild ? `Star schema: behind staging (${s.pendingModel.objects} pending change rows${s.pendingModel.rebuild ? ', full rebuild pending' : ''}); the next etl run brings it up to date.` : 'Star schema: up to date with staging.');
+  if (s.shardParts.length) out.push(`Staging: the parts of shard${s.shardParts.length === 1 ? '' : 's'} ${s.shardParts.join(', ')} wait in the staging prefix; \`sparkify model\` (or the next unsharded etl run) loads them.`);
+  out.push(s.pendingModel.objects > 0 || s.pendingModel.rebuild ? `Star schema: behind staging (${s.pendingModel.objects} pending change rows${s.pendingModel.rebuild ? ', full rebuild pending' : ''}); \`sparkify model\` or the next etl run brings it up to date.` : 'Star schema: up to date with staging.');
   return out.join('\n');
 }
 

@@ -62,6 +62,25 @@ describe('run lock', () => {
     expect(json(after)).toMatchObject({ status: 'ok', objects: { loaded: 0 }, tables: { stg_events: 8056, songplays: 6820 } });
   });
 
+  it('lets shards of one load hold it together, and keeps out an exclusive holder, a second run of a shard and shards of another count', async () => {
+    const url = await createDatabase('lock_shards');
+    await withWarehouse({ target: url }, async (wh) => {
+      const runner = { host: 'etl-host', pid: 4242 };
+      const [a, b] = [await acquireRunLock(wh, runner, { shard: { index: 0, count: 2 } }), await acquireRunLock(wh, runner, { shard: { index: 1, count: 2 } })];
+      const holder = (i: number) => `shard ${i}/2: loader [^,]+, connected since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`;
+      await expect(acquireRunLock(wh, runner)).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringMatching(new RegExp(`^2 sparkify shard runs hold the lock on schema public: ${holder(0)}; ${holder(1)}$`)) });
+      await expect(acquireRunLock(wh, runner, { shard: { index: 1, count: 2 } })).rejects.toMatchObject({ message: expect.stringMatching(new RegExp(`^shard 1 of schema public is already being loaded: ${holder(1)}$`)) });
+      await expect(acquireRunLock(wh, runner, { shard: { index: 2, count: 3 } })).rejects.toMatchObject({ message: expect.stringMatching(/^shards of another count are loading schema public: shard 0\/2: .*; shard 1\/2: .*; this run is shard 2\/3$/) });
+      await a.release();
+      await b.release();
+      const exclusive = await acquireRunLock(wh, runner);
+      await expect(acquireRunLock(wh, runner, { shard: { index: 0, count: 2 } })).rejects.toMatchObject({ message: expect.stringMatching(/^another sparkify run holds the lock on schema public: loader [^,]+, connected since/) });
+      await exclusive.release();
+      // Everything was released: a shard takes it again.
+      await (await acquireRunLock(wh, runner, { shard: { index: 0, count: 2 } })).release();
+    });
+  });
+
   it('fails a run whose own etl_runs row vanished under it (tables reset by hand) instead of reporting success', async () => {
     const url = await createDatabase('lock_vanished');
     const config = testConfig({ target: url, logs: `${SAMPLE_DIR}log_data` });

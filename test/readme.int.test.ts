@@ -51,6 +51,8 @@ let target: string;
 let env: Record<string, string>;
 
 const LIVE_AWS = 'reads a real AWS bucket: no network here but the package registries';
+const AWS_BATCH = 'submits to AWS Batch: no network here but the package registries';
+const KUBERNETES = 'needs a Kubernetes cluster; test/shards.int.test.ts runs shards as separate processes, then the model';
 const CURATED: [string, Runs | string][] = [
   ['npm ci && npm start', 'npm ci runs before this suite; test/demo.int.test.ts runs the package.json start script (sparkify demo) from a scratch folder'],
   ['npm test', 'this suite'],
@@ -110,6 +112,15 @@ const CURATED: [string, Runs | string][] = [
   ['npx sparkify etl --dry-run', { expect: ({ stderr }) => expect(stderr).toContain('nothing was changed') }],
   ['npx sparkify status', { expect: ({ stdout }) => expect(stdout).toMatch(/^Warehouse: .* \(from DATABASE_URL\)\n/) }],
   ['npx sparkify rejects --reason itemInSession --raw', { expect: ({ stdout }) => expect(stdout.trim()).toBe('no rejects match') }],
+  ['npx sparkify create-tables', {}],
+  // `wait` exits 0 whatever its jobs did: each shard's summary says how it ended.
+  ['for i in 0 1 2; do npx sparkify etl --shard $i/3 & done; wait', { expect: ({ stdout }) => expect(stdout.match(/^status: ok/gm)).toHaveLength(3) }],
+  ['npx sparkify model', { expect: ({ stdout }) => expect(stdout).toMatch(/^status: ok .*\n[^]*^model: up to date$/m) }],
+  ['kubectl apply -f sparkify-shards.yaml', KUBERNETES],
+  ['kubectl wait --for=condition=complete job/sparkify-shards --timeout=6h', KUBERNETES],
+  ['kubectl apply -f sparkify-model.yaml', KUBERNETES],
+  [`aws batch submit-job --job-name sparkify-shards --job-queue etl --job-definition sparkify --array-properties size=8 --container-overrides '{"command": ["etl", "--shards", "8", "--json"]}'`, AWS_BATCH],
+  [`aws batch submit-job --job-name sparkify-model --job-queue etl --job-definition sparkify --depends-on jobId=SHARDS_JOB_ID --container-overrides '{"command": ["model", "--json"]}'`, AWS_BATCH],
 ];
 
 function shell(command: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {

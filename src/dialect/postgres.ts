@@ -157,6 +157,7 @@ export const postgres: Dialect = {
   }),
   afterFullBuild: () => [],
   lockForLoad: () => [],
+  lockForBookkeeping: () => [],
   // Autovacuum analyzes staging; the model step refreshes what it reads when much changed.
   afterStaging: () => [],
   buildSessions: 2,

@@ -147,6 +147,7 @@ export const redshift: Dialect = {
   // ON needs the owner): the staging tables are analyzed once per run instead [DG:copy-parameters-data-load, DG:r_ANALYZE].
   afterStaging: (n, tables) => tables.map((t) => `ANALYZE ${n.t(t)}`),
   lockForLoad: (n) => [`LOCK ${LOAD_TABLES.map((t) => n.t(t)).join(', ')}`],
+  lockForBookkeeping: (tables) => [`LOCK ${tables.join(', ')}`],
   // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
   // deleted rows; tables reloaded in place do.
   afterFullBuild: (n, inPlace) => [...inPlace.map((t) => `VACUUM DELETE ONLY ${n.t(t)}`), ...STAR_TABLES.map((t) => `ANALYZE ${n.t(t)}`)],

@@ -92,6 +92,13 @@ export interface Dialect {
    */
   lockForLoad(names: TableNames): string[];
   /**
+   * First statements of a transaction that writes bookkeeping tables which
+   * shard runs write side by side (etl_runs, etl_state): Redshift locks
+   * `tables` so those writers queue instead of failing with error 1023;
+   * empty on Postgres, whose row locks suffice.
+   */
+  lockForBookkeeping(tables: readonly string[]): string[];
+  /**
    * Statements run outside any transaction after a run staged rows into
    * `tables` (Redshift: ANALYZE, since its COPYs run with STATUPDATE OFF);
    * empty where the warehouse keeps statistics itself.

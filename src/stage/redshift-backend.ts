@@ -4,24 +4,29 @@
  * and loaded with one `COPY … MANIFEST` per table inside the unit's
  * transaction; the parts are removed after commit (or failure). Redshift has
  * no COPY FROM STDIN (REDSHIFT-FACTS §5).
+ *
+ * A shard run (`defer`) stops before the warehouse: each unit's parts stay in
+ * the run's folder with a descriptor written last (shard-parts.ts), and the
+ * coordinator loads every shard's parts with one COPY per table — concurrent
+ * COPYs into one Redshift table would only queue [DG:c_best-practices-single-copy-command].
  */
+import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
-import { copyCsvManifest } from '../dialect/redshift-copy.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
-import { isTransient } from '../retry.ts';
+import { WarehouseError } from '../errors.ts';
 import { decoding, isDecodeError } from '../extract/decode.ts';
-import { rawText } from '../extract/raw-text.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
 import { pipe } from '../pipe.ts';
+import type { Shard } from '../shard.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
-import { findLoadErrorSource, readLoadErrors, type LoadErrorSource } from './load-errors.ts';
+import { copyManifest } from './copy-manifest.ts';
 import { objectPipeline, readSteps, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
+import { registerShardArea, writeUnitDescriptor } from './shard-parts.ts';
 
 export interface RedshiftStageSettings {
   iamRole: string;
@@ -29,6 +34,8 @@ export interface RedshiftStageSettings {
   /** COPY … REGION, when the buckets are in another region than the cluster. */
   region?: string;
   partBytes?: number;
+  /** A shard run: leave each unit's parts for the coordinator instead of loading them. */
+  defer?: Shard;
 }
 
 const NULL_MARKER = '\\N';
@@ -46,39 +53,27 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     raw: { maxBytes: wh.dialect.rawMaxBytes, mustEscape: (t) => t === NULL_MARKER },
   };
 
-  async function copy(client: pg.ClientBase, table: string, columns: readonly string[], manifestUrl: string, folder: string): Promise<number> {
-    try {
-      await client.query(copyCsvManifest({ table: wh.names.t(table), columns, manifestUrl, iamRole: settings.iamRole, region: settings.region }));
-    } catch (err) {
-      throw await loadError(err, table, folder);
-    }
-    const { rows } = await client.query('SELECT pg_last_copy_count() AS n');
-    return Number(rows[0].n);
-  }
+  const copy = (client: pg.ClientBase, table: string, columns: readonly string[], manifestUrl: string, folder: string) =>
+    copyManifest(wh, client, { table, columns, manifestUrl, iamRole: settings.iamRole, region: settings.region }, folder);
 
-  // Where a failed COPY's errors can be read, found at the first failure.
-  let errorSource: Promise<LoadErrorSource> | undefined;
+  // A shard run registers its folder once, before its first unit is complete (shard-parts.ts).
+  let registered: Promise<string[]> | undefined;
 
-  /** A failed COPY's own errors live in a system view, not in the client error (REDSHIFT-FACTS §3). */
-  async function loadError(err: unknown, table: string, folder: string): Promise<Error> {
-    const fields = pgFields(err);
-    if (!fields) return err as Error;
-    let detail = '';
-    try {
-      // The folder is unique to this run and unit: its files are this COPY's.
-      const [e] = await readLoadErrors(wh.pool, await (errorSource ??= findLoadErrorSource(wh.pool)), { fileLike: `%${folder}/%` }, 1);
-      if (e) detail = `: ${e.file} line ${e.line}, column ${e.column}: ${e.reason} (${e.code})`;
-    } catch {
-      // The views are not readable (permissions): the client error is all we have.
-    }
-    return new WarehouseError('COPY', `COPY into ${table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table, sqlState: fields.code, retryable: isTransient(err) });
-  }
-
-  /** Uploads rows and rejects of a unit, then loads them in one transaction. */
-  async function commit(dataset: Dataset, outcomes: ObjectOutcome[], folder: string, rowParts: string[], spools: readonly RejectSpool[]): Promise<void> {
+  /**
+   * Uploads rows and rejects of a unit, then loads them in one transaction —
+   * or, in a shard run, writes the unit's descriptor, which makes the unit
+   * complete for the coordinator (it returns true: the folder stays).
+   */
+  async function commit(dataset: Dataset, outcomes: ObjectOutcome[], folder: string, rowParts: string[], spools: readonly RejectSpool[]): Promise<boolean> {
     const rejects = area.writer(folder, 'rejects', { partBytes: settings.partBytes });
     for (const spool of spools) for await (const chunk of spool.chunks()) await rejects.write(chunk);
     const rejectParts = await rejects.finish();
+    if (settings.defer) {
+      const shard = settings.defer;
+      await (registered ??= registerShardArea(wh, shard, area.url(area.prefix)));
+      await writeUnitDescriptor(s3, area.bucket, folder, { runId, shard, dataset, rows: rowParts, rejects: rejectParts, objects: outcomes.map((o) => ({ ...o.object, rows: o.rows, rejects: o.rejects, format: o.format })) });
+      return true;
+    }
     // An empty manifest fails a COPY (REDSHIFT-FACTS §9): no parts, no COPY.
     const rowsManifest = rowParts.length ? await area.manifest(folder, 'rows', rowParts) : undefined;
     const rejectsManifest = rejectParts.length ? await area.manifest(folder, 'rejects', rejectParts) : undefined;
@@ -93,26 +88,37 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
       if (rejectsManifest) await copy(client, 'etl_rejects', REJECT_COLUMNS, rejectsManifest, folder);
       await recordObjects(client, ctx, runId, outcomes);
     });
+    return false;
   }
+
+  /**
+   * A unit's folder: numbered, or in a shard run named after its objects, so
+   * that a retry of the unit writes over what an attempt left (a descriptor
+   * whose write seemed to fail, say) instead of beside it.
+   */
+  const unitFolder = (objects: readonly SourceObject[]) =>
+    area.unit(settings.defer ? `u-${createHash('sha256').update(objects.map((o) => o.key).join('\n')).digest('hex').slice(0, 24)}` : `u${++units}`);
 
   async function commitBatch(items: readonly ReadObject[]): Promise<ObjectOutcome[]> {
     if (items.length === 0) return [];
-    const folder = area.unit(`u${++units}`);
+    const folder = unitFolder(items.map((i) => i.object));
     const outcomes = items.map((i) => ({ object: i.object, rows: i.rows, rejects: i.rejects.count, format: i.format, samples: i.rejects.samples.slice(0, 3) }));
+    let keep = false;
     try {
       const rows = area.writer(folder, 'rows', { partBytes: settings.partBytes });
       for (const i of items) for (const chunk of i.chunks) await rows.write(chunk);
-      await commit(items[0].object.dataset, outcomes, folder, await rows.finish(), items.map((i) => i.rejects));
+      keep = await commit(items[0].object.dataset, outcomes, folder, await rows.finish(), items.map((i) => i.rejects));
       return outcomes;
     } finally {
       // The items' reject spools belong to the caller, who may retry this call with them.
-      await area.remove(folder);
+      if (!keep) await area.remove(folder);
     }
   }
 
   async function streamObject(source: Source, listed: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
-    const folder = area.unit(`u${++units}`);
+    const folder = unitFolder([listed]);
     const { encoder, reader } = objectPipeline(listed.dataset, listed.key, readOptions);
+    let keep = false;
     try {
       const rows = area.writer(folder, 'rows', { partBytes: settings.partBytes });
       const opened = await source.open(listed, hooks.signal);
@@ -133,14 +139,20 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
       const parts = await rows.finish();
       // A document that failed as a whole contributes its one reject and no rows (the parts are removed with the folder).
       const outcome = { object, rows: encoder.rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
-      await commit(object.dataset, [outcome], folder, encoder.documentError ? [] : parts, [encoder.rejects]);
+      keep = await commit(object.dataset, [outcome], folder, encoder.documentError ? [] : parts, [encoder.rejects]);
       return outcome;
     } finally {
       reader.dispose();
       encoder.rejects.dispose();
-      await area.remove(folder);
+      if (!keep) await area.remove(folder);
     }
   }
 
-  return { readOptions, readsLocally: true, commitBatch, streamObject, close: () => area.remove() };
+  /** The run's folder goes, unless it holds a shard's parts: then what earlier runs of the shard left goes. */
+  async function close(): Promise<void> {
+    if (!settings.defer) return area.remove();
+    for (const url of registered ? await registered.catch(() => []) : []) await area.removeUrl(url);
+  }
+
+  return { readOptions, readsLocally: true, commitBatch, streamObject, close };
 }

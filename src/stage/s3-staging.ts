@@ -87,13 +87,36 @@ export class StagingArea {
 
   /** Deletes every object under `folder` (default: the whole area). */
   async remove(folder = this.prefix): Promise<void> {
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${folder}/`, ContinuationToken: token }));
-      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-      if (keys.length) await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
-      token = page.NextContinuationToken;
-    } while (token);
+    await removeFolder(this.client, this.bucket, folder);
+  }
+
+  /** Deletes every object under a folder given as `s3://bucket/folder` (another run's area). */
+  async removeUrl(url: string): Promise<void> {
+    const { bucket, key } = parseS3Url(url);
+    await removeFolder(this.client, bucket, key);
+  }
+}
+
+/** `s3://bucket/key` → its bucket and key. */
+export function parseS3Url(url: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new ConfigError(`${JSON.stringify(url)} is not an s3://bucket/key URL`);
+  return { bucket: m[1], key: m[2] };
+}
+
+/** Lists the keys under `folder/`, page by page. */
+export async function* listFolder(client: S3Client, bucket: string, folder: string): AsyncGenerator<string[]> {
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${folder}/`, ContinuationToken: token }));
+    yield (page.Contents ?? []).map((o) => o.Key!);
+    token = page.NextContinuationToken;
+  } while (token);
+}
+
+async function removeFolder(client: S3Client, bucket: string, folder: string): Promise<void> {
+  for await (const keys of listFolder(client, bucket, folder)) {
+    if (keys.length) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
   }
 }
 

@@ -1,8 +1,14 @@
-/** etl_runs: one row per run, written at its start and at its end. */
+/**
+ * etl_runs: one row per run, written at its start and at its end. Shard runs
+ * write it side by side: each write takes the table first where the
+ * warehouse needs that (Redshift), so they queue instead of conflicting.
+ */
+import type pg from 'pg';
 import { WarehouseError } from '../errors.ts';
 import { redact } from '../redact.ts';
+import { shardName, type Shard } from '../shard.ts';
 import { sqlTimestamp } from '../stage/reject-spool.ts';
-import type { Warehouse } from './connect.ts';
+import { inTransaction, type Warehouse } from './connect.ts';
 
 export type RunStatus = 'running' | 'ok' | 'rejects' | 'failed' | 'interrupted' | 'crashed' | 'dry-run';
 
@@ -17,20 +23,39 @@ export interface RunCounts {
   modelMode?: string;
 }
 
-export async function startRun(wh: Warehouse, command: string, runner: { host: string; pid: number }): Promise<number> {
+/** How a shard run is named in etl_runs.command (`etl --shard 1/3`). */
+export function shardCommand(command: string, shard: Shard): string {
+  return `${command} --shard ${shardName(shard)}`;
+}
+
+/**
+ * Records a run's start and returns its id. Runs still marked running died
+ * without finishing (we hold the run lock), except, for a shard run, the
+ * other shards of its load, which may be running beside it.
+ */
+export async function startRun(wh: Warehouse, command: string, runner: { host: string; pid: number }, shard?: Shard): Promise<number> {
   const n = wh.names;
-  // We hold the run lock: any run still marked running died without finishing.
-  await wh.pool.query(`UPDATE ${n.t('etl_runs')} SET status = 'crashed' WHERE status = 'running'`);
-  await wh.pool.query(`INSERT INTO ${n.t('etl_runs')} (command, status, started_at, host, pid) VALUES ($1, 'running', $2, $3, $4)`, [command, sqlTimestamp(new Date()), runner.host, runner.pid]);
-  const { rows } = await wh.pool.query(`SELECT MAX(run_id) AS id FROM ${n.t('etl_runs')} WHERE status = 'running' AND pid = $1`, [runner.pid]);
-  return Number(rows[0].id);
+  const mine = shard ? shardCommand(command, shard) : command;
+  return writeRuns(wh, async (client) => {
+    if (shard) {
+      await client.query(`UPDATE ${n.t('etl_runs')} SET status = 'crashed' WHERE status = 'running' AND NOT (command LIKE $1 AND command <> $2)`, [`% --shard %/${shard.count}`, mine]);
+    } else {
+      await client.query(`UPDATE ${n.t('etl_runs')} SET status = 'crashed' WHERE status = 'running'`);
+    }
+    await client.query(`INSERT INTO ${n.t('etl_runs')} (command, status, started_at, host, pid) VALUES ($1, 'running', $2, $3, $4)`, [mine, sqlTimestamp(new Date()), runner.host, runner.pid]);
+    // Shards on other machines may share this process id (a container's first process, say): the host tells them apart.
+    const { rows } = await client.query(`SELECT MAX(run_id) AS id FROM ${n.t('etl_runs')} WHERE status = 'running' AND pid = $1 AND host = $2`, [runner.pid, runner.host]);
+    return Number(rows[0].id);
+  });
 }
 
 export async function finishRun(wh: Warehouse, runId: number, status: RunStatus, counts: RunCounts, error?: string): Promise<void> {
-  const r = await wh.pool.query(
-    `UPDATE ${wh.names.t('etl_runs')} SET status = $2, finished_at = $3, objects_listed = $4, objects_loaded = $5, objects_skipped = $6, objects_failed = $7,
-       objects_pruned = $8, records_staged = $9, records_rejected = $10, model_mode = $11, error = $12 WHERE run_id = $1`,
-    [runId, status, sqlTimestamp(new Date()), counts.objectsListed, counts.objectsLoaded, counts.objectsSkipped, counts.objectsFailed, counts.objectsPruned, counts.recordsStaged, counts.recordsRejected, counts.modelMode ?? null, error === undefined ? null : redact(error).slice(0, 2000)],
+  const r = await writeRuns(wh, (client) =>
+    client.query(
+      `UPDATE ${wh.names.t('etl_runs')} SET status = $2, finished_at = $3, objects_listed = $4, objects_loaded = $5, objects_skipped = $6, objects_failed = $7,
+         objects_pruned = $8, records_staged = $9, records_rejected = $10, model_mode = $11, error = $12 WHERE run_id = $1`,
+      [runId, status, sqlTimestamp(new Date()), counts.objectsListed, counts.objectsLoaded, counts.objectsSkipped, counts.objectsFailed, counts.objectsPruned, counts.recordsStaged, counts.recordsRejected, counts.modelMode ?? null, error === undefined ? null : redact(error).slice(0, 2000)],
+    ),
   );
   // The run's own row is gone: its tables were dropped or reset under it, and so may be its rows.
   if (r.rowCount === 0) {
@@ -38,4 +63,12 @@ export async function finishRun(wh: Warehouse, runId: number, status: RunStatus,
       hint: 'run `sparkify etl` again; writing commands of the loader take the run lock, so this was done by hand',
     });
   }
+}
+
+/** One transaction writing etl_runs, with the table taken first where shard runs would otherwise conflict (Redshift). */
+function writeRuns<T>(wh: Warehouse, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(wh.pool, async (client) => {
+    for (const sql of wh.dialect.lockForBookkeeping([wh.names.t('etl_runs')])) await client.query(sql);
+    return work(client);
+  });
 }

@@ -22,14 +22,19 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), CLI, ...args], {
-      // Where no dwh.cfg is, unless a test brings its own.
-      cwd: options.cwd ?? tmpdir(),
-      // A clean environment: nothing of the developer's AWS or PG settings leaks in.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  return startCli(args, options).done;
+}
+
+/** Starts the CLI; `kill` sends it SIGKILL (a crash), `done` is its result. */
+export function startCli(args: string[], options: CliOptions = {}): { kill: () => void; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), CLI, ...args], {
+    // Where no dwh.cfg is, unless a test brings its own.
+    cwd: options.cwd ?? tmpdir(),
+    // A clean environment: nothing of the developer's AWS or PG settings leaks in.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -41,6 +46,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       resolve({ code, signal, stdout, stderr });
     });
   });
+  return { kill: () => child.kill('SIGKILL'), done };
 }
 
 /** Environment and flags for reading the test S3 server. */
