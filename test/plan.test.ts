@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { dayOfKey, inDayRange } from '../src/extract/day-of-key.ts';
-import { planLoad, type LoadedObject } from '../src/plan.ts';
+import { LoadPlanner, planLoad, type LoadedObject, type PlanOptions } from '../src/plan.ts';
 import type { SourceObject } from '../src/extract/source.ts';
+import { inShard } from '../src/shard.ts';
 
 const obj = (key: string, fingerprint = 'e1', dataset: 'events' | 'songs' = 'events'): SourceObject => ({ dataset, key, size: 10, fingerprint });
 const loaded = (...l: [string, string, ('events' | 'songs')?][]) => new Map(l.map(([key, fingerprint, dataset]) => [key, { key, fingerprint, dataset: dataset ?? 'events' } as LoadedObject]));
@@ -52,5 +54,51 @@ describe('load plan', () => {
     const before = loaded(['a', 'e1'], ['gone', 'e1'], ['song', 'e1', 'songs']);
     expect(planLoad([obj('a')], before, base).vanished).toBe(2);
     expect(planLoad([obj('a')], before, { ...base, listedDatasets: ['events'] })).toMatchObject({ vanished: 1, prune: [] });
+  });
+});
+
+describe('the plan, decided as the listing streams', () => {
+  /** The plan as it was computed before it streamed: the whole listing at once (the oracle). */
+  function wholeListingPlan(listed: readonly SourceObject[], loaded: ReadonlyMap<string, LoadedObject>, options: PlanOptions) {
+    const mine = (key: string) => !options.shard || inShard(key, options.shard);
+    const seen = new Set(listed.filter((o) => mine(o.key)).map((o) => o.key));
+    const dayRange = options.since !== undefined || options.until !== undefined;
+    const load = listed.filter((o) => {
+      if (!mine(o.key) || (o.dataset === 'events' && !inDayRange(o.key, options.since, options.until))) return false;
+      const before = loaded.get(o.key);
+      const unchanged = before !== undefined && before.dataset === o.dataset && before.fingerprint === o.fingerprint;
+      return !unchanged || (options.fullRefresh && (o.dataset === 'events' || !dayRange));
+    });
+    const gone = [...loaded.values()].filter((l) => options.listedDatasets.includes(l.dataset) && !seen.has(l.key) && mine(l.key));
+    return { load: load.map((o) => o.key), listed: seen.size, prune: options.prune ? gone.map((l) => l.key) : [], vanished: gone.length };
+  }
+
+  const day = fc.integer({ min: 1, max: 9 }).map((d) => `log_data/2018/11/2018-11-0${d}-events.json`);
+  const song = fc.constantFrom('A', 'B', 'C', 'D', 'E').map((x) => `song_data/${x}/TR${x}.json`);
+  const objectOf = fc.oneof(day.map((key) => ({ key, dataset: 'events' as const })), song.map((key) => ({ key, dataset: 'songs' as const })));
+  const entries = fc.uniqueArray(fc.record({ o: objectOf, fingerprint: fc.constantFrom('e1', 'e2') }), { selector: (e) => e.o.key, maxLength: 12 });
+  const options = fc.record({
+    fullRefresh: fc.boolean(),
+    prune: fc.boolean(),
+    since: fc.option(day.map((k) => k.slice(17, 27)), { nil: undefined }),
+    until: fc.option(day.map((k) => k.slice(17, 27)), { nil: undefined }),
+    listedDatasets: fc.constantFrom<('events' | 'songs')[]>(['events', 'songs'], ['events'], ['songs']),
+    shard: fc.option(fc.integer({ min: 1, max: 3 }).chain((count) => fc.record({ index: fc.integer({ min: 0, max: count - 1 }), count: fc.constant(count) })), { nil: undefined }),
+  });
+
+  it('decides every object as the whole-listing plan did, and knows what is gone once the listing ends', () => {
+    fc.assert(
+      fc.property(entries, entries, options, (listedEntries, loadedEntries, opts) => {
+        const listed = listedEntries.filter((e) => opts.listedDatasets.includes(e.o.dataset)).map((e) => ({ ...e.o, size: 1, fingerprint: e.fingerprint }));
+        const before = new Map(loadedEntries.map((e) => [e.o.key, { key: e.o.key, dataset: e.o.dataset, fingerprint: e.fingerprint }]));
+        const planner = new LoadPlanner(before, opts);
+        const load = listed.filter((o) => planner.decide(o) === 'load').map((o) => o.key);
+        const gone = planner.gone();
+        const expected = wholeListingPlan(listed, before, opts);
+        expect({ load, listed: planner.listed, prune: gone.prune.map((l) => l.key), vanished: gone.vanished }).toEqual(expected);
+        expect(planLoad(listed, before, opts)).toMatchObject({ listed: expected.listed, vanished: expected.vanished });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
