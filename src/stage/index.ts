@@ -14,8 +14,8 @@
  * not stop the others; a failed warehouse (or listing) does, after the work in
  * flight has settled.
  */
-import type { Source, SourceObject } from '../extract/source.ts';
 import pLimit from 'p-limit';
+import type { Source, SourceObject } from '../extract/source.ts';
 import { describeError, DISK_FULL, InterruptedError, SparkifyError, sqlStateOf, WarehouseError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { isLockTimeout } from '../warehouse/explain.ts';
