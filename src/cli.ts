@@ -23,7 +23,7 @@ import { createTables, requireTables } from './warehouse/tables.ts';
 import { withRunLock, type RunLock } from './warehouse/lock.ts';
 import { explainFailure } from './warehouse/explain.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { describeDestination, newSummary, requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { describeDestination, newSummary, processCpuMs, requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { listRejects, renderRejects } from './rejects.ts';
 import { renderDoctor, runDoctor } from './doctor.ts';
 import { guardOutputStreams, userMessage } from './cli-errors.ts';
@@ -106,6 +106,7 @@ function withSources(cmd: Command): Command {
 function withLoad(cmd: Command): Command {
   return withSources(cmd)
     .option('--concurrency <n>', 'objects read at once (default 8)')
+    .option('--workers <n>', 'worker threads that parse, validate and encode rows on Postgres (default: the cores the warehouse connection leaves; 0 on 2 cores with a local Postgres; [ETL] WORKERS)')
     .option('--max-errors <n>', "rejects allowed before exiting 3 (default 0); the good rows load either way, unlike Redshift's MAXERROR")
     .option('--allow-empty', 'a source that lists no object is not an error (default: it is, exit 1)')
     .option('--wait <seconds>', "wait up to SECONDS for another run's lock instead of failing at once (default 0)")
@@ -199,6 +200,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
         s.checks = await checksAfterRun(wh, s);
         s.timings.checksMs = Date.now() - t;
         s.durationMs += s.timings.checksMs;
+        s.cpuMs = processCpuMs();
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
         for (const c of s.checks.filter((x) => x.ok && x.warning)) log.warn(`check: ${c.name} — ${c.detail}`);

@@ -51,6 +51,15 @@ export interface ReaderSink {
    * `reject`), as if this were never called.
    */
   line?(buf: Buffer, start: number, end: number, line: number): boolean;
+  /**
+   * Optional, to read lines elsewhere (a worker thread): `buf` holds whole
+   * NDJSON lines, the first of which is line `line`, each at most the record
+   * limit and valid or not; only at the end of the object may the last one
+   * lack its line end. Returns true when the sink takes them all — it must
+   * then give for them exactly what a reader continuing at that line
+   * (`ReaderOptions.continueAt`) gives; false reads them here.
+   */
+  region?(buf: Buffer, line: number): boolean;
 }
 
 export interface ReaderOptions {
@@ -59,6 +68,11 @@ export interface ReaderOptions {
   raw?: RawTextOptions;
   /** Where lines longer than `maxRecordBytes` are spooled while they are read (default: the OS temp folder). */
   spoolDir?: string;
+  /**
+   * Reads a piece of an NDJSON object whose first line is this line: no byte
+   * order mark, no format rule (the whole object's reader applied them).
+   */
+  continueAt?: number;
 }
 
 export type Format = 'ndjson' | 'document';
@@ -99,6 +113,10 @@ export class ObjectReader {
     this.maxRecord = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.rawOptions = options.raw ?? {};
     this.spoolDir = options.spoolDir ?? tmpdir();
+    if (options.continueAt !== undefined) {
+      this.mode = 'ndjson';
+      this.line = options.continueAt;
+    }
   }
 
   /** The format once known (after the first non-blank line). */
@@ -375,6 +393,10 @@ export class ObjectReader {
   private lines(buf: Buffer, terminated: boolean): number {
     // A region this long may hold a line over the record limit: measure each line.
     if (buf.length > this.maxRecord) return this.measuredLines(buf);
+    if (this.sink.region?.(buf, this.line)) {
+      this.line += linesIn(buf);
+      return buf.length;
+    }
     // Common case: decode the whole region once, split in string space. Pure
     // ASCII (JSON with \u escapes, like Udacity's) skips the UTF-8 decoder.
     const ascii = isAscii(buf);
@@ -538,6 +560,13 @@ export class ObjectReader {
     this.pendingBytes = 0;
     return all;
   }
+}
+
+/** How many lines `buf` holds: one per line feed, and one more for a last line without its own. */
+function linesIn(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(NL); i !== -1; i = buf.indexOf(NL, i + 1)) n++;
+  return buf.length > 0 && buf[buf.length - 1] !== NL ? n + 1 : n;
 }
 
 /** Whether `text` holds only JSON whitespace (space, tab, CR, LF); a form feed is not. */
