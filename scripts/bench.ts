@@ -20,7 +20,9 @@
  *    index), and against a hand-rolled `jq … | @csv | psql \copy`;
  * 4. analysts: while an incremental run adds one new day, and while
  *    `--full-refresh` rebuilds everything, a second connection reads
- *    songplays every 100 ms; the longest time a read waited for the table.
+ *    songplays every 100 ms; the longest time a read waited for the table;
+ * 5. worker threads: the events staged with --workers 0, 1 and 2, each
+ *    into an empty database: rate and CPU-seconds per million events (bench/workers.ts).
  *
  * Flags: --events N (default 2,000,000), --songs N (50,000), --whole-songs N
  * (1,000), --concurrency N (8), --cache DIR (.bench-cache), --target URL
@@ -44,6 +46,7 @@ import { postgres } from '../src/dialect/postgres.ts';
 import { TableNames } from '../src/dialect/sql.ts';
 import { idleReadMs, startProbe, type ProbeResult } from './bench/analyst-probe.ts';
 import { openBenchWarehouse } from './bench/warehouse.ts';
+import { workersScenario } from './bench/workers.ts';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +57,7 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const DAYS = 30;
 const SEED = 2018;
 /** Databases of the scenarios (on a --target server too: only these are created and dropped). */
-const DB = { songs: 'sparkify_bench_songs', main: 'sparkify_bench', plain: 'sparkify_bench_plain' } as const;
+const DB = { songs: 'sparkify_bench_songs', main: 'sparkify_bench', plain: 'sparkify_bench_plain', workers: 'sparkify_bench_workers' } as const;
 
 interface Args {
   events: number;
@@ -224,6 +227,14 @@ async function main(): Promise<void> {
     await plain.end();
     await wh.drop(DB.plain);
 
+    // 5. the events with 0, 1 and 2 worker threads.
+    const workers = await workersScenario(async (n) => {
+      await wh.recreate(DB.workers);
+      const r = await loader(['run', '--target', wh.url(DB.workers), '--logs', `s3://${bucket}/log_data`, '--workers', String(n), '--skip-checks', ...s3flags], loaderEnv);
+      await wh.drop(DB.workers);
+      return r;
+    }, log);
+
     const eventsRows = Number(whole.tables.stg_events);
     const eventsRate = eventsRows / (whole.timings.stageMs / 1000);
     const psqlRate = psqlRows / (psqlMs / 1000);
@@ -247,6 +258,7 @@ async function main(): Promise<void> {
         incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, analyst: incrementalProbe },
         fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, modelSteps: steps(refresh), analyst: fullProbe },
         analystIdleReadMs: idleMs,
+        eventsWithWorkers: workers.runs,
       },
       ratios: {
         wholeJobVsPlainSql: round2(plainWholeMs / whole.wallMs),
@@ -256,7 +268,9 @@ async function main(): Promise<void> {
         songsVsBareGet: bare ? round2(songsRate / (bare.objects / (bare.ms / 1000))) : null,
         incrementalDayVsFullModel: round2(incremental.timings.modelMs / whole.timings.modelMs),
         checksShareOfRun: round2(whole.checksMs / whole.wallMs),
+        eventsWorkersVsNone: workers.rateVsNoWorkers,
       },
+      cpuSecPerMillionEvents: Object.fromEntries(workers.runs.map((r) => [`workers${r.workers}`, r.cpuSecPerMillionEvents])),
       analystMaxWaitMs: { full: fullProbe.maxWaitMs, incremental: incrementalProbe.maxWaitMs },
       peakRssMb: Math.max(songs?.peakRssMb ?? 0, whole.peakRssMb, incremental.peakRssMb, refresh.peakRssMb),
     };
