@@ -7,6 +7,7 @@ import { parseTargetUrl, resolveConfig } from '../src/config.ts';
 import { requireSources } from '../src/etl.ts';
 import { ConfigError, UsageError } from '../src/errors.ts';
 import { clearSecrets, redact } from '../src/redact.ts';
+import { autoWorkers } from '../src/stage/workers.ts';
 
 function dir(cfg?: string): string {
   const d = mkdtempSync(join(tmpdir(), 'sparkify-cfg-'));
@@ -105,7 +106,10 @@ describe('dwh.cfg', () => {
     // Redshift's rows are CSV, encoded on the main thread.
     expect(resolveConfig({}, {}, dir('[CLUSTER]\nHOST = c.abc.us-west-2.redshift.amazonaws.com\nDB_NAME = dwh\n')).load.workers).toBe(0);
     // Whatever this machine has, the default leaves the main thread and the local server's COPY streams their cores.
-    expect(resolveConfig({ target: 'embedded' }, {}, dir()).load.workers).toBe(Math.max(0, Math.min(availableParallelism() - 3, 4)));
+    const cores = availableParallelism();
+    expect(resolveConfig({ target: 'embedded' }, {}, dir()).load.workers).toBe(autoWorkers({ cores, copyStreams: 2, warehouseHere: true }));
+    expect(resolveConfig({ target: 'postgres://me@127.0.0.1/dwh', concurrency: '1' }, {}, dir()).load.workers).toBe(autoWorkers({ cores, copyStreams: 1, warehouseHere: true }));
+    expect(resolveConfig({ target: 'postgres://me@db.example.com/dwh' }, {}, dir()).load.workers).toBe(autoWorkers({ cores, copyStreams: 2, warehouseHere: false }));
   });
 
   it('registers every password for redaction', () => {
