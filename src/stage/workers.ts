@@ -14,7 +14,7 @@
  * - else at least 2 (one worker only moves the encoding to a thread that is
  *   no faster), and at most 2 per COPY stream (2 already encode about as fast
  *   as a local server's 2 streams take rows; the rest is headroom for a faster
- *   server, at ~15 MB of memory each).
+ *   server, at ~25 MB of memory each).
  */
 
 export interface Machine {
