@@ -88,7 +88,7 @@ export class ObjectReader {
   private readonly sink: ReaderSink;
   private readonly maxRecord: number;
   private readonly rawOptions: RawTextOptions;
-  private readonly spoolDir: string;
+  private readonly spoolDir: string | undefined;
   private mode: 'bom' | 'detect' | Format = 'bom';
   /** Bytes of the unfinished line (in detect mode: of the current line, from its start). */
   private pending: Buffer[] = [];
@@ -112,7 +112,8 @@ export class ObjectReader {
     this.sink = sink;
     this.maxRecord = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.rawOptions = options.raw ?? {};
-    this.spoolDir = options.spoolDir ?? tmpdir();
+    // os.tmpdir() (a few µs: it reads the environment) only when a line is spooled: a worker builds a reader per piece.
+    this.spoolDir = options.spoolDir;
     if (options.continueAt !== undefined) {
       this.mode = 'ndjson';
       this.line = options.continueAt;
@@ -264,7 +265,7 @@ export class ObjectReader {
       if (start < chunk.length) this.stash(start === 0 ? chunk : chunk.subarray(start));
       // A line too long to hold, blank so far or not: spool it and decide at its end.
       if (this.pendingBytes > this.maxRecord + 1) {
-        this.long = LongLine.spooled(this.line, this.spoolDir);
+        this.long = LongLine.spooled(this.line, this.spoolDir ?? tmpdir());
         this.long.append(this.takePending());
       }
       return;
@@ -381,7 +382,7 @@ export class ObjectReader {
   }
 
   private startLongLine(): void {
-    this.long = LongLine.spooled(this.line, this.spoolDir);
+    this.long = LongLine.spooled(this.line, this.spoolDir ?? tmpdir());
     this.long.append(this.takePending());
   }
 
