@@ -10,11 +10,11 @@
  *
  * - On fewer than 3 cores, or with no core to spare: none (then the main
  *   thread encodes, as without workers; on 2 cores workers only made the
- *   same work cost 14–25% more CPU);
+ *   same load cost 14–30% more CPU, no faster, in paired runs);
  * - else at least 2 (one worker only moves the encoding to a thread that is
  *   no faster), and at most 2 per COPY stream (2 already encode about as fast
  *   as a local server's 2 streams take rows; the rest is headroom for a faster
- *   server, at ~25 MB of memory each).
+ *   server, at ~28 MB of memory each).
  */
 
 export interface Machine {
