@@ -4,9 +4,9 @@
  * need. It needs one for the main thread (which reads objects, cuts them into
  * pieces and writes the COPY streams) and, when the Postgres server runs on
  * this machine, one per COPY stream (the server process that turns rows into
- * table pages). Measured per million events (README, Performance): encoding
- * takes about 2.1 CPU-seconds on a worker and 2.15 on the main thread, what is
- * left of the main thread's work 0.8, a COPY stream's server process 2.2.
+ * table pages). Measured per million events on 2 cores: staging alone, the
+ * main thread takes 2.15 CPU-seconds; with workers it keeps 0.8 and they take
+ * about 2.1; a COPY stream's server process takes 1.8–2.4.
  *
  * - On fewer than 3 cores, or with no core to spare: none (then the main
  *   thread encodes, as without workers; on 2 cores workers only made the
