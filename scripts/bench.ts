@@ -23,12 +23,14 @@
  * 4. analysts: while an incremental run adds one new day, and while
  *    `--full-refresh` reloads everything from S3 and rebuilds, a second
  *    connection reads songplays every 100 ms; the longest time a read waited
- *    for the table.
+ *    for the table;
+ * 5. worker threads: the events staged with --workers 0, 1 and 2, each
+ *    into an empty database: rate and CPU-seconds per million events (bench/workers.ts).
  *
  * Flags: --events N (default 2,000,000), --songs N (50,000), --whole-songs N
  * (1,000), --concurrency N (8), --cache DIR (.bench-cache), --target URL
  * (embedded), --no-songs (skip scenario 1), --no-latency (skip its latency
- * part). Needs `psql` and `jq` on the PATH
+ * part), --no-workers (skip scenario 5). Needs `psql` and `jq` on the PATH
  * for the baselines.
  */
 import { execFile as execFileCb, fork, spawn, type ChildProcess } from 'node:child_process';
@@ -49,6 +51,7 @@ import { TableNames } from '../src/dialect/sql.ts';
 import { idleReadMs, startProbe, type ProbeResult } from './bench/analyst-probe.ts';
 import { openBenchWarehouse } from './bench/warehouse.ts';
 import { songsAtLatency, type LatencyResult } from './bench/latency.ts';
+import { workersScenario } from './bench/workers.ts';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,7 +62,7 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const DAYS = 30;
 const SEED = 2018;
 /** Databases of the scenarios (on a --target server too: only these are created and dropped). */
-const DB = { songs: 'sparkify_bench_songs', latency: 'sparkify_bench_latency', main: 'sparkify_bench', plain: 'sparkify_bench_plain' } as const;
+const DB = { songs: 'sparkify_bench_songs', latency: 'sparkify_bench_latency', main: 'sparkify_bench', plain: 'sparkify_bench_plain', workers: 'sparkify_bench_workers' } as const;
 
 interface Args {
   events: number;
@@ -72,6 +75,8 @@ interface Args {
   noSongs: boolean;
   /** Skip the songs at S3 latency. */
   noLatency: boolean;
+  /** Skip the worker-threads scenario (three more loads of the events). */
+  noWorkers: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -96,6 +101,7 @@ function parseArgs(argv: string[]): Args {
     target: value('target'),
     noSongs: argv.includes('--no-songs'),
     noLatency: argv.includes('--no-songs') || argv.includes('--no-latency'),
+    noWorkers: argv.includes('--no-workers'),
   };
 }
 
@@ -242,6 +248,14 @@ async function main(): Promise<void> {
     await plain.end();
     await wh.drop(DB.plain);
 
+    // 5. the events with 0, 1 and 2 worker threads.
+    const workers = args.noWorkers ? undefined : await workersScenario(async (n) => {
+      await wh.recreate(DB.workers);
+      const r = await loader(['run', '--target', wh.url(DB.workers), '--logs', `s3://${bucket}/log_data`, '--workers', String(n), '--skip-checks', ...s3flags], loaderEnv);
+      await wh.drop(DB.workers);
+      return r;
+    }, log);
+
     const eventsRows = Number(whole.tables.stg_events);
     const eventsRate = eventsRows / (whole.timings.stageMs / 1000);
     const psqlRate = psqlRows / (psqlMs / 1000);
@@ -256,7 +270,7 @@ async function main(): Promise<void> {
       warehouse: { target: wh.description, ...settings },
       params: { events: args.events, stagedRows: eventsRows, dayObjects: history.length, songObjects: songFiles.length, wholeJobSongObjects: wholeSongs.length, concurrency: args.concurrency },
       scenarios: {
-        wholeJob: { wallMs: whole.wallMs, listMs: whole.timings.listMs, stageMs: whole.timings.stageMs, modelMs: whole.timings.modelMs, checksMs: whole.checksMs, peakRssMb: whole.peakRssMb, modelSteps: steps(whole), tables: loaderStar },
+        wholeJob: { wallMs: whole.wallMs, listMs: whole.timings.listMs, stageMs: whole.timings.stageMs, modelMs: whole.timings.modelMs, checksMs: whole.checksMs, peakRssMb: whole.peakRssMb, loaderCpuSecPerMillionEvents: whole.cpuMs === undefined ? null : round2(whole.cpuMs / 1000 / (Number(whole.tables.stg_events) / 1e6)), modelSteps: steps(whole), tables: loaderStar },
         plainScript: { wallMs: plainWholeMs, copyMs: plainCopyMs, modelMs: plainModelMs, tables: plainStar, sameTablesAsLoader: sameStar },
         eventsStaging: { from: 'local folder', rows: eventsRows, sourceMb: mb(sourceBytes), stageMs: whole.timings.stageMs, rowsPerSec: Math.round(eventsRate), mbPerSec: round1(mb(sourceBytes) / (whole.timings.stageMs / 1000)) },
         eventsStagingFromS3: { from: 's3rver on the same machine', rows: Number(refresh.tables.stg_events), stageMs: refresh.timings.stageMs, rowsPerSec: Math.round(s3Rate) },
@@ -268,6 +282,7 @@ async function main(): Promise<void> {
         incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, analyst: incrementalProbe },
         fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, modelSteps: steps(refresh), analyst: fullProbe },
         analystIdleReadMs: idleMs,
+        eventsWithWorkers: workers?.runs,
       },
       ratios: {
         wholeJobVsPlainSql: round2(plainWholeMs / whole.wallMs),
@@ -279,7 +294,9 @@ async function main(): Promise<void> {
         songsAtLatencyVsLocal: latency?.songsAtLatencyVsLocal ?? null,
         incrementalDayVsFullModel: round2(incremental.timings.modelMs / whole.timings.modelMs),
         checksShareOfRun: round2(whole.checksMs / whole.wallMs),
+        eventsWorkersVsNone: workers?.rateVsNoWorkers,
       },
+      cpuSecPerMillionEvents: workers && Object.fromEntries(workers.runs.map((r) => [`workers${r.workers}`, r.cpuSecPerMillionEvents])),
       analystMaxWaitMs: { full: fullProbe.maxWaitMs, incremental: incrementalProbe.maxWaitMs },
       peakRssMb: Math.max(songs?.peakRssMb ?? 0, latency?.atLatency.peakRssMb ?? 0, latency?.local.peakRssMb ?? 0, whole.peakRssMb, incremental.peakRssMb, refresh.peakRssMb),
     };
@@ -303,6 +320,8 @@ interface LoaderRun {
   tables: Record<string, number>;
   timings: { listMs: number; stageMs: number; modelMs: number; checksMs?: number };
   peakRssMb: number;
+  /** The loader process's user + system CPU (ms), every thread. */
+  cpuMs?: number;
   model?: { steps?: { name: string; ms: number }[] };
   wallMs: number;
   /** Time of the checks after the load (0 when skipped). */

@@ -25,7 +25,7 @@ import { runModel } from './model-run.ts';
 import { shardName, type Shard } from './shard.ts';
 import { explainFailure } from './warehouse/explain.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { describeDestination, newSummary, requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { describeDestination, newSummary, processCpuMs, requireSources, runEtl, type EtlSummary } from './etl.ts';
 import { listRejects, renderRejects } from './rejects.ts';
 import { renderDoctor, runDoctor } from './doctor.ts';
 import { guardOutputStreams, userMessage } from './cli-errors.ts';
@@ -115,6 +115,7 @@ function withS3(cmd: Command): Command {
 function withLoad(cmd: Command): Command {
   return withWriting(withSources(cmd))
     .option('--concurrency <n>', "at most N small objects read at once (default: adapts to the source's latency, 8 to 128)")
+    .option('--workers <n>', 'worker threads that parse, validate and encode rows on Postgres (default: the cores the warehouse connection leaves; 0 on 2 cores with a local Postgres; [ETL] WORKERS)')
     .option('--max-errors <n>', "rejects allowed before exiting 3 (default 0); the good rows load either way, unlike Redshift's MAXERROR")
     .option('--allow-empty', 'a source that lists no object is not an error (default: it is, exit 1)')
     .option('--since <YYYY-MM-DD>', 'only log objects of this day or later (day read from the key)')
@@ -222,6 +223,7 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
         s.checks = await checksAfterRun(wh, s);
         s.timings.checksMs = Date.now() - t;
         s.durationMs += s.timings.checksMs;
+        s.cpuMs = processCpuMs();
         const failed = s.checks.filter((x) => !x.ok);
         for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
         for (const c of s.checks.filter((x) => x.ok && x.warning)) log.warn(`check: ${c.name} — ${c.detail}`);

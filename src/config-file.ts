@@ -57,6 +57,7 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, string
   },
   ETL: {
     CONCURRENCY: "at most this many small objects read at once (default: adapts to the source's latency, 8 to 128)",
+    WORKERS: 'worker threads that parse, validate and encode rows on Postgres (default: the cores the warehouse connection leaves)',
     MAX_ERRORS: 'rejects allowed before the run exits 3 (default 0)',
     REDSHIFT_MODE: 'stage (default) or direct',
     RETRIES: 'retries of a failed object, transaction or model step on a transient error (default 4)',

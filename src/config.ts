@@ -5,13 +5,14 @@
  * secret met on the way is registered for redaction.
  */
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { lineOf, readConfigFile, type ConfigFile } from './config-file.ts';
 import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './config-redshift.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { registerSecret } from './redact.ts';
 import { parseShard, parseShardCount, shardIndex, shardName, type Shard } from './shard.ts';
+import { autoWorkers, isLocalHost } from './stage/workers.ts';
 
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -67,6 +68,8 @@ export interface LoadSettings {
    * undefined (the default): the number adapts, from 8 up to 128 (stage/read-limiter.ts).
    */
   readonly concurrency?: number;
+  /** Worker threads that encode rows on Postgres (default: the cores the warehouse connection leaves, stage/workers.ts). */
+  readonly workers: number;
   /** Rejects allowed before the run exits 3 (default 0). */
   readonly maxErrors: number;
   readonly since?: string;
@@ -128,6 +131,7 @@ export interface Flags {
   songs?: string;
   logs?: string;
   concurrency?: string;
+  workers?: string;
   maxErrors?: string;
   since?: string;
   until?: string;
@@ -219,8 +223,11 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     stagingRegion,
   };
 
+  // Unset, the reads adapt to the source (stage/read-limiter.ts).
+  const concurrency = int(flags.concurrency, '--concurrency', 1, 256) ?? int(cfg('ETL', 'CONCURRENCY'), where('ETL', 'CONCURRENCY'), 1, 256, true);
   const load: LoadSettings = {
-    concurrency: int(flags.concurrency, '--concurrency', 1, 256) ?? int(cfg('ETL', 'CONCURRENCY'), where('ETL', 'CONCURRENCY'), 1, 256, true),
+    concurrency,
+    workers: int(flags.workers, '--workers', 0, MAX_WORKERS) ?? int(cfg('ETL', 'WORKERS'), where('ETL', 'WORKERS'), 0, MAX_WORKERS, true) ?? defaultWorkers(target, concurrency),
     maxErrors: int(flags.maxErrors, '--max-errors', 0, Number.MAX_SAFE_INTEGER) ?? int(cfg('ETL', 'MAX_ERRORS'), where('ETL', 'MAX_ERRORS'), 0, Number.MAX_SAFE_INTEGER, true) ?? 0,
     since: day(flags.since, '--since'),
     until: day(flags.until, '--until'),
@@ -444,6 +451,17 @@ function day(value: string | undefined, flag: string): string | undefined {
   const date = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : undefined;
   if (!date || date.toISOString().slice(0, 10) !== value) throw new UsageError(`${flag} must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** Most worker threads one may ask for. */
+const MAX_WORKERS = 64;
+
+/** Workers when not set: none on Redshift (its CSV rows are encoded on the main thread), else the cores left over. */
+function defaultWorkers(target: Target, concurrency: number | undefined): number {
+  if (target.kind === 'redshift') return 0;
+  // As stage/index.ts runs them: up to two objects (COPY streams) at once.
+  const copyStreams = Math.min(concurrency ?? 2, 2);
+  return autoWorkers({ cores: availableParallelism(), copyStreams, warehouseHere: target.kind === 'embedded' || isLocalHost(target.connection.host) });
 }
 
 function int(value: string | undefined, origin: string, min: number, max: number, fromConfig = false): number | undefined {

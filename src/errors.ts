@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'COPY' // a COPY into a table failed
   | 'LOCKED' // another run holds the warehouse lock
   | 'SCHEMA' // the tables are missing or not what we expect
+  | 'WORKER' // a worker thread that encodes rows stopped
   | 'INTERRUPTED'; // SIGINT/SIGTERM
 
 export interface SparkifyErrorOptions {

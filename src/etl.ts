@@ -49,6 +49,8 @@ export interface EtlSummary {
   timings: { listMs: number; stageMs: number; modelMs: number; checksMs?: number };
   /** The loader process's peak resident memory, in MB. */
   peakRssMb: number;
+  /** User + system CPU of the loader process (all its threads, workers included) from its start, in ms. */
+  cpuMs: number;
   dryRun?: { load: string[]; prune: string[] };
   /** Data-quality checks run after the load (check/). */
   checks?: CheckResult[];
@@ -83,6 +85,7 @@ export function newSummary(): EtlSummary {
     durationMs: 0,
     timings: { listMs: 0, stageMs: 0, modelMs: 0 },
     peakRssMb: 0,
+    cpuMs: 0,
   };
 }
 
@@ -315,7 +318,7 @@ export async function failedRun(wh: Warehouse | undefined, runId: number | undef
 
 /** The staging backend for the warehouse and mode; validates its settings now. */
 async function chooseBackend(config: Config): Promise<NonNullable<EtlDeps['backend']>> {
-  if (config.target.kind !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded);
+  if (config.target.kind !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded, { workers: config.load.workers });
   const { parseStagingPrefix, StagingArea } = await import('./stage/s3-staging.ts');
   const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
   const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
@@ -562,5 +565,12 @@ export function countsOf(s: EtlSummary): RunCounts {
 export function finish(s: EtlSummary, started: number): EtlSummary {
   s.durationMs = Date.now() - started;
   s.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  s.cpuMs = processCpuMs();
   return s;
+}
+
+/** User + system CPU of this process so far (every thread), in ms. */
+export function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../src/config-file.ts';
 import { parseTargetUrl, resolveConfig } from '../src/config.ts';
 import { requireSources } from '../src/etl.ts';
 import { ConfigError, UsageError } from '../src/errors.ts';
 import { clearSecrets, redact } from '../src/redact.ts';
+import { autoWorkers } from '../src/stage/workers.ts';
 
 function dir(cfg?: string): string {
   const d = mkdtempSync(join(tmpdir(), 'sparkify-cfg-'));
@@ -96,6 +97,21 @@ describe('dwh.cfg', () => {
     expect(() => resolveConfig({}, {}, dir('[CLUSTER]\nHOST = h\nDB_PORT = abc\n'))).toThrow(ConfigError);
     expect(() => resolveConfig({ config: 'missing.cfg' }, {}, dir())).toThrow(/cannot read config file/);
     expect(() => parseTargetUrl('mysql://x', '--target')).toThrow(/scheme mysql/);
+  });
+
+  it('takes the number of worker threads from --workers, then [ETL] WORKERS, else from the cores', () => {
+    expect(resolveConfig({ workers: '3' }, {}, dir('[ETL]\nWORKERS = 5\n')).load.workers).toBe(3);
+    expect(resolveConfig({}, {}, dir('[ETL]\nWORKERS = 5\n')).load.workers).toBe(5);
+    expect(resolveConfig({ workers: '0' }, {}, dir()).load.workers).toBe(0);
+    expect(() => resolveConfig({ workers: '-1' }, {}, dir())).toThrow(/--workers must be an integer from 0 to 64/);
+    expect(() => resolveConfig({}, {}, dir('[ETL]\nWORKERS = many\n'))).toThrow(ConfigError);
+    // Redshift's rows are CSV, encoded on the main thread.
+    expect(resolveConfig({}, {}, dir('[CLUSTER]\nHOST = c.abc.us-west-2.redshift.amazonaws.com\nDB_NAME = dwh\n')).load.workers).toBe(0);
+    // Whatever this machine has, the default leaves the main thread and the local server's COPY streams their cores.
+    const cores = availableParallelism();
+    expect(resolveConfig({ target: 'embedded' }, {}, dir()).load.workers).toBe(autoWorkers({ cores, copyStreams: 2, warehouseHere: true }));
+    expect(resolveConfig({ target: 'postgres://me@127.0.0.1/dwh', concurrency: '1' }, {}, dir()).load.workers).toBe(autoWorkers({ cores, copyStreams: 1, warehouseHere: true }));
+    expect(resolveConfig({ target: 'postgres://me@db.example.com/dwh' }, {}, dir()).load.workers).toBe(autoWorkers({ cores, copyStreams: 2, warehouseHere: false }));
   });
 
   it('registers every password for redaction', () => {

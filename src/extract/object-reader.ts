@@ -51,6 +51,15 @@ export interface ReaderSink {
    * `reject`), as if this were never called.
    */
   line?(buf: Buffer, start: number, end: number, line: number): boolean;
+  /**
+   * Optional, to read lines elsewhere (a worker thread): `buf` holds whole
+   * NDJSON lines, the first of which is line `line`, each at most the record
+   * limit and valid or not; only at the end of the object may the last one
+   * lack its line end. Returns true when the sink takes them all — it must
+   * then give for them exactly what a reader continuing at that line
+   * (`ReaderOptions.continueAt`) gives; false reads them here.
+   */
+  region?(buf: Buffer, line: number): boolean;
 }
 
 export interface ReaderOptions {
@@ -59,6 +68,11 @@ export interface ReaderOptions {
   raw?: RawTextOptions;
   /** Where lines longer than `maxRecordBytes` are spooled while they are read (default: the OS temp folder). */
   spoolDir?: string;
+  /**
+   * Reads a piece of an NDJSON object whose first line is this line: no byte
+   * order mark, no format rule (the whole object's reader applied them).
+   */
+  continueAt?: number;
 }
 
 export type Format = 'ndjson' | 'document';
@@ -74,7 +88,7 @@ export class ObjectReader {
   private readonly sink: ReaderSink;
   private readonly maxRecord: number;
   private readonly rawOptions: RawTextOptions;
-  private readonly spoolDir: string;
+  private readonly spoolDir: string | undefined;
   private mode: 'bom' | 'detect' | Format = 'bom';
   /** Bytes of the unfinished line (in detect mode: of the current line, from its start). */
   private pending: Buffer[] = [];
@@ -98,7 +112,12 @@ export class ObjectReader {
     this.sink = sink;
     this.maxRecord = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.rawOptions = options.raw ?? {};
-    this.spoolDir = options.spoolDir ?? tmpdir();
+    // os.tmpdir() (a few µs: it reads the environment) only when a line is spooled: a worker builds a reader per piece.
+    this.spoolDir = options.spoolDir;
+    if (options.continueAt !== undefined) {
+      this.mode = 'ndjson';
+      this.line = options.continueAt;
+    }
   }
 
   /** The format once known (after the first non-blank line). */
@@ -246,7 +265,7 @@ export class ObjectReader {
       if (start < chunk.length) this.stash(start === 0 ? chunk : chunk.subarray(start));
       // A line too long to hold, blank so far or not: spool it and decide at its end.
       if (this.pendingBytes > this.maxRecord + 1) {
-        this.long = LongLine.spooled(this.line, this.spoolDir);
+        this.long = LongLine.spooled(this.line, this.spoolDir ?? tmpdir());
         this.long.append(this.takePending());
       }
       return;
@@ -363,7 +382,7 @@ export class ObjectReader {
   }
 
   private startLongLine(): void {
-    this.long = LongLine.spooled(this.line, this.spoolDir);
+    this.long = LongLine.spooled(this.line, this.spoolDir ?? tmpdir());
     this.long.append(this.takePending());
   }
 
@@ -375,6 +394,10 @@ export class ObjectReader {
   private lines(buf: Buffer, terminated: boolean): number {
     // A region this long may hold a line over the record limit: measure each line.
     if (buf.length > this.maxRecord) return this.measuredLines(buf);
+    if (this.sink.region?.(buf, this.line)) {
+      this.line += linesIn(buf);
+      return buf.length;
+    }
     // Common case: decode the whole region once, split in string space. Pure
     // ASCII (JSON with \u escapes, like Udacity's) skips the UTF-8 decoder.
     const ascii = isAscii(buf);
@@ -538,6 +561,13 @@ export class ObjectReader {
     this.pendingBytes = 0;
     return all;
   }
+}
+
+/** How many lines `buf` holds: one per line feed, and one more for a last line without its own. */
+function linesIn(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(NL); i !== -1; i = buf.indexOf(NL, i + 1)) n++;
+  return buf.length > 0 && buf[buf.length - 1] !== NL ? n + 1 : n;
 }
 
 /** Whether `text` holds only JSON whitespace (space, tab, CR, LF); a form feed is not. */

@@ -16,7 +16,7 @@ import { BinaryRowWriter } from './binary-copy.ts';
 import { compileBinaryEncoder, type FastEncoder } from './encode-fast.ts';
 import { compileLineScanner, type LineScanner } from './line-scanner.ts';
 import { csvQuote, csvRow } from './csv-encode.ts';
-import type { RejectSpool } from './reject-spool.ts';
+import type { RejectSink, RejectSpool } from './reject-spool.ts';
 
 export type RowFormat = 'binary' | 'csv';
 
@@ -24,6 +24,8 @@ export interface EncoderOptions {
   limits: ValidationLimits;
   /** Expected size of the object in bytes, to size buffers (default: large). */
   sizeHint?: number;
+  /** Bytes the binary row buffer starts with (default: sized to the object, at most 256 KiB). */
+  rowBufferBytes?: number;
   /** How staged rows are written (default csv). */
   format?: RowFormat;
   /** NULL in CSV rows (and in the rejects' CSV). */
@@ -31,12 +33,12 @@ export interface EncoderOptions {
   raw: RawTextOptions;
 }
 
-export class ObjectEncoder implements ReaderSink {
+export class ObjectEncoder<R extends RejectSink = RejectSpool> implements ReaderSink {
   rows = 0;
   /** Set when the object turned out to be a malformed document (one reject for the whole object). */
   documentError: { reason: string; raw: RawText } | undefined;
   /** This object's rejects. */
-  readonly rejects: RejectSpool;
+  readonly rejects: R;
   private readonly fields: readonly Field[];
   /** Validates a record that `encodeFast` (when there is one) did not write. */
   private readonly validate: Validator;
@@ -52,14 +54,14 @@ export class ObjectEncoder implements ReaderSink {
   private readonly keyField: string;
   private csv = '';
 
-  constructor(dataset: Dataset, key: string, rejects: RejectSpool, options: EncoderOptions) {
+  constructor(dataset: Dataset, key: string, rejects: R, options: EncoderOptions) {
     this.dataset = dataset;
     this.key = key;
     this.fields = FIELDS[dataset];
     this.rejects = rejects;
     this.options = options;
     // Binary rows take about as many bytes as their JSON: buffers sized to the object, within bounds.
-    const chunk = Math.min(256 * 1024, Math.max(1024, Math.ceil((options.sizeHint ?? Infinity) * 1.25)));
+    const chunk = options.rowBufferBytes ?? Math.min(256 * 1024, Math.max(1024, Math.ceil((options.sizeHint ?? Infinity) * 1.25)));
     this.binary = options.format === 'binary' ? new BinaryRowWriter(chunk) : undefined;
     this.encodeFast = this.binary ? compiled(encoders, dataset, options.limits, compileBinaryEncoder) : undefined;
     // Widths and a NULL marker are Redshift's (CSV rows): the scanner knows neither.

@@ -18,20 +18,35 @@ import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.
 import { objectPipeline, readSteps, type ReadObject, type ReadOptions } from './read-object.ts';
 import { REJECT_COLUMNS, RejectSpool } from './reject-spool.ts';
 import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
+import { EncodePool } from './encode-pool.ts';
+import type { ParallelOptions } from './parallel-encoder.ts';
 
 const { from: copyFrom } = pgCopy;
 
 /** Rows of a streamed object are written to its COPY in pieces of at least this many bytes. */
 const COPY_WRITE_BYTES = 128 * 1024;
 
-export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<string>): StagingBackend {
+export interface PostgresBackendOptions extends ParallelOptions {
+  /** Worker threads that encode NDJSON lines (default 0: this thread encodes everything). */
+  workers?: number;
+  /** Objects smaller than this are encoded on this thread (default 64 KiB). */
+  minObjectBytes?: number;
+  /** Longest record (default 16 MiB, object-reader.ts). */
+  maxRecordBytes?: number;
+}
+
+export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<string>, options: PostgresBackendOptions = {}): StagingBackend {
   const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
+  // Started on first use, stopped by close().
+  const pool = options.workers ? new EncodePool(options.workers) : undefined;
   const readOptions: ReadOptions = {
     runId,
     format: 'binary',
     nullToken: wh.dialect.csvNull,
     limits: { enforceWidths: wh.dialect.enforcesWidths },
     raw: { maxBytes: wh.dialect.rawMaxBytes },
+    maxRecordBytes: options.maxRecordBytes,
+    workers: pool && { pool, pieceBytes: options.pieceBytes, maxPieces: options.maxPieces, minObjectBytes: options.minObjectBytes },
   };
 
   const copyStatement = (table: string, columns: readonly string[], format: 'csv' | 'binary') => `COPY ${wh.names.t(table)} (${columns.join(', ')}) FROM STDIN WITH (FORMAT ${format})`;
@@ -76,7 +91,7 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
 
   async function streamObject(source: Source, listed: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
     const dataset: Dataset = listed.dataset;
-    const { encoder, reader } = objectPipeline(dataset, listed.key, readOptions);
+    const { encoder, reader, parallel } = objectPipeline(dataset, listed.key, readOptions);
     let object = listed;
     let decoded: Decoding | undefined;
     try {
@@ -90,9 +105,13 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
           for await (const _ of readSteps(chunks, reader, hooks.onBytes)) {
             // Body chunks from S3 are ~16 KiB: COPY gets fewer, larger messages. A document
             // known to be malformed sends nothing more; it is read to its end for its raw text.
-            if (!reader.failed && encoder.pendingBytes >= COPY_WRITE_BYTES) yield encoder.take()!;
+            if (reader.failed) continue;
+            // With workers, rows come back in line order (waiting while too many pieces are out).
+            if (parallel) yield* parallel.output(false, COPY_WRITE_BYTES);
+            else if (encoder.pendingBytes >= COPY_WRITE_BYTES) yield encoder.take()!;
           }
           if (encoder.documentError) throw new DocumentRejected();
+          if (parallel) yield* parallel.output(true);
           const out = encoder.take();
           if (out) yield out;
           yield BINARY_TRAILER;
@@ -104,14 +123,14 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
           throw copyError(err, STAGING_TABLE[dataset], listed.key);
         }
         await copyRejects(client, [encoder.rejects]);
-        const outcome = { object, rows: encoder.rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
+        const outcome = { object, rows: (parallel ?? encoder).rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
         await recordObjects(client, ctx, runId, [outcome]);
         return outcome;
       });
     } catch (err) {
       if (!(err instanceof DocumentRejected) && !isDecodeError(err)) throw err;
       // Rows of it may already have gone into the rolled-back COPY: load it again as one reject.
-      if (isDecodeError(err)) encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, decoded!.sourceRaw(readOptions.raw));
+      if (isDecodeError(err)) (parallel ?? encoder).documentFailed(`object is not valid gzip: ${(err as Error).message}`, decoded!.sourceRaw(readOptions.raw));
       const [outcome] = await commitBatch([{ object, chunks: [], rows: 0, rejects: encoder.rejects, format: reader.format }]);
       return outcome;
     } finally {
@@ -120,7 +139,7 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
     }
   }
 
-  return { readOptions, readsLocally: true, commitBatch, streamObject };
+  return { readOptions, readsLocally: true, commitBatch, streamObject, close: async () => pool?.close() };
 }
 
 /** A failed COPY, naming the table (and object) and keeping pg's error. */

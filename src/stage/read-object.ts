@@ -9,7 +9,10 @@ import type { Dataset } from '../datasets.ts';
 import { decoding, isDecodeError } from '../extract/decode.ts';
 import { ObjectReader, type Format } from '../extract/object-reader.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
+import type { PieceSettings } from './encode-piece.ts';
+import type { EncodePool } from './encode-pool.ts';
 import { ObjectEncoder, type EncoderOptions } from './object-encoder.ts';
+import { ParallelEncoder, type ParallelOptions } from './parallel-encoder.ts';
 import { RejectSpool } from './reject-spool.ts';
 
 export interface ReadOptions extends EncoderOptions {
@@ -18,6 +21,14 @@ export interface ReadOptions extends EncoderOptions {
   signal?: AbortSignal;
   /** Called with the number of decoded bytes as they are read. */
   onBytes?: (n: number) => void;
+  /** Worker threads that encode NDJSON lines into binary rows (parallel-encoder.ts); none: this thread does. */
+  workers?: WorkerOptions;
+}
+
+export interface WorkerOptions extends ParallelOptions {
+  pool: EncodePool;
+  /** Objects smaller than this are encoded on this thread: a piece's trip costs more than their lines (default 64 KiB). */
+  minObjectBytes?: number;
 }
 
 /** An object read in full: its encoded rows (for its staging table) and its rejects. */
@@ -29,12 +40,25 @@ export interface ReadObject {
   format: Format | undefined;
 }
 
-/** Everything needed to turn one object's bytes into CSV and rejects. */
-export function objectPipeline(dataset: Dataset, key: string, options: ReadOptions): { encoder: ObjectEncoder; reader: ObjectReader } {
+/**
+ * Everything needed to turn one object's bytes into rows and rejects: its
+ * encoder, its reader, and — when worker threads encode its lines — the
+ * reader's sink that sends them there (`parallel`), whose `output()` then
+ * gives the rows and whose `rows` counts them.
+ */
+export function objectPipeline(dataset: Dataset, key: string, options: ReadOptions): { encoder: ObjectEncoder; reader: ObjectReader; parallel?: ParallelEncoder } {
   const spool = new RejectSpool(options.runId, options.nullToken);
   const encoder = new ObjectEncoder(dataset, key, spool, options);
-  const reader = new ObjectReader(encoder, { raw: options.raw, maxRecordBytes: options.maxRecordBytes });
-  return { encoder, reader };
+  const settings = options.workers && (options.sizeHint ?? Infinity) >= (options.workers.minObjectBytes ?? 64 * 1024) ? pieceSettings(dataset, key, options) : undefined;
+  const parallel = settings && new ParallelEncoder(encoder, options.workers!.pool, settings, options.workers);
+  const reader = new ObjectReader(parallel ?? encoder, { raw: options.raw, maxRecordBytes: options.maxRecordBytes });
+  return { encoder, reader, parallel };
+}
+
+/** What a worker needs to encode this object's lines; undefined when a worker cannot (CSV rows, raw text escaped by a function). */
+function pieceSettings(dataset: Dataset, key: string, options: ReadOptions): PieceSettings | undefined {
+  if (options.format !== 'binary' || options.raw.mustEscape !== undefined) return undefined;
+  return { dataset, key, limits: { ...options.limits }, nullToken: options.nullToken, rawMaxBytes: options.raw.maxBytes, maxRecordBytes: options.maxRecordBytes };
 }
 
 /**
@@ -68,13 +92,18 @@ async function consumeAbortable(body: Readable, consume: (b: AsyncIterable<Buffe
 
 export async function readWholeObject(source: Source, object: SourceObject, options: ReadOptions): Promise<ReadObject> {
   const opened = await source.open(object, options.signal);
-  const { encoder, reader } = objectPipeline(object.dataset, object.key, { ...options, sizeHint: object.size });
+  const { encoder, reader, parallel } = objectPipeline(object.dataset, object.key, { ...options, sizeHint: object.size });
   const chunks: (Buffer | string)[] = [];
   const consume = async (body: AsyncIterable<Buffer>) => {
     for await (const _ of readSteps(body, reader, options.onBytes)) {
-      const out = encoder.take();
-      if (out) chunks.push(out);
+      // With workers, rows of this thread come in line order through the parallel sink too.
+      if (parallel) for await (const out of parallel.output(false)) chunks.push(out);
+      else {
+        const out = encoder.take();
+        if (out) chunks.push(out);
+      }
     }
+    if (parallel) for await (const out of parallel.output(true)) chunks.push(out);
   };
   const { stages, sourceRaw } = decoding(opened, object.key, object.size);
   try {
@@ -88,9 +117,9 @@ export async function readWholeObject(source: Source, object: SourceObject, opti
       encoder.rejects.dispose();
       throw err;
     }
-    encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
+    (parallel ?? encoder).documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
   } finally {
     reader.dispose();
   }
-  return { object: loadedVersion(object, opened), chunks: encoder.documentError ? [] : chunks, rows: encoder.rows, rejects: encoder.rejects, format: reader.format };
+  return { object: loadedVersion(object, opened), chunks: encoder.documentError ? [] : chunks, rows: (parallel ?? encoder).rows, rejects: encoder.rejects, format: reader.format };
 }

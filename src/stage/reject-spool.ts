@@ -22,9 +22,16 @@ export interface Reject {
   raw: RawText;
 }
 
+/** Where an encoder puts its rejects: a spool, or a plain list in a worker thread. */
+export interface RejectSink {
+  add(r: Reject): void;
+  /** Drops everything (a document that failed as a whole). */
+  clear(): void;
+}
+
 const MEMORY_LIMIT = 4 * 1024 * 1024;
 
-export class RejectSpool {
+export class RejectSpool implements RejectSink {
   private memory: string[] = [];
   private memoryBytes = 0;
   private fd: number | undefined;
