@@ -28,7 +28,7 @@
  *    into an empty database: rate and CPU-seconds per million events (bench/workers.ts).
  *
  * Flags: --events N (default 2,000,000), --songs N (50,000), --whole-songs N
- * (1,000), --concurrency N (8), --cache DIR (.bench-cache), --target URL
+ * (1,000), --concurrency N (the loader's default; the bare GETs use 8), --cache DIR (.bench-cache), --target URL
  * (embedded), --no-songs (skip scenario 1), --no-latency (skip its latency
  * part), --no-workers (skip scenario 5). Needs `psql` and `jq` on the PATH
  * for the baselines.
@@ -68,7 +68,8 @@ interface Args {
   events: number;
   songs: number;
   wholeSongs: number;
-  concurrency: number;
+  /** The loader's --concurrency (undefined: its own default, which adapts) and the bare GETs' concurrency (8). */
+  concurrency: number | undefined;
   cache: string;
   target: string | undefined;
   /** Skip the songs scenario (quicker runs while profiling). */
@@ -96,7 +97,7 @@ function parseArgs(argv: string[]): Args {
     events: get('events', 2_000_000),
     songs,
     wholeSongs: Math.min(get('whole-songs', 1_000), songs),
-    concurrency: get('concurrency', 8),
+    concurrency: value('concurrency') === undefined ? undefined : get('concurrency', 8),
     cache: resolve(root, value('cache') ?? '.bench-cache'),
     target: value('target'),
     noSongs: argv.includes('--no-songs'),
@@ -150,16 +151,19 @@ async function main(): Promise<void> {
       ...[...history, ...songFiles].map((f) => ({ file: f, key: keyOf(f) })),
       // The whole job's songs: the first of the catalogue, under a prefix of their own.
       ...wholeSongs.map((f) => ({ file: f, key: `whole/${keyOf(f)}` })),
-    ], args.concurrency * 4);
+    ], 32);
     const settings = await wh.settings();
     const loaderEnv = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
-    const s3flags = ['--s3-endpoint', endpoint, '--s3-path-style', '--concurrency', String(args.concurrency), '--json'];
+    // Default settings unless --concurrency was given: the loader adapts its reads in flight itself.
+    const concurrency = args.concurrency === undefined ? [] : ['--concurrency', String(args.concurrency)];
+    const bareConcurrency = args.concurrency ?? 8;
+    const s3flags = ['--s3-endpoint', endpoint, '--s3-path-style', ...concurrency, '--json'];
     const s3Sources = ['--songs', `s3://${bucket}/whole/song_data`, '--logs', `s3://${bucket}/log_data`];
     // The whole job reads local folders, as the issue measured it (and as the psql baseline reads its CSV):
     // the history's day objects and the whole job's songs, hard-linked once into folders of their own.
     const local = localSources(dataDir, history, wholeSongs);
     const localSources_ = ['--songs', local.songs, '--logs', local.logs];
-    const localFlags = ['--concurrency', String(args.concurrency), '--json'];
+    const localFlags = [...concurrency, '--json'];
     const main = wh.url(DB.main);
 
     // 1. songs, into a database of their own.
@@ -170,8 +174,8 @@ async function main(): Promise<void> {
       log(`songs from S3: ${songFiles.length} objects`);
       songs = await loader(['run', '--target', wh.url(DB.songs), '--songs', `s3://${bucket}/song_data`, ...s3flags], loaderEnv);
       await wh.drop(DB.songs);
-      log(`bare GetObject of the same ${songFiles.length} objects at concurrency ${args.concurrency}`);
-      bare = await bareGets(s3, bucket, songFiles.map(keyOf), args.concurrency);
+      log(`bare GetObject of the same ${songFiles.length} objects at concurrency ${bareConcurrency}`);
+      bare = await bareGets(s3, bucket, songFiles.map(keyOf), bareConcurrency);
     }
     const latency: LatencyResult | undefined = args.noLatency ? undefined
       : await songsAtLatency({ upstream: endpoint, songs: `s3://${bucket}/song_data`, wh, db: DB.latency, log, loader: (a) => loader([...a, '--json'], loaderEnv) });
@@ -268,7 +272,7 @@ async function main(): Promise<void> {
     const result = {
       machine: { host: hostname(), cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
       warehouse: { target: wh.description, ...settings },
-      params: { events: args.events, stagedRows: eventsRows, dayObjects: history.length, songObjects: songFiles.length, wholeJobSongObjects: wholeSongs.length, concurrency: args.concurrency },
+      params: { events: args.events, stagedRows: eventsRows, dayObjects: history.length, songObjects: songFiles.length, wholeJobSongObjects: wholeSongs.length, concurrency: args.concurrency ?? 'default' },
       scenarios: {
         wholeJob: { wallMs: whole.wallMs, listMs: whole.timings.listMs, stageMs: whole.timings.stageMs, modelMs: whole.timings.modelMs, checksMs: whole.checksMs, peakRssMb: whole.peakRssMb, loaderCpuSecPerMillionEvents: whole.cpuMs === undefined ? null : round2(whole.cpuMs / 1000 / (Number(whole.tables.stg_events) / 1e6)), modelSteps: steps(whole), tables: loaderStar },
         plainScript: { wallMs: plainWholeMs, copyMs: plainCopyMs, modelMs: plainModelMs, tables: plainStar, sameTablesAsLoader: sameStar },
@@ -277,7 +281,7 @@ async function main(): Promise<void> {
         psqlCopy: { rows: psqlRows, csvMb: mb(statSync(csv.events).size), wallMs: psqlMs, rowsPerSec: Math.round(psqlRate) },
         jqPipeline: { rows: jqRows, wallMs: jq.ms, rowsPerSec: Math.round(jqRate) },
         songsFromS3: songs && { objects: songs.objects.loaded, wallMs: songs.wallMs, stageMs: songs.timings.stageMs, objectsPerSec: Math.round(songsRate), peakRssMb: songs.peakRssMb },
-        bareGetObject: bare && { objects: bare.objects, concurrency: args.concurrency, wallMs: bare.ms, objectsPerSec: Math.round(bare.objects / (bare.ms / 1000)) },
+        bareGetObject: bare && { objects: bare.objects, concurrency: bareConcurrency, wallMs: bare.ms, objectsPerSec: Math.round(bare.objects / (bare.ms / 1000)) },
         songsAtLatency: latency,
         incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, analyst: incrementalProbe },
         fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, modelSteps: steps(refresh), analyst: fullProbe },
