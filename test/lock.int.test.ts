@@ -12,8 +12,8 @@ import { json, runCli } from './support/cli.ts';
 import { testConfig, withWarehouse } from './support/in-process.ts';
 import { acquireRunLock } from '../src/warehouse/lock.ts';
 import { createTables } from '../src/warehouse/tables.ts';
-import { runEtl } from '../src/etl.ts';
-import { silentLogger } from '../src/log.ts';
+import { runEtl } from '../src/run/etl.ts';
+import { silentLogger } from '../src/common/log.ts';
 import { postgresBackend } from '../src/stage/postgres-backend.ts';
 
 const HELD = /^error: another sparkify run holds the lock on schema public: loader [^\n]+, connected since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/m;

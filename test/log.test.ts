@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.ts';
-import { registerSecret } from '../src/redact.ts';
+import { createLogger } from '../src/common/log.ts';
+import { registerSecret } from '../src/common/redact.ts';
 
 describe('logger', () => {
   it('writes text lines with their level', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dayOfKey, inDayRange } from '../src/extract/day-of-key.ts';
-import { LoadPlanner, planLoad, type LoadedObject, type PlanOptions } from '../src/plan.ts';
+import { LoadPlanner, planLoad, type LoadedObject, type PlanOptions } from '../src/run/plan.ts';
 import type { SourceObject } from '../src/extract/source.ts';
-import { inShard } from '../src/shard.ts';
+import { inShard } from '../src/common/shard.ts';
 
 const obj = (key: string, fingerprint = 'e1', dataset: 'events' | 'songs' = 'events'): SourceObject => ({ dataset, key, size: 10, fingerprint });
 const loaded = (...l: [string, string, ('events' | 'songs')?][]) => new Map(l.map(([key, fingerprint, dataset]) => [key, { key, fingerprint, dataset: dataset ?? 'events' } as LoadedObject]));

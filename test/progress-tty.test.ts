@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ttyProgress } from '../src/progress-tty.ts';
+import { ttyProgress } from '../src/cli/progress-tty.ts';
 
 /** A stream that says it is a terminal and keeps what is written to it. */
 class FakeTty extends Writable {
@@ -162,7 +162,7 @@ describe('ttyProgress', () => {
 
 describe('plain progress and the ETA', () => {
   it('gives no ETA in the first two seconds and reads it from the recent rate, not from a slow start', async () => {
-    const { EtaEstimator } = await import('../src/progress.ts');
+    const { EtaEstimator } = await import('../src/cli/progress.ts');
     const e = new EtaEstimator(0);
     e.sample(1000, 1);
     expect(e.eta(1000, 1, 100)).toBeUndefined();
@@ -172,7 +172,7 @@ describe('plain progress and the ETA', () => {
   });
 
   it('writes a line per phase with its elapsed time', async () => {
-    const { plainProgress } = await import('../src/progress.ts');
+    const { plainProgress } = await import('../src/cli/progress.ts');
     const lines: { m: string; f: unknown }[] = [];
     let now = 0;
     const log = { info: (m: string, f?: unknown) => lines.push({ m, f }), warn() {}, error() {}, debug() {} };

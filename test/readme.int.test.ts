@@ -5,7 +5,7 @@
  * either with how it runs (the substitutions that point it at the test Postgres
  * and S3 server) or with why it does not; an entry the README no longer has fails too.
  *
- * `npx sparkify` runs the checkout's CLI, so it becomes `node <checkout>/dist/src/cli.js`
+ * `npx sparkify` runs the checkout's CLI, so it becomes `node <checkout>/dist/src/cli/main.js`
  * (what npx runs inside the checkout), from a scratch folder. Commands without
  * `--target` reach the test database through DATABASE_URL, as the README says
  * the environment may.

@@ -1,5 +1,5 @@
 /**
- * The choice of a shard's objects (src/shard.ts), how a run learns its shard
+ * The choice of a shard's objects (src/common/shard.ts), how a run learns its shard
  * (flags, job index variables, dwh.cfg), and how a shard plans its load:
  * every object belongs to exactly one shard, the same one on every machine,
  * and the shards' plans together are the unsharded plan.
@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkShardRun, resolveConfig } from '../src/config.ts';
-import { ConfigError, UsageError } from '../src/errors.ts';
+import { checkShardRun, resolveConfig } from '../src/config/index.ts';
+import { ConfigError, UsageError } from '../src/common/errors.ts';
 import type { SourceObject } from '../src/extract/source.ts';
-import { planLoad, type LoadedObject } from '../src/plan.ts';
-import { inShard, MAX_SHARDS, parseShard, shardOfKey } from '../src/shard.ts';
+import { planLoad, type LoadedObject } from '../src/run/plan.ts';
+import { inShard, MAX_SHARDS, parseShard, shardOfKey } from '../src/common/shard.ts';
 
 const key = fc.oneof(fc.string({ maxLength: 80 }), fc.stringMatching(/^song_data\/[A-Z]\/[A-Z]\/[A-Z]\/TR[A-Z0-9]{16}\.json$/), fc.string({ unit: 'grapheme', maxLength: 40 }));
 const count = fc.integer({ min: 1, max: MAX_SHARDS });

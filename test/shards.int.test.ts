@@ -17,7 +17,7 @@ import { s3Endpoint, testS3Client } from './support/services.ts';
 import { starTables } from './support/star-tables.ts';
 import { startS3FaultProxy } from './faults/s3-fault-proxy.ts';
 import { createTables } from '../src/warehouse/tables.ts';
-import { shardOfKey } from '../src/shard.ts';
+import { shardOfKey } from '../src/common/shard.ts';
 
 let url: string;
 let bucket: string;

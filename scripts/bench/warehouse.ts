@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger } from '../../src/common/log.ts';
 import { openEmbedded } from '../../src/warehouse/embedded.ts';
 
 export interface BenchWarehouse {

@@ -4,7 +4,7 @@
  * enforce primary keys, unique or foreign keys, so on Redshift these checks are
  * the only thing that notices a duplicate or an orphan.
  */
-import { STAGING_TABLES, STAR_TABLES } from '../datasets.ts';
+import { STAGING_TABLES, STAR_TABLES } from '../common/datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { mojibakeCheck } from './mojibake.ts';
@@ -25,7 +25,7 @@ export interface CheckSpec {
   judge(row: Record<string, unknown>): { ok: boolean; detail: string; warning?: boolean };
 }
 
-export { STAR_TABLES, STAGING_TABLES } from '../datasets.ts';
+export { STAR_TABLES, STAGING_TABLES } from '../common/datasets.ts';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 export const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;

@@ -4,7 +4,7 @@
  * error; only a warehouse that cannot answer throws.
  */
 import type pg from 'pg';
-import { WarehouseError, pgFields } from '../errors.ts';
+import { WarehouseError, pgFields } from '../common/errors.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { checkSpecs, type CheckResult, type CheckSpec } from './checks.ts';
 import { ledgerCheck } from './ledger.ts';

@@ -7,7 +7,7 @@
  * place instead, which keeps it as it is.
  */
 import type pg from 'pg';
-import type { StarTable } from '../datasets.ts';
+import type { StarTable } from '../common/datasets.ts';
 import { grantStatement, parseAcl } from './shared.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';

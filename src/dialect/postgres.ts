@@ -2,7 +2,7 @@
  * Postgres (and the embedded default). `text` everywhere, real constraints,
  * and the indexes the incremental model step relies on.
  */
-import { EVENT_FIELDS, SONG_FIELDS, STAR_TABLES, type Field, type StarTable } from '../datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
 import { LATEST_EVENT_ORDER, userIdInt } from './shared.ts';
 import { carryOverPostgres } from './carry-over.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';

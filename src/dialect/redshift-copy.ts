@@ -3,7 +3,7 @@
  * cannot be bind parameters here (COPY goes through the simple protocol,
  * REDSHIFT-FACTS §8), so every value is validated first and then quoted.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import { quoteRedshiftLiteral as quote } from './sql.ts';
 
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=.@/-]{1,512}$/;

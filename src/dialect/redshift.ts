@@ -17,7 +17,7 @@
  * - String literals take backslash escapes (PostgreSQL 8.0's lexer): they are
  *   quoted with quoteRedshiftLiteral.
  */
-import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
 import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
 import { quoteIdent, quoteRedshiftLiteral, type TableNames } from './sql.ts';

@@ -1,5 +1,5 @@
 /** Pieces of SQL both dialects write the same way. */
-import { EVENT_FIELDS, TS_MAX, TS_MIN } from '../datasets.ts';
+import { EVENT_FIELDS, TS_MAX, TS_MIN } from '../common/datasets.ts';
 import { quoteIdent, type TableNames } from './sql.ts';
 
 const TS_FIELD = EVENT_FIELDS.find((f) => f.json === 'ts')!;

@@ -35,3 +35,8 @@ export class TableNames {
     return this.schema ? `${quoteIdent(this.schema)}.${quoteIdent(table)}` : quoteIdent(table);
   }
 }
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: a TIMESTAMP literal both warehouses read by default. */
+export function sqlTimestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}

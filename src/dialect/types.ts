@@ -2,7 +2,7 @@
  * What differs between warehouses. The model SQL both share is written once
  * (model/star-schema.ts) and asks the dialect only for these pieces.
  */
-import type { StarTable } from '../datasets.ts';
+import type { StarTable } from '../common/datasets.ts';
 import type { CarryOver, Queryable, SwapPair } from './carry-over.ts';
 import type { TableNames } from './sql.ts';
 

@@ -11,7 +11,7 @@
  * at `/`, which is not what a user who writes `--exclude "*"` as in
  * `aws s3 sync` expects.
  */
-import type { KeyFilterRule } from '../config.ts';
+import type { KeyFilterRule } from '../config/index.ts';
 
 /** Read unless told otherwise: JSON, JSON Lines and NDJSON, plain or gzipped. */
 export const DEFAULT_FILTERS: readonly KeyFilterRule[] = [

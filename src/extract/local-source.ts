@@ -1,8 +1,8 @@
 /** A local folder as a source: files under it, keyed `<folder name>/<relative path>`. */
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Dataset } from '../datasets.ts';
-import { SourceError } from '../errors.ts';
+import type { Dataset } from '../common/datasets.ts';
+import { SourceError } from '../common/errors.ts';
 import { isDataKey, type OpenedObject, type Source, type SourceObject } from './source.ts';
 
 /** Read buffer per file: big enough that parsing, not syscalls, dominates. */

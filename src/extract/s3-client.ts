@@ -1,6 +1,6 @@
 /** Builds the S3 client from resolved settings (the only place one is created). */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { S3Settings } from '../config.ts';
+import type { S3Settings } from '../config/index.ts';
 
 /**
  * Sockets per host: the reads in flight (up to 256 with --concurrency, 128 when

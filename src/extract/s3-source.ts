@@ -4,8 +4,8 @@
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { Dataset } from '../datasets.ts';
-import { SourceError } from '../errors.ts';
+import type { Dataset } from '../common/datasets.ts';
+import { SourceError } from '../common/errors.ts';
 import { isDataKey, type OpenedObject, type Source, type SourceObject } from './source.ts';
 
 export function s3Source(dataset: Dataset, client: S3Client, bucket: string, prefix: string): Source {

@@ -1,7 +1,7 @@
 /** Source locations: `s3://bucket/prefix`, a local folder, or `file:///…`. */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../common/errors.ts';
 
 export type SourceLocation =
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }

@@ -5,7 +5,7 @@
  * for S3 and for folders.
  */
 import type { Readable } from 'node:stream';
-import type { Dataset } from '../datasets.ts';
+import type { Dataset } from '../common/datasets.ts';
 
 export interface SourceObject {
   readonly dataset: Dataset;

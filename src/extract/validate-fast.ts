@@ -10,7 +10,7 @@
  * reference, which also writes every reject reason. So both always agree —
  * a property test checks that on random records.
  */
-import type { Field } from '../datasets.ts';
+import type { Field } from '../common/datasets.ts';
 import { validateRecord, type Validation, type ValidationLimits, type Value } from './validate.ts';
 
 export type Validator = (value: unknown) => Validation;

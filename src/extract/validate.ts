@@ -4,7 +4,7 @@
  * integers fit their column (and `ts` its years, datasets.ts), and no string holds U+0000. The result is the
  * typed row in staging-column order, or the first problem found, naming the field.
  */
-import type { Field } from '../datasets.ts';
+import type { Field } from '../common/datasets.ts';
 import { ExactNumber, integerFromLiteral, mayBeInexact } from './exact-number.ts';
 
 /** A staged value: text, a JS number, an exact 64-bit integer, or NULL. */

@@ -5,7 +5,7 @@
  * they can come from an older loader, or from SQL run by hand.
  */
 import { unconvertibleEvent } from '../dialect/shared.ts';
-import { WarehouseError } from '../errors.ts';
+import { WarehouseError } from '../common/errors.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 
 /** `err`, or an error naming the staged row behind it when one can be found. */

@@ -20,11 +20,11 @@
  * next run builds again (leftovers are dropped first).
  */
 import type pg from 'pg';
-import { STAR_TABLES, type StarTable } from '../datasets.ts';
+import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { CarryOver } from '../dialect/carry-over.ts';
-import { describeError, pgFields, WarehouseError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import { isTransient, sleep } from '../retry.ts';
+import { describeError, pgFields, WarehouseError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
+import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { recordStarCounts } from '../warehouse/tables.ts';
 import { runSteps, type Step, type StepTiming } from './steps.ts';

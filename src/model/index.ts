@@ -9,13 +9,13 @@
  * fresh tables that are swapped in (full-build.ts). Both give the same tables.
  */
 import type pg from 'pg';
-import { STAR_TABLES, type StarTable } from '../datasets.ts';
+import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
 import { countRows, recordedStarCounts, recordStarCounts } from '../warehouse/tables.ts';
-import { describeError, WarehouseError, pgFields } from '../errors.ts';
-import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
-import type { Logger } from '../log.ts';
+import { describeError, WarehouseError, pgFields } from '../common/errors.ts';
+import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
+import type { Logger } from '../common/log.ts';
 import { fullBuild } from './full-build.ts';
 import type { StepTiming } from './steps.ts';
 import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type ModelStatement, type WrittenSongplays } from './star-schema.ts';

@@ -8,7 +8,7 @@
  * reads the same rules through the keys it touched, so it ends where a full
  * build would.
  */
-import type { StarTable } from '../datasets.ts';
+import type { StarTable } from '../common/datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { userIdInt } from '../dialect/shared.ts';

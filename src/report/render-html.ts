@@ -4,7 +4,7 @@
  * forbids every fetch, so the file shows the same offline, in a mail, or years later.
  */
 import { dirname, resolve } from 'node:path';
-import { SparkifyError } from '../errors.ts';
+import { SparkifyError } from '../common/errors.ts';
 import { thinMatchNote } from './notes.ts';
 import { writeFile } from 'node:fs/promises';
 import { columns, dailyLine, heatMap, rankedBars } from './charts.ts';

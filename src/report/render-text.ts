@@ -1,6 +1,5 @@
 /** `sparkify report` for a terminal: one aligned table per question, numbers right-aligned. */
 import { thinMatchNote } from './notes.ts';
-import { table } from '../status.ts';
 import type { Report } from './types.ts';
 
 /** Control characters in data (an ESC in a song title…) must not drive the user's terminal. */
@@ -61,4 +60,13 @@ export function renderReportText(r: Report): string {
   const s = r.sessions;
   section('Session length', s.sessions > 0 ? `  ${s.avgSongs} songs per session on average over ${plural(s.sessions, 'session')} (${plural(s.songplays, 'songplay')}); the longest had ${s.maxSongs}` : '  no sessions');
   return out.join('\n');
+}
+
+/** Columns padded to their widest cell; numbers right-aligned. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const line = (r: string[]) => `  ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()}`;
+  return [line(cells[0]), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { quoteIdent } from '../dialect/index.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
+import { WarehouseError, pgFields } from '../common/errors.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { readReportSql, REPORT_SQL, type ReportQuestion } from './sql-files.ts';
 import type { Report } from './types.ts';

@@ -8,7 +8,7 @@
  * Format"): a header, then per row an int16 field count and per field an
  * int32 byte length (-1 for NULL) and the bytes; then an int16 -1 trailer.
  */
-import type { Field } from '../datasets.ts';
+import type { Field } from '../common/datasets.ts';
 import type { Value } from '../extract/validate.ts';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');

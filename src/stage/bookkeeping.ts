@@ -6,10 +6,11 @@
  * Plain SQL with bind parameters, valid on Postgres and Redshift.
  */
 import type pg from 'pg';
-import type { Dataset } from '../datasets.ts';
+import type { Dataset } from '../common/datasets.ts';
 import type { Dialect, TableNames } from '../dialect/index.ts';
 import type { SourceObject } from '../extract/source.ts';
-import { sqlTimestamp, type Reject } from './reject-spool.ts';
+import { type Reject } from './reject-spool.ts';
+import { sqlTimestamp } from '../dialect/sql.ts';
 
 export interface ObjectOutcome {
   object: SourceObject;

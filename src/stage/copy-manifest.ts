@@ -6,8 +6,8 @@
  */
 import type pg from 'pg';
 import { copyCsvManifest } from '../dialect/redshift-copy.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
-import { isTransient } from '../retry.ts';
+import { WarehouseError, pgFields } from '../common/errors.ts';
+import { isTransient } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { findLoadErrorSource, readLoadErrors, type LoadErrorSource } from './load-errors.ts';
 

@@ -8,7 +8,7 @@
  * reference way (validateRecord, which also names the problem, then
  * BinaryRowWriter.row). A property test checks that both ways write the same bytes.
  */
-import type { Field } from '../datasets.ts';
+import type { Field } from '../common/datasets.ts';
 import type { ValidationLimits } from '../extract/validate.ts';
 import type { BinaryRowWriter } from './binary-copy.ts';
 

@@ -5,7 +5,7 @@
  * (encode-worker.ts), and the main thread runs `readPiece` itself for a piece
  * a worker gave back.
  */
-import type { Dataset } from '../datasets.ts';
+import type { Dataset } from '../common/datasets.ts';
 import { ObjectReader, type ReaderSink } from '../extract/object-reader.ts';
 import type { ValidationLimits } from '../extract/validate.ts';
 import { ObjectEncoder } from './object-encoder.ts';

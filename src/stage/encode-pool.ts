@@ -17,7 +17,7 @@
  * plus at most `4 × size` spare ones of at most 4 MiB.
  */
 import { Worker } from 'node:worker_threads';
-import { SparkifyError } from '../errors.ts';
+import { SparkifyError } from '../common/errors.ts';
 import type { EncodedPiece, PieceSettings } from './encode-piece.ts';
 import type { Reject } from './reject-spool.ts';
 

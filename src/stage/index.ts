@@ -16,10 +16,10 @@
  */
 import pLimit from 'p-limit';
 import type { Source, SourceObject } from '../extract/source.ts';
-import { describeError, DISK_FULL, InterruptedError, SparkifyError, sqlStateOf, WarehouseError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { describeError, DISK_FULL, InterruptedError, SparkifyError, sqlStateOf, WarehouseError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
 import { isLockTimeout } from '../warehouse/explain.ts';
-import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../retry.ts';
+import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { StagingBackend } from './backend.ts';
 import type { ObjectOutcome } from './bookkeeping.ts';
 import { ReadLimiter } from './read-limiter.ts';

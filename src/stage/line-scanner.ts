@@ -12,7 +12,7 @@
  * the line the reference way, which gives the same row or names the reject.
  * A property test checks that both ways write the same bytes.
  */
-import type { Field } from '../datasets.ts';
+import type { Field } from '../common/datasets.ts';
 import type { BinaryRowWriter } from './binary-copy.ts';
 
 /**

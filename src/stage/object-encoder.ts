@@ -5,7 +5,7 @@
  * the bad ones go to the reject spool with their line, field and raw text.
  * Rows accumulate until `take()` hands them on.
  */
-import { FIELDS, type Dataset, type Field } from '../datasets.ts';
+import { FIELDS, type Dataset, type Field } from '../common/datasets.ts';
 import { exactReviver, ExactNumber } from '../extract/exact-number.ts';
 import { arrayElementText } from '../extract/json-scanner.ts';
 import type { ReaderSink } from '../extract/object-reader.ts';

@@ -16,7 +16,7 @@
  */
 import type { RawText } from '../extract/raw-text.ts';
 import type { ReaderSink } from '../extract/object-reader.ts';
-import { SparkifyError } from '../errors.ts';
+import { SparkifyError } from '../common/errors.ts';
 import type { EncodedPiece, PieceSettings } from './encode-piece.ts';
 import { readPiece } from './encode-piece.ts';
 import type { EncodePool, PieceBuffer, PieceOutcome } from './encode-pool.ts';

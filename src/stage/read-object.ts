@@ -4,8 +4,8 @@
  * a few hundred bytes; one COPY per object would cost more than the data).
  */
 import type { Readable } from 'node:stream';
-import { pipe } from '../pipe.ts';
-import type { Dataset } from '../datasets.ts';
+import { pipe } from '../common/pipe.ts';
+import type { Dataset } from '../common/datasets.ts';
 import { decoding, isDecodeError } from '../extract/decode.ts';
 import { ObjectReader, type Format } from '../extract/object-reader.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';

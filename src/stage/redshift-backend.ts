@@ -13,12 +13,12 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
-import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
-import { WarehouseError } from '../errors.ts';
+import { STAGING_TABLE, stagingColumns, type Dataset } from '../common/datasets.ts';
+import { WarehouseError } from '../common/errors.ts';
 import { decoding, isDecodeError } from '../extract/decode.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
-import { pipe } from '../pipe.ts';
-import type { Shard } from '../shard.ts';
+import { pipe } from '../common/pipe.ts';
+import type { Shard } from '../common/shard.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';

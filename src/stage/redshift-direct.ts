@@ -15,20 +15,21 @@
  * reject, instead of a failed INSERT that would abort the whole batch.
  */
 import type pg from 'pg';
-import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset, type Field } from '../datasets.ts';
+import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset, type Field } from '../common/datasets.ts';
 import { unconvertibleEvent } from '../dialect/shared.ts';
 import { copyJsonManifest } from '../dialect/redshift-copy.ts';
-import { ConfigError, WarehouseError, pgFields } from '../errors.ts';
+import { ConfigError, WarehouseError, pgFields } from '../common/errors.ts';
 import { decoding } from '../extract/decode.ts';
 import { pickLines } from '../extract/pick-lines.ts';
 import type { OpenedObject, SourceObject } from '../extract/source.ts';
 import { cutString, rawText, type RawText } from '../extract/raw-text.ts';
-import { pipe } from '../pipe.ts';
+import { pipe } from '../common/pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { findLoadErrorSource, readLoadErrors, type LoadError, type LoadErrorSource } from './load-errors.ts';
-import { sqlTimestamp, type Reject } from './reject-spool.ts';
+import { type Reject } from './reject-spool.ts';
+import { sqlTimestamp } from '../dialect/sql.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 
 export interface RedshiftDirectSettings {

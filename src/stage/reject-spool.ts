@@ -7,6 +7,7 @@ import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:f
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sqlTimestamp } from '../dialect/sql.ts';
 import type { RawText } from '../extract/raw-text.ts';
 import { csvRow } from './csv-encode.ts';
 
@@ -95,9 +96,4 @@ export class RejectSpool implements RejectSink {
     this.memory = [];
     this.memoryBytes = 0;
   }
-}
-
-/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: a TIMESTAMP literal both warehouses read by default. */
-export function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -13,7 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import { s3Error } from '../extract/s3-source.ts';
 
 export interface StagingLocation {

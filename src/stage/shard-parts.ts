@@ -19,13 +19,13 @@
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { STAGING_TABLE, stagingColumns, type Dataset } from '../datasets.ts';
-import { ConfigError, describeError, WarehouseError } from '../errors.ts';
+import { STAGING_TABLE, stagingColumns, type Dataset } from '../common/datasets.ts';
+import { ConfigError, describeError, WarehouseError } from '../common/errors.ts';
 import { s3Error } from '../extract/s3-source.ts';
 import type { SourceObject } from '../extract/source.ts';
-import type { Logger } from '../log.ts';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.ts';
-import { parseShard, shardName, type Shard } from '../shard.ts';
+import type { Logger } from '../common/log.ts';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../common/retry.ts';
+import { parseShard, shardName, type Shard } from '../common/shard.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { copyManifest } from './copy-manifest.ts';

@@ -14,8 +14,8 @@
  *   index or count itself, so pg_locks says which shards are running.
  */
 import type pg from 'pg';
-import { WarehouseError } from '../errors.ts';
-import { shardName, type Shard } from '../shard.ts';
+import { WarehouseError } from '../common/errors.ts';
+import { shardName, type Shard } from '../common/shard.ts';
 import type { Warehouse } from './connect.ts';
 import type { RunLock } from './lock.ts';
 

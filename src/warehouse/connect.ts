@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describeTarget, type Config, type ConnectionSettings } from '../config.ts';
+import { describeTarget, type Config, type ConnectionSettings } from '../config/index.ts';
 import { dialectFor, TableNames, type Dialect } from '../dialect/index.ts';
-import { describeError, SparkifyError, WarehouseError, pgFields } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { describeError, SparkifyError, WarehouseError, pgFields } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
 import { openEmbedded, type EmbeddedServer } from './embedded.ts';
 
 const TIMESTAMP_OID = 1114;

@@ -20,10 +20,10 @@ import { arch, platform, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { WarehouseError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import { registerSecret } from '../redact.ts';
-import type { ConnectionSettings } from '../config.ts';
+import { WarehouseError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
+import { registerSecret } from '../common/redact.ts';
+import type { ConnectionSettings } from '../config/index.ts';
 
 const execFile = promisify(execFileCb);
 

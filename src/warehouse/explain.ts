@@ -5,7 +5,7 @@
  * to lock timeout": this finds which of the loader's tables another session
  * holds, and who that session is. A full disk names the table being written.
  */
-import { DISK_FULL, DISK_FULL_HINT, sqlStateOf, SparkifyError, WarehouseError } from '../errors.ts';
+import { DISK_FULL, DISK_FULL_HINT, sqlStateOf, SparkifyError, WarehouseError } from '../common/errors.ts';
 import type { Warehouse } from './connect.ts';
 
 /** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout. */

@@ -13,9 +13,9 @@
  * run (or a long model step that opens a session late) always logs in with a
  * valid one. The AWS SDK clients are loaded only here, when IAM sign-in is on.
  */
-import type { IamSignIn } from '../config.ts';
-import { WarehouseError } from '../errors.ts';
-import { registerSecret } from '../redact.ts';
+import type { IamSignIn } from '../config/index.ts';
+import { WarehouseError } from '../common/errors.ts';
+import { registerSecret } from '../common/redact.ts';
 
 export interface TemporaryCredentials {
   user: string;

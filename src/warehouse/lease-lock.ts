@@ -15,10 +15,10 @@
  * or taken (it was paused, or cut off, for longer than that) has lost the
  * lease: `lost` aborts and the run stops.
  */
-import { WarehouseError } from '../errors.ts';
+import { WarehouseError } from '../common/errors.ts';
 import { leaseTable } from '../dialect/redshift.ts';
 import { quoteIdent } from '../dialect/sql.ts';
-import { parseShard, shardName, type Shard } from '../shard.ts';
+import { parseShard, shardName, type Shard } from '../common/shard.ts';
 import { inTransaction, type Warehouse } from './connect.ts';
 import type { LockOptions, LockRunner, RunLock } from './lock.ts';
 

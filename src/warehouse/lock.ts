@@ -18,9 +18,9 @@
  * holds the lock.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WarehouseError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { Shard } from '../shard.ts';
+import { WarehouseError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
+import type { Shard } from '../common/shard.ts';
 import type { Warehouse } from './connect.ts';
 import { acquireAdvisoryLock } from './advisory-lock.ts';
 import { acquireLease } from './lease-lock.ts';

@@ -4,10 +4,10 @@
  * warehouse needs that (Redshift), so they queue instead of conflicting.
  */
 import type pg from 'pg';
-import { WarehouseError } from '../errors.ts';
-import { redact } from '../redact.ts';
-import { shardName, type Shard } from '../shard.ts';
-import { sqlTimestamp } from '../stage/reject-spool.ts';
+import { WarehouseError } from '../common/errors.ts';
+import { redact } from '../common/redact.ts';
+import { shardName, type Shard } from '../common/shard.ts';
+import { sqlTimestamp } from '../dialect/sql.ts';
 import { inTransaction, type Warehouse } from './connect.ts';
 
 export type RunStatus = 'running' | 'ok' | 'rejects' | 'failed' | 'interrupted' | 'crashed' | 'dry-run';

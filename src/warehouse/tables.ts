@@ -1,8 +1,8 @@
 /** Creating, dropping and counting the loader's tables. */
 import type { Warehouse } from './connect.ts';
 import { inTransaction } from './connect.ts';
-import { WarehouseError, pgFields } from '../errors.ts';
-import { STAGING_TABLE, STAGING_TABLES, STAR_TABLES, type StarTable } from '../datasets.ts';
+import { WarehouseError, pgFields } from '../common/errors.ts';
+import { STAGING_TABLE, STAGING_TABLES, STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
 import type { TableNames } from '../dialect/sql.ts';
 

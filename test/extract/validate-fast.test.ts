@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_FIELDS, SONG_FIELDS } from '../../src/datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS } from '../../src/common/datasets.ts';
 import { compileValidator } from '../../src/extract/validate-fast.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { anyValue, recordOf, validish } from '../support/arbitraries.ts';

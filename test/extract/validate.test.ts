@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_FIELDS, SONG_FIELDS } from '../../src/datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS } from '../../src/common/datasets.ts';
 import { ExactNumber, exactReviver, integerFromLiteral } from '../../src/extract/exact-number.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 

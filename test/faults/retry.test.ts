@@ -4,9 +4,9 @@
  * a stop ends the waiting.
  */
 import { describe, expect, it } from 'vitest';
-import { InterruptedError, SourceError, UsageError, WarehouseError } from '../../src/errors.ts';
+import { InterruptedError, SourceError, UsageError, WarehouseError } from '../../src/common/errors.ts';
 import { s3Error } from '../../src/extract/s3-source.ts';
-import { isTransient, withRetry } from '../../src/retry.ts';
+import { isTransient, withRetry } from '../../src/common/retry.ts';
 
 const nodeError = (code: string, message = code) => Object.assign(new Error(message), { code });
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });

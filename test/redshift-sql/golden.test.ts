@@ -19,7 +19,7 @@ import { copyCsvManifest, copyJsonManifest } from '../../src/dialect/redshift-co
 import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql } from '../../src/model/star-schema.ts';
 import { fullBuildStatements } from '../../src/model/full-build.ts';
 import { forgetObjects, recordObjects } from '../../src/stage/bookkeeping.ts';
-import { stagingColumns } from '../../src/datasets.ts';
+import { stagingColumns } from '../../src/common/datasets.ts';
 import { REJECT_COLUMNS } from '../../src/stage/reject-spool.ts';
 import { eventJsonPaths } from '../../src/stage/redshift-direct.ts';
 

@@ -4,8 +4,8 @@
  * holder whose heartbeat finds its row taken knows it lost the lease.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runEtl } from '../../src/etl.ts';
-import { silentLogger } from '../../src/log.ts';
+import { runEtl } from '../../src/run/etl.ts';
+import { silentLogger } from '../../src/common/log.ts';
 import { acquireRunLock } from '../../src/warehouse/lock.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
 import { testConfig, useTestS3Credentials, withWarehouse } from '../support/in-process.ts';

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { csvRow } from '../../src/stage/csv-encode.ts';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowWriter } from '../../src/stage/binary-copy.ts';
-import { EVENT_FIELDS, TS_MAX, TS_MIN } from '../../src/datasets.ts';
+import { EVENT_FIELDS, TS_MAX, TS_MIN } from '../../src/common/datasets.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { createDatabase } from '../support/services.ts';
 

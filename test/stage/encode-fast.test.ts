@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_FIELDS, SONG_FIELDS } from '../../src/datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS } from '../../src/common/datasets.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { BinaryRowWriter } from '../../src/stage/binary-copy.ts';
 import { compileBinaryEncoder } from '../../src/stage/encode-fast.ts';

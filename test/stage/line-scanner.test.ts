@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_FIELDS, SONG_FIELDS, type Field } from '../../src/datasets.ts';
+import { EVENT_FIELDS, SONG_FIELDS, type Field } from '../../src/common/datasets.ts';
 import { exactReviver } from '../../src/extract/exact-number.ts';
 import { validateRecord } from '../../src/extract/validate.ts';
 import { BinaryRowWriter } from '../../src/stage/binary-copy.ts';
@@ -113,7 +113,7 @@ describe('line scanner', () => {
   }
 
   it('takes every line of the Udacity sample the fast way, row for row as the reference way', () => {
-    const root = new URL('../../../shared/data/udacity-sample/', import.meta.url).pathname;
+    const root = new URL('../../../shared/data/udacity-sample', import.meta.url).pathname;
     const key = Buffer.from('k');
     for (const [dir, fields] of [['log_data', EVENT_FIELDS], ['song_data', SONG_FIELDS]] as const) {
       const scan = compileLineScanner(fields);

@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_FIELDS } from '../../src/datasets.ts';
+import { EVENT_FIELDS } from '../../src/common/datasets.ts';
 import { ObjectReader, type ReaderSink } from '../../src/extract/object-reader.ts';
 import { EncodePool } from '../../src/stage/encode-pool.ts';
 import { ObjectEncoder, type EncoderOptions } from '../../src/stage/object-encoder.ts';

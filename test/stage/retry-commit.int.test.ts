@@ -11,10 +11,10 @@ import { createDatabase } from '../support/services.ts';
 import { testConfig } from '../support/in-process.ts';
 import { openWarehouse } from '../../src/warehouse/connect.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
-import { runEtl } from '../../src/etl.ts';
-import { silentLogger } from '../../src/log.ts';
+import { runEtl } from '../../src/run/etl.ts';
+import { silentLogger } from '../../src/common/log.ts';
 import { postgresBackend } from '../../src/stage/postgres-backend.ts';
-import { WarehouseError } from '../../src/errors.ts';
+import { WarehouseError } from '../../src/common/errors.ts';
 
 describe('a retried batch commit', () => {
   it('keeps the rows and the rejects of the first attempt', async () => {

@@ -23,8 +23,8 @@ import { testConfig } from '../support/in-process.ts';
 import { json, runCli } from '../support/cli.ts';
 import { openWarehouse } from '../../src/warehouse/connect.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
-import { runEtl, type EtlSummary } from '../../src/etl.ts';
-import { silentLogger } from '../../src/log.ts';
+import { runEtl, type EtlSummary } from '../../src/run/etl.ts';
+import { silentLogger } from '../../src/common/log.ts';
 import { postgresBackend } from '../../src/stage/postgres-backend.ts';
 
 const event = (i: number, over: Record<string, unknown> = {}) =>

@@ -1,6 +1,6 @@
 /** fast-check arbitraries shared by the tests of the compiled validator and encoder. */
 import fc from 'fast-check';
-import { TS_MAX, TS_MIN, type Field } from '../../src/datasets.ts';
+import { TS_MAX, TS_MIN, type Field } from '../../src/common/datasets.ts';
 import { ExactNumber } from '../../src/extract/exact-number.ts';
 
 /** Values of every JSON type and then some, biased to field boundaries. */

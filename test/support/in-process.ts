@@ -1,7 +1,7 @@
 /** Runs the loader in the test process (fast enough for hundreds of runs). */
-import { resolveConfig, type Flags } from '../../src/config.ts';
-import { runEtl, type EtlSummary } from '../../src/etl.ts';
-import { silentLogger } from '../../src/log.ts';
+import { resolveConfig, type Flags } from '../../src/config/index.ts';
+import { runEtl, type EtlSummary } from '../../src/run/etl.ts';
+import { silentLogger } from '../../src/common/log.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/connect.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
 import { S3_TEST_CREDENTIALS, s3Endpoint } from './services.ts';

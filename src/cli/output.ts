@@ -1,7 +1,7 @@
 /** What the CLI prints on stdout: the --json object or a short human summary. */
-import { describeError } from './errors.ts';
-import type { EtlSummary } from './etl.ts';
-import { redact } from './redact.ts';
+import { describeError } from '../common/errors.ts';
+import type { EtlSummary } from '../run/etl.ts';
+import { redact } from '../common/redact.ts';
 
 /** What failed runs did before failing, by the error they threw. */
 const partial = new WeakMap<object, EtlSummary>();

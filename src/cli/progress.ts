@@ -5,36 +5,10 @@
  * writes a line every few seconds to the logger (stderr); progress-tty.ts draws
  * the same text as one live line on a terminal, fitted to its width.
  */
-import type { Logger } from './log.ts';
+import type { Logger } from '../common/log.ts';
+import type { Phase, ProgressReporter, ProgressSnapshot } from '../run/progress.ts';
 
-export type Phase = 'listing' | 'staging' | 'model' | 'checks';
-
-export interface ProgressSnapshot {
-  objectsDone: number;
-  objectsTotal: number;
-  records: number;
-  rejects: number;
-  bytes: number;
-  bytesTotal: number;
-  elapsedMs: number;
-  /** True while the sources are still being listed: the totals are those so far. */
-  listing?: boolean;
-  /** Seconds left, or undefined while too little is known to say. */
-  etaSeconds?: number;
-}
-
-export interface ProgressReporter {
-  /** A phase begins; the display shows it with its elapsed time. `staging` begins with `start`. */
-  phase(name: Phase): void;
-  /** Staging begins: this many objects and bytes to load (so far, while `listing`). */
-  start(objectsTotal: number, bytesTotal: number, listing?: boolean): void;
-  /** The listing planned more objects: the totals so far, final once `listing` is false. */
-  planned(objectsTotal: number, bytesTotal: number, listing: boolean): void;
-  bytes(n: number): void;
-  object(records: number, rejects: number): void;
-  /** The run is over (or failed): draw the last state and let go of the terminal. Idempotent. */
-  stop(): void;
-}
+export type { Phase, ProgressReporter, ProgressSnapshot } from '../run/progress.ts';
 
 /** What the user reads for each phase. */
 export const PHASE_LABEL: Record<Phase, string> = { listing: 'listing the sources', staging: 'staging', model: 'model step', checks: 'data-quality checks' };
@@ -219,5 +193,3 @@ export function plainProgress(log: Logger, everyMs = 5000, now: () => number = D
     },
   };
 }
-
-export const noProgress: ProgressReporter = { phase() {}, start() {}, planned() {}, bytes() {}, object() {}, stop() {} };

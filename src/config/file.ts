@@ -11,7 +11,7 @@
  * quoted value keeps everything between its quotes (`DB_PASSWORD = "a #b"`).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../common/errors.ts';
 
 export type ConfigFile = Readonly<Record<string, Readonly<Record<string, string>>>>;
 

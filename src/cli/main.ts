@@ -14,28 +14,28 @@ import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline/promises';
-import { describeTarget, resolveConfig, type Config, type Flags, type KeyFilterRule } from './config.ts';
-import { describeError, SparkifyError, UsageError } from './errors.ts';
-import { createLogger, type Logger, type LogFormat } from './log.ts';
-import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
-import { embeddedExists } from './warehouse/embedded.ts';
-import { createTables, requireTables } from './warehouse/tables.ts';
-import { withRunLock, type RunLock } from './warehouse/lock.ts';
-import { runModel } from './model-run.ts';
-import { shardName, type Shard } from './shard.ts';
-import { explainFailure } from './warehouse/explain.ts';
+import { describeTarget, resolveConfig, type Config, type Flags, type KeyFilterRule } from '../config/index.ts';
+import { describeError, SparkifyError, UsageError } from '../common/errors.ts';
+import { createLogger, type Logger, type LogFormat } from '../common/log.ts';
+import { openWarehouse, type Warehouse } from '../warehouse/connect.ts';
+import { embeddedExists } from '../warehouse/embedded.ts';
+import { createTables, requireTables } from '../warehouse/tables.ts';
+import { withRunLock, type RunLock } from '../warehouse/lock.ts';
+import { runModel } from '../run/model-run.ts';
+import { shardName, type Shard } from '../common/shard.ts';
+import { explainFailure } from '../warehouse/explain.ts';
 import { readStatus, renderStatus } from './status.ts';
-import { describeDestination, newSummary, processCpuMs, requireSources, runEtl, type EtlSummary } from './etl.ts';
+import { describeDestination, newSummary, processCpuMs, requireSources, runEtl, type EtlSummary } from '../run/etl.ts';
 import { listRejects, renderRejects } from './rejects.ts';
 import { renderDoctor, runDoctor } from './doctor.ts';
-import { guardOutputStreams, userMessage } from './cli-errors.ts';
-import { exitCodeOf, failureJson, humanSummary, printJson, rememberSummary } from './cli-output.ts';
+import { guardOutputStreams, userMessage } from './errors.ts';
+import { exitCodeOf, failureJson, humanSummary, printJson, rememberSummary } from './output.ts';
 import { plainProgress } from './progress.ts';
-import { redact } from './redact.ts';
+import { redact } from '../common/redact.ts';
 import { handleStopSignals, type StopSignals } from './signals.ts';
-import { checksAfterRun, runChecks, renderChecks, checksPassed } from './check/index.ts';
+import { checksAfterRun, runChecks, renderChecks, checksPassed } from '../check/index.ts';
 import type { ProgressReporter } from './progress.ts';
-import { generateSample } from './generate/index.ts';
+import { generateSample } from '../generate/index.ts';
 import { demoSample } from './demo.ts';
 
 /** package.json, found upwards from this file (src/ when run from source, dist/src/ when built). */
@@ -138,7 +138,7 @@ function withWriting(cmd: Command): Command {
 }
 
 /** The report and its charting library (ECharts costs ~100 MB and 0.4 s to load): only for commands that need it. */
-const loadReport = () => import('./report/index.ts');
+const loadReport = () => import('../report/index.ts');
 
 function loggerFor(flags: CommonFlags, write?: (line: string) => void): Logger {
   return createLogger({ quiet: flags.quiet, verbose: flags.verbose, write, format: flags.logFormat });

@@ -1,8 +1,8 @@
 /** The demo's sample: generated once into a folder, then reused. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateSample } from './generate/index.ts';
-import type { Logger } from './log.ts';
+import { generateSample } from '../generate/index.ts';
+import type { Logger } from '../common/log.ts';
 
 /** Size of the demo sample: about the Udacity sample's shape, a bit larger. */
 export const DEMO_SAMPLE = { songs: 400, days: 30, users: 120, seed: 2018, startDate: '2018-11-01' } as const;

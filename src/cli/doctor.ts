@@ -8,17 +8,17 @@
  * embedded Postgres when that is the target and it does not exist yet).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from './config.ts';
-import type { Dataset } from './datasets.ts';
-import { describeError, SparkifyError } from './errors.ts';
-import { keyFilter, relativeToSource } from './extract/key-filter.ts';
-import { localSource } from './extract/local-source.ts';
-import { parseSourceUrl } from './extract/source-url.ts';
-import type { Source } from './extract/source.ts';
-import type { Logger } from './log.ts';
-import { describeDestination } from './etl.ts';
-import { openWarehouse, type Warehouse } from './warehouse/connect.ts';
-import { tablesExist } from './warehouse/tables.ts';
+import type { Config } from '../config/index.ts';
+import type { Dataset } from '../common/datasets.ts';
+import { describeError, SparkifyError } from '../common/errors.ts';
+import { keyFilter, relativeToSource } from '../extract/key-filter.ts';
+import { localSource } from '../extract/local-source.ts';
+import { parseSourceUrl } from '../extract/source-url.ts';
+import type { Source } from '../extract/source.ts';
+import type { Logger } from '../common/log.ts';
+import { describeDestination } from '../run/etl.ts';
+import { openWarehouse, type Warehouse } from '../warehouse/connect.ts';
+import { tablesExist } from '../warehouse/tables.ts';
 
 export interface DoctorResult {
   name: string;
@@ -50,7 +50,7 @@ export async function runDoctor(config: Config, log: Logger): Promise<DoctorResu
     if (wh) await warehouseChecks(wh, config, pass, fail);
     const sourceUrls = (['songs', 'logs'] as const).flatMap((name) => (config.sources[name] ? [[name, config.sources[name]!] as const] : []));
     const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
-    const aws = needsS3 ? { ...(await import('./extract/s3-client.ts')), ...(await import('./extract/s3-source.ts')) } : undefined;
+    const aws = needsS3 ? { ...(await import('../extract/s3-client.ts')), ...(await import('../extract/s3-source.ts')) } : undefined;
     s3 = aws?.makeS3Client(config.s3, { maxAttempts: 2, timeoutMs: config.load.timeoutSeconds * 1000 });
     if (s3 && !config.s3.anonymous) {
       try {
@@ -143,8 +143,8 @@ async function sourceCheck(source: Source, name: string, config: Config, pass: P
 }
 
 async function redshiftChecks(config: Config, s3: S3Client, pass: Pass, fail: Fail): Promise<void> {
-  const { validateIamRole } = await import('./dialect/redshift-copy.ts');
-  const { parseStagingPrefix, StagingArea } = await import('./stage/s3-staging.ts');
+  const { validateIamRole } = await import('../dialect/redshift-copy.ts');
+  const { parseStagingPrefix, StagingArea } = await import('../stage/s3-staging.ts');
   try {
     const arn = validateIamRole(config.redshift.iamRole);
     // Whether the role is attached to the cluster shows only when Redshift uses it, at the first COPY.

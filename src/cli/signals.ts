@@ -5,8 +5,8 @@
  * after at most a second for what the first one started to settle (the run
  * marked interrupted in etl_runs), so the hard exit does not leave it `running`.
  */
-import { InterruptedError } from './errors.ts';
-import type { Logger } from './log.ts';
+import { InterruptedError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
 
 export interface StopSignals {
   readonly signal: AbortSignal;

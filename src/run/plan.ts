@@ -11,10 +11,10 @@
  * streams in, remembering only which loaded objects it has seen listed;
  * `planLoad` is the same over a whole listing.
  */
-import type { Dataset } from './datasets.ts';
-import { inDayRange } from './extract/day-of-key.ts';
-import type { SourceObject } from './extract/source.ts';
-import { inShard, type Shard } from './shard.ts';
+import type { Dataset } from '../common/datasets.ts';
+import { inDayRange } from '../extract/day-of-key.ts';
+import type { SourceObject } from '../extract/source.ts';
+import { inShard, type Shard } from '../common/shard.ts';
 
 export interface LoadedObject {
   key: string;

@@ -4,7 +4,7 @@
  * instead of a stored password. Part of config resolution (config.ts): pure,
  * given the flags, the environment and dwh.cfg.
  */
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../common/errors.ts';
 
 /** `cluster.abc123.us-west-2.redshift.amazonaws.com`, `workgroup.123456789012.us-west-2.redshift-serverless.amazonaws.com` (and .com.cn). */
 const AWS_HOST = /^([^.]+)\.[^.]+\.([a-z]{2}(?:-[a-z]+)+-\d+)\.redshift(-serverless)?\.amazonaws\.com(?:\.cn)?$/i;

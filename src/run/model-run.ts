@@ -5,14 +5,14 @@
  * and stages nothing; it holds the run lock exclusively, so it waits for (or
  * refuses) running shards, and no shard starts while it builds.
  */
-import { checkShardRun, type Config } from './config.ts';
+import { checkShardRun, type Config } from '../config/index.ts';
 import { countsOf, describeDestination, dropOldRejects, failedRun, finish, modelStep, newSummary, type EtlDeps, type EtlSummary } from './etl.ts';
 import { noProgress } from './progress.ts';
 import { mergeShards } from './shard-merge.ts';
-import type { Warehouse } from './warehouse/connect.ts';
-import { acquireRunLock } from './warehouse/lock.ts';
-import { finishRun, startRun } from './warehouse/runs.ts';
-import { requireTables, tableCounts } from './warehouse/tables.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
+import { acquireRunLock } from '../warehouse/lock.ts';
+import { finishRun, startRun } from '../warehouse/runs.ts';
+import { requireTables, tableCounts } from '../warehouse/tables.ts';
 
 /** One model run; `command` names it in etl_runs (`model`). */
 export async function runModel(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {

@@ -4,12 +4,12 @@
  * Postgres shards COPY straight into the staging tables, and there is
  * nothing to do.
  */
-import type { Config } from './config.ts';
-import { copyRegion, validateIamRole } from './dialect/redshift-copy.ts';
-import type { Logger } from './log.ts';
-import { DEFAULT_RETRY } from './retry.ts';
-import type { MergeResult } from './stage/shard-parts.ts';
-import type { Warehouse } from './warehouse/connect.ts';
+import type { Config } from '../config/index.ts';
+import { copyRegion, validateIamRole } from '../dialect/redshift-copy.ts';
+import type { Logger } from '../common/log.ts';
+import { DEFAULT_RETRY } from '../common/retry.ts';
+import type { MergeResult } from '../stage/shard-parts.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
 
 /**
  * Loads every complete unit the shards left, in one transaction with one
@@ -18,11 +18,11 @@ import type { Warehouse } from './warehouse/connect.ts';
  */
 export async function mergeShards(wh: Warehouse, config: Config, runId: number, deps: { log: Logger; signal?: AbortSignal }): Promise<MergeResult | undefined> {
   if (wh.dialect.name !== 'redshift' || config.target.kind !== 'redshift') return undefined;
-  const { mergeShardParts, pendingShardAreas } = await import('./stage/shard-parts.ts');
+  const { mergeShardParts, pendingShardAreas } = await import('../stage/shard-parts.ts');
   const areas = await pendingShardAreas(wh);
   if (areas.length === 0) return undefined;
-  const { parseStagingPrefix } = await import('./stage/s3-staging.ts');
-  const { makeS3Client } = await import('./extract/s3-client.ts');
+  const { parseStagingPrefix } = await import('../stage/s3-staging.ts');
+  const { makeS3Client } = await import('../extract/s3-client.ts');
   const iamRole = validateIamRole(config.redshift.iamRole);
   const staging = parseStagingPrefix(config.redshift.stagingPrefix);
   const stagingRegion = config.redshift.stagingRegion;

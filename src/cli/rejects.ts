@@ -2,8 +2,8 @@
  * `sparkify rejects`: browse etl_rejects without SQL — filtered by object key
  * and by reason text, newest first, with the raw text on request.
  */
-import { table } from './status.ts';
-import type { Warehouse } from './warehouse/connect.ts';
+import { table } from '../report/render-text.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
 
 export interface RejectQuery {
   /** Only rejects of this object key (exact), or of keys containing it when it has no exact match. */

@@ -7,12 +7,12 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { lineOf, readConfigFile, type ConfigFile } from './config-file.ts';
-import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './config-redshift.ts';
-import { ConfigError, UsageError } from './errors.ts';
-import { registerSecret } from './redact.ts';
-import { parseShard, parseShardCount, shardIndex, shardName, type Shard } from './shard.ts';
-import { autoWorkers, isLocalHost } from './stage/workers.ts';
+import { lineOf, readConfigFile, type ConfigFile } from './file.ts';
+import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './redshift.ts';
+import { ConfigError, UsageError } from '../common/errors.ts';
+import { registerSecret } from '../common/redact.ts';
+import { parseShard, parseShardCount, shardIndex, shardName, type Shard } from '../common/shard.ts';
+import { autoWorkers, isLocalHost } from '../stage/workers.ts';
 
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -32,7 +32,7 @@ export type Target =
   | { readonly kind: 'postgres'; readonly connection: ConnectionSettings }
   | { readonly kind: 'redshift'; readonly connection: ConnectionSettings; readonly redshift: RedshiftTarget };
 
-export type { IamSignIn, RedshiftTarget } from './config-redshift.ts';
+export type { IamSignIn, RedshiftTarget } from './redshift.ts';
 
 export interface S3Settings {
   /** Custom endpoint (MinIO, s3rver…); undefined for AWS. */

@@ -2,9 +2,10 @@
  * `sparkify status`: what is loaded (by data set and day), the last runs with
  * their counts, rejects by reason, and whether staging is ahead of the star schema.
  */
-import type { Dataset } from './datasets.ts';
-import { dayOfKey } from './extract/day-of-key.ts';
-import type { Warehouse } from './warehouse/connect.ts';
+import type { Dataset } from '../common/datasets.ts';
+import { dayOfKey } from '../extract/day-of-key.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
+import { table } from '../report/render-text.ts';
 
 export interface StatusReport {
   /** Which warehouse and schema this status reads, and which setting chose them. */
@@ -113,13 +114,4 @@ export function renderStatus(s: StatusReport): string {
   if (s.shardParts.length) out.push(`Staging: the parts of shard${s.shardParts.length === 1 ? '' : 's'} ${s.shardParts.join(', ')} wait in the staging prefix; \`sparkify model\` (or the next unsharded etl run) loads them.`);
   out.push(s.pendingModel.objects > 0 || s.pendingModel.rebuild ? `Star schema: behind staging (${s.pendingModel.objects} pending change rows${s.pendingModel.rebuild ? ', full rebuild pending' : ''}); \`sparkify model\` or the next etl run brings it up to date.` : 'Star schema: up to date with staging.');
   return out.join('\n');
-}
-
-/** Columns padded to their widest cell; numbers right-aligned. */
-export function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
-  const line = (r: string[]) => `  ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()}`;
-  return [line(cells[0]), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }

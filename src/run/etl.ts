@@ -3,35 +3,35 @@
  * The CLI resolves config and calls this; everything it needs is passed in.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { checkShardRun, describeTarget, type Config } from './config.ts';
-import { STAGING_TABLE, type Dataset } from './datasets.ts';
-import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from './errors.ts';
-import { keyFilter } from './extract/key-filter.ts';
-import { Listing } from './extract/listing.ts';
-import { sqlTimestamp } from './stage/reject-spool.ts';
-import { localSource } from './extract/local-source.ts';
-import { parseSourceUrl } from './extract/source-url.ts';
-import type { Source, SourceObject } from './extract/source.ts';
-import type { Logger } from './log.ts';
-import type { CheckResult } from './check/index.ts';
-import { DEFAULT_RETRY } from './retry.ts';
-import { buildStarSchema, type ModelResult } from './model/index.ts';
-import { explainModelFailure } from './model/diagnose.ts';
-import { explainFailure } from './warehouse/explain.ts';
+import { checkShardRun, describeTarget, type Config } from '../config/index.ts';
+import { STAGING_TABLE, type Dataset } from '../common/datasets.ts';
+import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from '../common/errors.ts';
+import { keyFilter } from '../extract/key-filter.ts';
+import { Listing } from '../extract/listing.ts';
+import { sqlTimestamp } from '../dialect/sql.ts';
+import { localSource } from '../extract/local-source.ts';
+import { parseSourceUrl } from '../extract/source-url.ts';
+import type { Source, SourceObject } from '../extract/source.ts';
+import type { Logger } from '../common/log.ts';
+import type { CheckResult } from '../check/index.ts';
+import { DEFAULT_RETRY } from '../common/retry.ts';
+import { buildStarSchema, type ModelResult } from '../model/index.ts';
+import { explainModelFailure } from '../model/diagnose.ts';
+import { explainFailure } from '../warehouse/explain.ts';
 import { LoadPlanner, type LoadedObject } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
-import { forgetObjects, lockForLoad } from './stage/bookkeeping.ts';
-import { holdUntilBulkKnown } from './stage/bulk-gate.ts';
-import { stageObjects, type ObjectOutcome, type StagingBackend } from './stage/index.ts';
-import { postgresBackend } from './stage/postgres-backend.ts';
-import { copyRegion, validateIamRole, validateS3Url } from './dialect/redshift-copy.ts';
-import { inTransaction, type Warehouse } from './warehouse/connect.ts';
-import { acquireRunLock, type LockOptions, type RunLock } from './warehouse/lock.ts';
-import { finishRun, startRun, type RunCounts, type RunStatus } from './warehouse/runs.ts';
-import { shardName } from './shard.ts';
+import { forgetObjects, lockForLoad } from '../stage/bookkeeping.ts';
+import { holdUntilBulkKnown } from '../stage/bulk-gate.ts';
+import { stageObjects, type ObjectOutcome, type StagingBackend } from '../stage/index.ts';
+import { postgresBackend } from '../stage/postgres-backend.ts';
+import { copyRegion, validateIamRole, validateS3Url } from '../dialect/redshift-copy.ts';
+import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
+import { acquireRunLock, type LockOptions, type RunLock } from '../warehouse/lock.ts';
+import { finishRun, startRun, type RunCounts, type RunStatus } from '../warehouse/runs.ts';
+import { shardName } from '../common/shard.ts';
 import { mergeShards } from './shard-merge.ts';
-import type { MergeResult } from './stage/shard-parts.ts';
-import { requireTables, tableCounts, tablesExist } from './warehouse/tables.ts';
+import type { MergeResult } from '../stage/shard-parts.ts';
+import { requireTables, tableCounts, tablesExist } from '../warehouse/tables.ts';
 
 export interface EtlSummary {
   status: 'ok' | 'rejects' | 'failed';
@@ -134,7 +134,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
 
     const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
     // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
-    const aws = needsS3 ? { ...(await import('./extract/s3-client.ts')), ...(await import('./extract/s3-source.ts')) } : undefined;
+    const aws = needsS3 ? { ...(await import('../extract/s3-client.ts')), ...(await import('../extract/s3-source.ts')) } : undefined;
     s3 = aws?.makeS3Client(config.s3, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 });
     // What shards left for the warehouse is loaded before this run plans against etl_objects.
     if (!shard && !dryRun && wh) summary.shardParts = await mergeShards(wh, config, runId!, { log, signal });
@@ -319,16 +319,16 @@ export async function failedRun(wh: Warehouse | undefined, runId: number | undef
 /** The staging backend for the warehouse and mode; validates its settings now. */
 async function chooseBackend(config: Config): Promise<NonNullable<EtlDeps['backend']>> {
   if (config.target.kind !== 'redshift') return (w, runId, _s3, neverLoaded) => postgresBackend(w, runId, neverLoaded, { workers: config.load.workers });
-  const { parseStagingPrefix, StagingArea } = await import('./stage/s3-staging.ts');
-  const { redshiftStageBackend } = await import('./stage/redshift-backend.ts');
-  const { redshiftDirectBackend } = await import('./stage/redshift-direct.ts');
+  const { parseStagingPrefix, StagingArea } = await import('../stage/s3-staging.ts');
+  const { redshiftStageBackend } = await import('../stage/redshift-backend.ts');
+  const { redshiftDirectBackend } = await import('../stage/redshift-direct.ts');
   const iamRole = validateIamRole(config.redshift.iamRole);
   const prefix = parseStagingPrefix(config.redshift.stagingPrefix);
   const clusterRegion = config.target.kind === 'redshift' ? config.target.redshift.region : undefined;
   const sourceRegion = config.s3.regionConfigured ? config.s3.region : undefined;
   const stagingRegion = config.redshift.stagingRegion;
   // The staging bucket may live in another region than the sources: it gets a client of its own.
-  const { makeS3Client } = await import('./extract/s3-client.ts');
+  const { makeS3Client } = await import('../extract/s3-client.ts');
   const limits = { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 };
   const withStagingClient = (s3: S3Client, make: (staging: S3Client) => StagingBackend): StagingBackend => {
     if (stagingRegion === undefined || stagingRegion === config.s3.region) return make(s3);
@@ -364,7 +364,7 @@ async function chooseBackend(config: Config): Promise<NonNullable<EtlDeps['backe
     buckets.set(dataset, loc.bucket);
   }
   const jsonPaths = config.redshift.jsonPaths ? validateS3Url(config.redshift.jsonPaths, 'JSONPaths file') : undefined;
-  const { s3Source } = await import('./extract/s3-source.ts');
+  const { s3Source } = await import('../extract/s3-source.ts');
   return (w, runId, s3, neverLoaded) =>
     withStagingClient(s3!, (staging) =>
       redshiftDirectBackend(w, runId, new StagingArea(staging, prefix, runId), {

@@ -4,7 +4,7 @@
  * stops a load, and a raw library or system error is turned into one line that
  * says what failed, instead of `spawn … EACCES` or `ENOENT`.
  */
-import { describeError, SparkifyError } from './errors.ts';
+import { describeError, SparkifyError } from '../common/errors.ts';
 
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
