@@ -22,18 +22,12 @@ import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
 import { quoteIdent, quoteRedshiftLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
+import { columnDefinition, NULL_MARKER } from './redshift-staging.ts';
 
-const TYPES: Record<Exclude<Field['kind'], 'string' | 'user_id'>, string> = {
-  int32: 'INTEGER',
-  int64: 'BIGINT',
-  number: 'DOUBLE PRECISION',
-};
-
-const type = (f: Field) => (f.kind === 'string' || f.kind === 'user_id' ? `VARCHAR(${f.maxBytes ?? 256})` : TYPES[f.kind]);
 const width = (fields: readonly Field[], column: string) => fields.find((f) => f.column === column)!.maxBytes!;
 
 function stagingColumns(fields: readonly Field[]): string {
-  return [...fields.map((f) => `${f.column} ${type(f)}${f.required ? ' NOT NULL' : ''}`), `source_key VARCHAR(${SOURCE_KEY_MAX_BYTES}) NOT NULL`, 'source_line BIGINT NOT NULL'].join(',\n  ');
+  return [...fields.map(columnDefinition), `source_key VARCHAR(${SOURCE_KEY_MAX_BYTES}) NOT NULL`, 'source_line BIGINT NOT NULL'].join(',\n  ');
 }
 
 const E = (c: string) => width(EVENT_FIELDS, c);
@@ -115,7 +109,7 @@ export const VARCHAR_MAX = 65535;
 
 export const redshift: Dialect = {
   name: 'redshift',
-  csvNull: '\\N',
+  csvNull: NULL_MARKER,
   enforcesKeys: false,
   enforcesWidths: true,
   rawMaxBytes: VARCHAR_MAX,

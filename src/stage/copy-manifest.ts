@@ -9,7 +9,7 @@ import { copyCsvManifest } from '../dialect/redshift-copy.ts';
 import { WarehouseError, pgFields } from '../common/errors.ts';
 import { isTransient } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
-import { findLoadErrorSource, readLoadErrors, type LoadErrorSource } from './load-errors.ts';
+import { findLoadErrorSource, LAST_COPY_COUNT, readLoadErrors, type LoadErrorSource } from '../dialect/redshift-load.ts';
 
 /** Where each warehouse keeps a failed COPY's errors, found at its first failure. */
 const errorSources = new WeakMap<Warehouse, Promise<LoadErrorSource>>();
@@ -36,6 +36,6 @@ export async function copyManifest(wh: Warehouse, client: pg.ClientBase, copy: {
     }
     throw new WarehouseError('COPY', `COPY into ${copy.table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table: copy.table, sqlState: fields.code, retryable: isTransient(err) });
   }
-  const { rows } = await client.query('SELECT pg_last_copy_count() AS n');
+  const { rows } = await client.query(LAST_COPY_COUNT);
   return Number(rows[0].n);
 }

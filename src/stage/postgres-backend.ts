@@ -12,6 +12,7 @@ import { isTransient } from '../common/retry.ts';
 import { pipe } from '../common/pipe.ts';
 import { decoding, isDecodeError, type Decoding } from '../extract/decode.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
+import { copyFromStdin } from '../dialect/postgres-copy.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { DocumentRejected, type StagingBackend } from './backend.ts';
 import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
@@ -49,7 +50,7 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
     workers: pool && { pool, pieceBytes: options.pieceBytes, maxPieces: options.maxPieces, minObjectBytes: options.minObjectBytes },
   };
 
-  const copyStatement = (table: string, columns: readonly string[], format: 'csv' | 'binary') => `COPY ${wh.names.t(table)} (${columns.join(', ')}) FROM STDIN WITH (FORMAT ${format})`;
+  const copyStatement = (table: string, columns: readonly string[], format: 'csv' | 'binary') => copyFromStdin(wh.names.t(table), columns, format);
 
   /** COPYs rows into a table; the caller's transaction makes it atomic. */
   async function copy(client: pg.ClientBase, table: string, columns: readonly string[], format: 'csv' | 'binary', source: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void> {

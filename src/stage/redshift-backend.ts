@@ -19,6 +19,7 @@ import { decoding, isDecodeError } from '../extract/decode.ts';
 import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
 import { pipe } from '../common/pipe.ts';
 import type { Shard } from '../common/shard.ts';
+import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
@@ -37,8 +38,6 @@ export interface RedshiftStageSettings {
   /** A shard run: leave each unit's parts for the coordinator instead of loading them. */
   defer?: Shard;
 }
-
-const NULL_MARKER = '\\N';
 
 export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings, neverLoaded?: Set<string>): StagingBackend {
   const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };

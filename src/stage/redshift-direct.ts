@@ -15,9 +15,11 @@
  * reject, instead of a failed INSERT that would abort the whole batch.
  */
 import type pg from 'pg';
-import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset, type Field } from '../common/datasets.ts';
-import { unconvertibleEvent } from '../dialect/shared.ts';
+import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset } from '../common/datasets.ts';
 import { copyJsonManifest } from '../dialect/redshift-copy.ts';
+import { countDirectTemp, createDirectTemp, dropDirectTemp, emptyDirectTemp, insertFromDirectTemp, SESSION_AND_START, unconvertibleDirectRows } from '../dialect/redshift-direct.ts';
+import { findLoadErrorSource, LAST_COPY_ID, readLoadErrors, type LoadError, type LoadErrorSource } from '../dialect/redshift-load.ts';
+import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { ConfigError, WarehouseError, pgFields } from '../common/errors.ts';
 import { decoding } from '../extract/decode.ts';
 import { pickLines } from '../extract/pick-lines.ts';
@@ -27,7 +29,6 @@ import { pipe } from '../common/pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import type { StagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
-import { findLoadErrorSource, readLoadErrors, type LoadError, type LoadErrorSource } from './load-errors.ts';
 import { type Reject } from './reject-spool.ts';
 import { sqlTimestamp } from '../dialect/sql.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
@@ -44,12 +45,6 @@ export interface RedshiftDirectSettings {
   sourceUrl: (object: SourceObject) => string;
   /** Opens a source object, to read the lines of its rejects when the load errors keep no text (SYS views). */
   open?: (object: SourceObject) => Promise<OpenedObject>;
-}
-
-/** The temp table's column type of a field, NOT NULL where staging has it. */
-function tempColumn(f: Field): string {
-  const type = f.kind === 'int32' ? 'INTEGER' : f.kind === 'int64' ? 'BIGINT' : f.kind === 'number' ? 'DOUBLE PRECISION' : `VARCHAR(${f.maxBytes ?? 256})`;
-  return `${f.column} ${type}${f.required ? ' NOT NULL' : ''}`;
 }
 
 /** The JSONPaths file of the staging columns, in order (the same as Udacity's log_json_path.json). */
@@ -100,11 +95,11 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     // Rows Redshift loaded that the model could never convert leave the temp table as rejects first.
     const unloadable = object.dataset === 'events' ? await unconvertible(client, object, temp) : [];
     // Rows loaded: the temp table holds this object's only (no pg_last_copy_count() needed).
-    const { rows: [loaded] } = await client.query(`SELECT COUNT(*) AS n FROM ${temp}`);
+    const { rows: [loaded] } = await client.query(countDirectTemp(temp));
     // STL rows name their COPY by query id; SYS rows by session, start time and file.
-    const queryId = tx.source === 'stl' ? Number((await client.query('SELECT pg_last_copy_id() AS id')).rows[0].id) : undefined;
-    await client.query(`INSERT INTO ${wh.names.t(STAGING_TABLE[object.dataset])} (${columns.join(', ')}, source_key, source_line) SELECT ${columns.join(', ')}, $1, 0 FROM ${temp}`, [object.key]);
-    await client.query(`DELETE FROM ${temp}`);
+    const queryId = tx.source === 'stl' ? Number((await client.query(LAST_COPY_ID)).rows[0].id) : undefined;
+    await client.query(insertFromDirectTemp(wh.names, STAGING_TABLE[object.dataset], temp, columns), [object.key]);
+    await client.query(emptyDirectTemp(temp));
     const errors = await readLoadErrors(wh.pool, tx.source, { sessionId: tx.sessionId, since: tx.since, file: url, queryId });
     const rejects = [...(await toRejects(object, errors)), ...unloadable];
     await insertRejects(client, rejects);
@@ -118,12 +113,10 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
    * rejects, as stage mode's validation does (SPEC §3).
    */
   async function unconvertible(client: pg.ClientBase, object: SourceObject, temp: string): Promise<Reject[]> {
-    const checks = unconvertibleEvent(temp);
-    const any = checks.map((c) => c.where).join(' OR ');
-    const which = `CASE ${checks.map((c, i) => `WHEN ${c.where} THEN ${i}`).join(' ')} END`;
-    const { rows } = await client.query(`SELECT ${which} AS problem, ts, session_id, item_in_session, user_id FROM ${temp} WHERE ${any}`);
+    const { checks, select, remove } = unconvertibleDirectRows(temp);
+    const { rows } = await client.query(select);
     if (rows.length === 0) return [];
-    await client.query(`DELETE FROM ${temp} WHERE ${any}`);
+    await client.query(remove);
     return rows.map((r) => {
       const check = checks[Number(r.problem)];
       const value = check.column === 'ts' ? String(r.ts) : JSON.stringify(r.user_id);
@@ -196,15 +189,14 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     try {
       return await inTransaction(wh.pool, async (client) => {
         await lockForLoad(client, ctx);
-        const { rows: [me] } = await client.query('SELECT pg_backend_pid() AS pid, SYSDATE AS since');
+        const { rows: [me] } = await client.query(SESSION_AND_START);
         const tx: TransactionRef = { sessionId: Number(me.pid), since: String(me.since), source };
-        await client.query(`DROP TABLE IF EXISTS ${temp}`);
-        await client.query(`CREATE TEMP TABLE ${temp} (${FIELDS[dataset].map(tempColumn).join(', ')})`);
+        for (const sql of createDirectTemp(temp, FIELDS[dataset])) await client.query(sql);
         await forgetObjects(client, ctx, dataset, objects.map((o) => o.key));
         const outcomes: ObjectOutcome[] = [];
         for (const [i, o] of objects.entries()) outcomes.push(await loadObject(client, tx, o, temp, folder, i));
         await recordObjects(client, ctx, runId, outcomes);
-        await client.query(`DROP TABLE ${temp}`);
+        await client.query(dropDirectTemp(temp));
         return outcomes;
       });
     } finally {
@@ -213,7 +205,7 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
   }
 
   return {
-    readOptions: { runId, nullToken: '\\N', limits: {}, raw: {} },
+    readOptions: { runId, nullToken: NULL_MARKER, limits: {}, raw: {} },
     readsLocally: false,
     commitBatch: () => Promise.reject(new ConfigError('direct mode does not read objects locally')),
     streamObject: () => Promise.reject(new ConfigError('direct mode does not read objects locally')),

@@ -1,6 +1,7 @@
 /**
- * Reading back what a Redshift COPY could not load. The errors of a COPY are
- * not in the client's error (REDSHIFT-FACTS §3) but in a system view:
+ * What a Redshift COPY did, read back: the rows it loaded, its query id, and
+ * its load errors. The errors of a COPY are not in the client's error
+ * (REDSHIFT-FACTS §3) but in a system view:
  *
  * - SYS_LOAD_ERROR_DETAIL, on provisioned clusters (concurrency-scaling
  *   clusters included) and on Serverless, which has no STL views at all
@@ -14,6 +15,12 @@
  * inside the transaction would abort the load.
  */
 import type pg from 'pg';
+
+/** Rows the session's last COPY loaded (column `n`) [DG:PG_LAST_COPY_COUNT]. */
+export const LAST_COPY_COUNT = 'SELECT pg_last_copy_count() AS n';
+
+/** Query id of the session's last COPY (column `id`), which names its STL_LOAD_ERRORS rows [DG:PG_LAST_COPY_ID]. */
+export const LAST_COPY_ID = 'SELECT pg_last_copy_id() AS id';
 
 /** Where this warehouse keeps load errors. */
 export type LoadErrorSource = 'sys' | 'stl' | 'none';
