@@ -410,18 +410,16 @@ async function stage(
   // The totals grow as the sources list more (progress.planned).
   progress.start(0, 0, true);
   const concurrency = config.load.concurrency;
-  const result = await stageObjects(
+  const result = await stageObjects({
     objects,
-    (o) => sources.get(o.dataset)!,
+    sourceOf: (o) => sources.get(o.dataset)!,
     backend,
-    {
-      readConcurrency: concurrency,
-      unitConcurrency: Math.max(1, Math.min(concurrency ?? 2, 2)),
-      signal: deps.signal,
-      retry: { ...DEFAULT_RETRY, attempts: config.load.retries + 1 },
-    },
-    deps.log,
-    {
+    readConcurrency: concurrency,
+    unitConcurrency: Math.max(1, Math.min(concurrency ?? 2, 2)),
+    signal: deps.signal,
+    retry: { ...DEFAULT_RETRY, attempts: config.load.retries + 1 },
+    log: deps.log,
+    progress: {
       bytes: (n) => progress.bytes(n),
       objectDone: (o) => {
         summary.objects.loaded++;
@@ -434,7 +432,7 @@ async function stage(
         progress.object(0, 0);
       },
     },
-  );
+  });
   if (result.reads.peak > 0) deps.log.debug(`read up to ${result.reads.peak} small objects at once (limit ${result.reads.limit}${concurrency === undefined ? ', adapted to the source' : ', --concurrency'})`);
   return result.outcomes;
 }

@@ -23,22 +23,34 @@ import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../comm
 import type { StagingBackend } from './backend.ts';
 import type { ObjectOutcome } from './bookkeeping.ts';
 import { ReadLimiter } from './read-limiter.ts';
-import { readWholeObject, type ReadObject } from './read-object.ts';
+import { readWholeObject, type WholeObject } from './read-object.ts';
 
-export type { StagingBackend } from './backend.ts';
+export type { LocalStagingBackend, RemoteStagingBackend, StagingBackend } from './backend.ts';
 export type { ObjectOutcome } from './bookkeeping.ts';
 
-export interface StageOptions {
+/** How objects are grouped into load units (planUnits). */
+export interface UnitLimits {
+  /** Objects up to this size are read whole and batched (default 256 KiB); larger ones are streamed, one each. */
+  smallObjectBytes?: number;
+  /** Most objects in one batch transaction (default 500). */
+  batchObjects?: number;
+  /** Most listed source bytes in one batch transaction (default 16 MiB). */
+  batchBytes?: number;
+}
+
+export interface StageOptions extends UnitLimits {
+  /** The objects to stage (sorted by key), taken only as fast as units are staged. */
+  objects: AsyncIterable<SourceObject> | Iterable<SourceObject>;
+  /** The source each object is read from. */
+  sourceOf: (o: SourceObject) => Source;
+  /** Where the rows go. */
+  backend: StagingBackend;
+  log: Logger;
+  progress?: StageProgress;
   /** At most this many small objects read from the source at once; undefined: it adapts (read-limiter.ts). */
   readConcurrency?: number;
   /** Transactions in flight (≤ pool size). */
   unitConcurrency: number;
-  /** Objects up to this size are read whole and batched (default 256 KiB). */
-  smallObjectBytes?: number;
-  /** Most objects in one batch transaction (default 500). */
-  batchObjects?: number;
-  /** Most source bytes in one batch transaction (default 16 MiB). */
-  batchBytes?: number;
   retry?: RetryPolicy;
   signal?: AbortSignal;
 }
@@ -60,7 +72,7 @@ export interface StageResult {
 export type Unit = { kind: 'batch'; objects: SourceObject[] } | { kind: 'stream'; object: SourceObject };
 
 /** Groups objects (sorted by key) into load units, as they arrive. */
-export async function* planUnits(objects: AsyncIterable<SourceObject> | Iterable<SourceObject>, options: Pick<StageOptions, 'smallObjectBytes' | 'batchObjects' | 'batchBytes'> = {}): AsyncGenerator<Unit> {
+export async function* planUnits(objects: AsyncIterable<SourceObject> | Iterable<SourceObject>, options: UnitLimits = {}): AsyncGenerator<Unit> {
   const small = options.smallObjectBytes ?? 256 * 1024;
   const maxObjects = options.batchObjects ?? 500;
   const maxBytes = options.batchBytes ?? 16 * 1024 * 1024;
@@ -83,18 +95,12 @@ export async function* planUnits(objects: AsyncIterable<SourceObject> | Iterable
 }
 
 /**
- * Stages `objects` (each with its source) through `backend`, taking them from
+ * Stages `objects` (each from its source) through `backend`, taking them from
  * the iterable only as fast as units are staged. An error the iterable throws
  * (a listing that failed) stops the run like a broken warehouse.
  */
-export async function stageObjects(
-  objects: AsyncIterable<SourceObject> | Iterable<SourceObject>,
-  sources: (o: SourceObject) => Source,
-  backend: StagingBackend,
-  options: StageOptions,
-  log: Logger,
-  progress: StageProgress = {},
-): Promise<StageResult> {
+export async function stageObjects(options: StageOptions): Promise<StageResult> {
+  const { objects, sourceOf, backend, log, progress = {} } = options;
   const outcomes: ObjectOutcome[] = [];
   const failed: StageResult['failed'] = [];
   const reads = new ReadLimiter({ fixed: options.readConcurrency });
@@ -153,21 +159,21 @@ export async function stageObjects(
   async function runUnit(unit: Unit): Promise<void> {
     if (fatal || options.signal?.aborted) return;
     try {
-      if (!backend.readsLocally) {
+      if (backend.kind === 'remote') {
         const list = unit.kind === 'stream' ? [unit.object] : unit.objects;
-        succeed(await transaction(() => retrying(`load from ${list[0].key}`, () => backend.loadRemote!(list))));
+        succeed(await transaction(() => retrying(`load from ${list[0].key}`, () => backend.loadRemote(list))));
         return;
       }
       if (unit.kind === 'stream') {
         const o = unit.object;
-        succeed(await transaction(async () => [await retrying(o.key, counting((onBytes) => backend.streamObject(sources(o), o, { signal: options.signal, onBytes })))]));
+        succeed(await transaction(async () => [await retrying(o.key, counting((onBytes) => backend.streamObject(sourceOf(o), o, { signal: options.signal, onBytes })))]));
         return;
       }
       // Every read settles before the batch goes on or fails: no read outlives its unit.
       const settled = await Promise.allSettled(
         unit.objects.map((o) =>
           reads.run(o.size, () =>
-            retrying(o.key, counting((onBytes) => readWholeObject(sources(o), o, { ...backend.readOptions, signal: options.signal, onBytes }))).catch((err: unknown) => {
+            retrying(o.key, counting((onBytes) => readWholeObject(sourceOf(o), o, { ...backend.readOptions, signal: options.signal, onBytes }))).catch((err: unknown) => {
               if (isFatal(err)) throw err;
               fail(o, err);
               return undefined;
@@ -181,7 +187,7 @@ export async function stageObjects(
         for (const r of read) r?.rejects.dispose();
         throw broken.reason;
       }
-      const ok = read.filter((r): r is ReadObject => r !== undefined);
+      const ok = read.filter((r): r is WholeObject => r !== undefined);
       try {
         if (ok.length) succeed(await transaction(() => retrying(`batch from ${ok[0].object.key}`, () => backend.commitBatch(ok))));
       } finally {

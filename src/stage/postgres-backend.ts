@@ -1,6 +1,8 @@
 /**
- * Staging into Postgres: CSV through `COPY … FROM STDIN` (pg-copy-streams),
- * with backpressure from the COPY all the way back to the object body.
+ * Staging into Postgres: binary rows (rejects: CSV) through `COPY … FROM STDIN`
+ * (pg-copy-streams), with backpressure from the COPY all the way back to the
+ * object body. Objects are read the one way (read-object.ts); this backend
+ * only says where their rows go.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,15 +11,13 @@ import pgCopy from 'pg-copy-streams';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../common/datasets.ts';
 import { DISK_FULL, DISK_FULL_HINT, WarehouseError, pgFields } from '../common/errors.ts';
 import { isTransient } from '../common/retry.ts';
-import { pipe } from '../common/pipe.ts';
-import { decoding, isDecodeError, type Decoding } from '../extract/decode.ts';
-import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
+import type { Source, SourceObject } from '../extract/source.ts';
 import { copyFromStdin } from '../dialect/postgres-copy.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
-import { DocumentRejected, type StagingBackend } from './backend.ts';
+import { objectOutcome, type LocalStagingBackend } from './backend.ts';
 import { forgetObjects, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
-import { objectPipeline, readSteps, type ReadObject, type ReadOptions } from './read-object.ts';
-import { REJECT_COLUMNS, RejectSpool } from './reject-spool.ts';
+import { readObject, type ObjectRead, type ReadHooks, type ReadOptions, type WholeObject } from './read-object.ts';
+import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { BINARY_HEADER, BINARY_TRAILER } from './binary-copy.ts';
 import { EncodePool } from './encode-pool.ts';
 import type { ParallelOptions } from './parallel-encoder.ts';
@@ -36,7 +36,7 @@ export interface PostgresBackendOptions extends ParallelOptions {
   maxRecordBytes?: number;
 }
 
-export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<string>, options: PostgresBackendOptions = {}): StagingBackend {
+export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<string>, options: PostgresBackendOptions = {}): LocalStagingBackend {
   const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   // Started on first use, stopped by close().
   const pool = options.workers ? new EncodePool(options.workers) : undefined;
@@ -50,21 +50,19 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
     workers: pool && { pool, pieceBytes: options.pieceBytes, maxPieces: options.maxPieces, minObjectBytes: options.minObjectBytes },
   };
 
-  const copyStatement = (table: string, columns: readonly string[], format: 'csv' | 'binary') => copyFromStdin(wh.names.t(table), columns, format);
-
   /** COPYs rows into a table; the caller's transaction makes it atomic. */
-  async function copy(client: pg.ClientBase, table: string, columns: readonly string[], format: 'csv' | 'binary', source: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void> {
+  async function copy(client: pg.ClientBase, table: string, columns: readonly string[], format: 'csv' | 'binary', source: AsyncIterable<string | Buffer> | Iterable<string | Buffer>, from?: { key: string; signal?: AbortSignal }): Promise<void> {
     try {
-      await pipeline(Readable.from(source, { objectMode: false }), client.query(copyFrom(copyStatement(table, columns, format))));
+      await pipeline(Readable.from(source, { objectMode: false }), client.query(copyFrom(copyFromStdin(wh.names.t(table), columns, format))), { signal: from?.signal });
     } catch (err) {
-      throw copyError(err, table);
+      throw copyError(err, table, from?.key);
     }
   }
 
-  /** Staged rows of several objects as one binary COPY stream. */
-  function* binaryStream(items: readonly ReadObject[]): Generator<Buffer | string> {
+  /** A streamed object's rows as one binary COPY stream. */
+  async function* binaryStream(rows: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
     yield BINARY_HEADER;
-    for (const i of items) yield* i.chunks;
+    yield* rows;
     yield BINARY_TRAILER;
   }
 
@@ -76,71 +74,54 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
     })());
   }
 
-  async function commitBatch(items: readonly ReadObject[]): Promise<ObjectOutcome[]> {
+  async function commitBatch(items: readonly WholeObject[]): Promise<ObjectOutcome[]> {
     if (items.length === 0) return [];
     const dataset = items[0].object.dataset;
-    const outcomes = items.map((i) => ({ object: i.object, rows: i.rows, rejects: i.rejects.count, format: i.format, samples: i.rejects.samples.slice(0, 3) }));
+    const outcomes = items.map(objectOutcome);
     // The items' reject spools belong to the caller, who may retry this call with them.
     await inTransaction(wh.pool, async (client) => {
       await forgetObjects(client, ctx, dataset, items.map((i) => i.object.key));
-      if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), 'binary', binaryStream(items));
+      if (items.some((i) => i.rows > 0)) await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), 'binary', [BINARY_HEADER, ...items.flatMap((i) => i.chunks), BINARY_TRAILER]);
       await copyRejects(client, items.map((i) => i.rejects));
       await recordObjects(client, ctx, runId, outcomes);
     });
     return outcomes;
   }
 
-  async function streamObject(source: Source, listed: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
+  async function streamObject(source: Source, listed: SourceObject, hooks: ReadHooks): Promise<ObjectOutcome> {
     const dataset: Dataset = listed.dataset;
-    const { encoder, reader, parallel } = objectPipeline(dataset, listed.key, readOptions);
-    let object = listed;
-    let decoded: Decoding | undefined;
+    // Body chunks from S3 are ~16 KiB: COPY gets fewer, larger messages.
+    const options = { ...readOptions, ...hooks, flushBytes: COPY_WRITE_BYTES };
+    let read: ObjectRead | undefined;
     try {
       return await inTransaction(wh.pool, async (client) => {
         await forgetObjects(client, ctx, dataset, [listed.key]);
-        const opened = await source.open(listed, hooks.signal);
-        object = loadedVersion(listed, opened);
-        decoded = decoding(opened, listed.key, listed.size);
-        const rows = async function* (chunks: AsyncIterable<Buffer>) {
-          yield BINARY_HEADER;
-          for await (const _ of readSteps(chunks, reader, hooks.onBytes)) {
-            // Body chunks from S3 are ~16 KiB: COPY gets fewer, larger messages. A document
-            // known to be malformed sends nothing more; it is read to its end for its raw text.
-            if (reader.failed) continue;
-            // With workers, rows come back in line order (waiting while too many pieces are out).
-            if (parallel) yield* parallel.output(false, COPY_WRITE_BYTES);
-            else if (encoder.pendingBytes >= COPY_WRITE_BYTES) yield encoder.take()!;
-          }
-          if (encoder.documentError) throw new DocumentRejected();
-          if (parallel) yield* parallel.output(true);
-          const out = encoder.take();
-          if (out) yield out;
-          yield BINARY_TRAILER;
-        };
-        try {
-          await pipe([opened.body, ...decoded.stages, rows, client.query(copyFrom(copyStatement(STAGING_TABLE[dataset], stagingColumns(dataset), 'binary')))], { signal: hooks.signal });
-        } catch (err) {
-          if (err instanceof DocumentRejected || isDecodeError(err)) throw err;
-          throw copyError(err, STAGING_TABLE[dataset], listed.key);
-        }
-        await copyRejects(client, [encoder.rejects]);
-        const outcome = { object, rows: (parallel ?? encoder).rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
+        read = await readObject(source, listed, options, (rows) => copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), 'binary', binaryStream(rows), { key: listed.key, signal: hooks.signal }));
+        if (read.documentFailed) throw new DocumentRejected();
+        await copyRejects(client, [read.rejects]);
+        const outcome = objectOutcome(read);
         await recordObjects(client, ctx, runId, [outcome]);
         return outcome;
       });
     } catch (err) {
-      if (!(err instanceof DocumentRejected) && !isDecodeError(err)) throw err;
+      if (!(err instanceof DocumentRejected)) throw err;
       // Rows of it may already have gone into the rolled-back COPY: load it again as one reject.
-      if (isDecodeError(err)) (parallel ?? encoder).documentFailed(`object is not valid gzip: ${(err as Error).message}`, decoded!.sourceRaw(readOptions.raw));
-      const [outcome] = await commitBatch([{ object, chunks: [], rows: 0, rejects: encoder.rejects, format: reader.format }]);
+      const [outcome] = await commitBatch([{ ...read!, chunks: [] }]);
       return outcome;
     } finally {
-      reader.dispose();
-      encoder.rejects.dispose();
+      read?.rejects.dispose();
     }
   }
 
-  return { readOptions, readsLocally: true, commitBatch, streamObject, close: async () => pool?.close() };
+  return { kind: 'local', readOptions, commitBatch, streamObject, close: async () => pool?.close() };
+}
+
+/** Rolls back a streamed object's transaction when the object turns out to be one malformed document. */
+class DocumentRejected extends Error {
+  constructor() {
+    super('document rejected');
+    this.name = 'DocumentRejected';
+  }
 }
 
 /** A failed COPY, naming the table (and object) and keeping pg's error. */

@@ -1,7 +1,17 @@
 /**
- * Reads a whole object into memory as CSV rows and rejects: used for small
- * objects, which are then committed many to a transaction (a song object is
- * a few hundred bytes; one COPY per object would cost more than the data).
+ * The one way an object is read, whichever warehouse its rows go to: opened,
+ * decoded (gunzip), split into records by the format rule, validated and
+ * encoded (object-encoder.ts, on worker threads when there are some), its
+ * rows handed on in pieces as they are made and its rejects spooled. A
+ * backend only says where the rows go (`into`): a COPY stream (Postgres), CSV
+ * parts on S3 (Redshift), or memory (`readWholeObject`, for small objects,
+ * which are then committed many to a transaction: a song object is a few
+ * hundred bytes and one COPY per object would cost more than the data).
+ *
+ * An object that fails as a whole — a malformed JSON document, a broken gzip
+ * stream — is one reject and no rows: once that is known no more rows are
+ * handed on, the reader reads on to the end (for the reject's raw text), and
+ * the result says `documentFailed`, so that the backend drops the rows it had.
  */
 import type { Readable } from 'node:stream';
 import { pipe } from '../common/pipe.ts';
@@ -15,14 +25,20 @@ import { ObjectEncoder, type EncoderOptions } from './object-encoder.ts';
 import { ParallelEncoder, type ParallelOptions } from './parallel-encoder.ts';
 import { RejectSpool } from './reject-spool.ts';
 
-export interface ReadOptions extends EncoderOptions {
-  runId: number;
-  maxRecordBytes?: number;
+/** What the scheduler adds to a backend's read options for each read. */
+export interface ReadHooks {
   signal?: AbortSignal;
   /** Called with the number of decoded bytes as they are read. */
   onBytes?: (n: number) => void;
+}
+
+export interface ReadOptions extends EncoderOptions, ReadHooks {
+  runId: number;
+  maxRecordBytes?: number;
   /** Worker threads that encode NDJSON lines into binary rows (parallel-encoder.ts); none: this thread does. */
   workers?: WorkerOptions;
+  /** Rows are handed on in pieces of at least this many bytes, but the last (default 0: whatever each step of the reader made). */
+  flushBytes?: number;
 }
 
 export interface WorkerOptions extends ParallelOptions {
@@ -31,13 +47,59 @@ export interface WorkerOptions extends ParallelOptions {
   minObjectBytes?: number;
 }
 
-/** An object read in full: its encoded rows (for its staging table) and its rejects. */
-export interface ReadObject {
+/** One object read: the version read, its rows staged, its rejects (the caller disposes of them) and its format. */
+export interface ObjectRead {
   object: SourceObject;
-  chunks: (Buffer | string)[];
   rows: number;
   rejects: RejectSpool;
   format: Format | undefined;
+  /** The object failed as a whole: its one reject is in `rejects`, `rows` is 0, and rows handed on before must be dropped. */
+  documentFailed: boolean;
+}
+
+/** An object read in full: its encoded rows (for its staging table) as well. */
+export interface WholeObject extends ObjectRead {
+  chunks: (Buffer | string)[];
+}
+
+/** Where a read's rows go: consumes them all, with backpressure, and settles when they are where they go. */
+export type RowDestination = (rows: AsyncIterable<Buffer | string>) => Promise<void>;
+
+/**
+ * Reads `listed` from `source` and hands its rows to `into`. On an error
+ * (the source's, or the destination's) the rejects are disposed of and it throws.
+ */
+export async function readObject(source: Source, listed: SourceObject, options: ReadOptions, into: RowDestination): Promise<ObjectRead> {
+  const opened = await source.open(listed, options.signal);
+  const { encoder, reader, parallel } = objectPipeline(listed.dataset, listed.key, options);
+  const sink = parallel ?? encoder;
+  const { stages, sourceRaw } = decoding(opened, listed.key, listed.size);
+  const consume = (body: AsyncIterable<Buffer>) => into(encodedRows(body, reader, encoder, parallel, options));
+  try {
+    // A plain body is read directly: pipeline() costs an AbortController per call,
+    // which shows on a run of 100,000 tiny objects. for-await destroys the body on error.
+    if (stages.length === 0 && !options.signal) await consume(opened.body);
+    else if (stages.length === 0) await consumeAbortable(opened.body, consume, options.signal!);
+    else await pipe([opened.body, ...stages, consume], { signal: options.signal });
+  } catch (err) {
+    if (!isDecodeError(err)) {
+      encoder.rejects.dispose();
+      throw err;
+    }
+    sink.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
+  } finally {
+    reader.dispose();
+  }
+  return { object: loadedVersion(listed, opened), rows: sink.rows, rejects: encoder.rejects, format: reader.format, documentFailed: encoder.documentError !== undefined };
+}
+
+/** Reads a whole object into memory (its rows none when it failed as a whole). */
+export async function readWholeObject(source: Source, object: SourceObject, options: ReadOptions): Promise<WholeObject> {
+  const chunks: (Buffer | string)[] = [];
+  const read = await readObject(source, object, { ...options, sizeHint: object.size }, async (rows) => {
+    for await (const out of rows) chunks.push(out);
+  });
+  return { ...read, chunks: read.documentFailed ? [] : chunks };
 }
 
 /**
@@ -46,7 +108,7 @@ export interface ReadObject {
  * reader's sink that sends them there (`parallel`), whose `output()` then
  * gives the rows and whose `rows` counts them.
  */
-export function objectPipeline(dataset: Dataset, key: string, options: ReadOptions): { encoder: ObjectEncoder; reader: ObjectReader; parallel?: ParallelEncoder } {
+function objectPipeline(dataset: Dataset, key: string, options: ReadOptions): { encoder: ObjectEncoder; reader: ObjectReader; parallel?: ParallelEncoder } {
   const spool = new RejectSpool(options.runId, options.nullToken);
   const encoder = new ObjectEncoder(dataset, key, spool, options);
   const settings = options.workers && (options.sizeHint ?? Infinity) >= (options.workers.minObjectBytes ?? 64 * 1024) ? pieceSettings(dataset, key, options) : undefined;
@@ -62,11 +124,26 @@ function pieceSettings(dataset: Dataset, key: string, options: ReadOptions): Pie
 }
 
 /**
- * Feeds `body` to `reader` and yields after every step of the reader's work
- * (a chunk read, a slice of a long line read back), so the caller can take the
- * encoder's rows in between, with backpressure.
+ * The rows of `body` as the encoder makes them, read step by step (a chunk
+ * read, a slice of a long line read back) so that rows are taken in between,
+ * with backpressure. A document known to be malformed gives nothing more.
  */
-export async function* readSteps(body: AsyncIterable<Buffer>, reader: ObjectReader, onBytes?: (n: number) => void): AsyncGenerator<void> {
+async function* encodedRows(body: AsyncIterable<Buffer>, reader: ObjectReader, encoder: ObjectEncoder, parallel: ParallelEncoder | undefined, options: ReadOptions): AsyncGenerator<Buffer | string> {
+  const flush = options.flushBytes ?? 0;
+  for await (const _ of readSteps(body, reader, options.onBytes)) {
+    if (reader.failed) continue;
+    // With workers, rows come back in line order (waiting while too many pieces are out), this thread's too.
+    if (parallel) yield* parallel.output(false, flush);
+    else if (encoder.pendingBytes > 0 && encoder.pendingBytes >= flush) yield encoder.take()!;
+  }
+  if (encoder.documentError) return;
+  if (parallel) yield* parallel.output(true);
+  const out = encoder.take();
+  if (out) yield out;
+}
+
+/** Feeds `body` to `reader` and yields after every step of the reader's work. */
+async function* readSteps(body: AsyncIterable<Buffer>, reader: ObjectReader, onBytes?: (n: number) => void): AsyncGenerator<void> {
   for await (const chunk of body) {
     onBytes?.(chunk.length);
     reader.push(chunk);
@@ -88,38 +165,4 @@ async function consumeAbortable(body: Readable, consume: (b: AsyncIterable<Buffe
   } finally {
     signal.removeEventListener('abort', stop);
   }
-}
-
-export async function readWholeObject(source: Source, object: SourceObject, options: ReadOptions): Promise<ReadObject> {
-  const opened = await source.open(object, options.signal);
-  const { encoder, reader, parallel } = objectPipeline(object.dataset, object.key, { ...options, sizeHint: object.size });
-  const chunks: (Buffer | string)[] = [];
-  const consume = async (body: AsyncIterable<Buffer>) => {
-    for await (const _ of readSteps(body, reader, options.onBytes)) {
-      // With workers, rows of this thread come in line order through the parallel sink too.
-      if (parallel) for await (const out of parallel.output(false)) chunks.push(out);
-      else {
-        const out = encoder.take();
-        if (out) chunks.push(out);
-      }
-    }
-    if (parallel) for await (const out of parallel.output(true)) chunks.push(out);
-  };
-  const { stages, sourceRaw } = decoding(opened, object.key, object.size);
-  try {
-    // A plain body is read directly: pipeline() costs an AbortController per call,
-    // which shows on a run of 100,000 tiny objects. for-await destroys the body on error.
-    if (stages.length === 0 && !options.signal) await consume(opened.body);
-    else if (stages.length === 0) await consumeAbortable(opened.body, consume, options.signal!);
-    else await pipe([opened.body, ...stages, consume], { signal: options.signal });
-  } catch (err) {
-    if (!isDecodeError(err)) {
-      encoder.rejects.dispose();
-      throw err;
-    }
-    (parallel ?? encoder).documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
-  } finally {
-    reader.dispose();
-  }
-  return { object: loadedVersion(object, opened), chunks: encoder.documentError ? [] : chunks, rows: (parallel ?? encoder).rows, rejects: encoder.rejects, format: reader.format };
 }

@@ -15,16 +15,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { STAGING_TABLE, stagingColumns, type Dataset } from '../common/datasets.ts';
 import { WarehouseError } from '../common/errors.ts';
-import { decoding, isDecodeError } from '../extract/decode.ts';
-import { loadedVersion, type Source, type SourceObject } from '../extract/source.ts';
-import { pipe } from '../common/pipe.ts';
+import type { Source, SourceObject } from '../extract/source.ts';
 import type { Shard } from '../common/shard.ts';
 import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
-import type { StagingBackend } from './backend.ts';
+import { objectOutcome, type LocalStagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { copyManifest } from './copy-manifest.ts';
-import { objectPipeline, readSteps, type ReadObject, type ReadOptions } from './read-object.ts';
+import { readObject, type ObjectRead, type ReadHooks, type ReadOptions, type WholeObject } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 import { registerShardArea, writeUnitDescriptor } from './shard-parts.ts';
@@ -39,7 +37,7 @@ export interface RedshiftStageSettings {
   defer?: Shard;
 }
 
-export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings, neverLoaded?: Set<string>): StagingBackend {
+export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client, settings: RedshiftStageSettings, neverLoaded?: Set<string>): LocalStagingBackend {
   const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   const area = new StagingArea(s3, settings.staging, runId);
   let units = 0;
@@ -98,10 +96,10 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
   const unitFolder = (objects: readonly SourceObject[]) =>
     area.unit(settings.defer ? `u-${createHash('sha256').update(objects.map((o) => o.key).join('\n')).digest('hex').slice(0, 24)}` : `u${++units}`);
 
-  async function commitBatch(items: readonly ReadObject[]): Promise<ObjectOutcome[]> {
+  async function commitBatch(items: readonly WholeObject[]): Promise<ObjectOutcome[]> {
     if (items.length === 0) return [];
     const folder = unitFolder(items.map((i) => i.object));
-    const outcomes = items.map((i) => ({ object: i.object, rows: i.rows, rejects: i.rejects.count, format: i.format, samples: i.rejects.samples.slice(0, 3) }));
+    const outcomes = items.map(objectOutcome);
     let keep = false;
     try {
       const rows = area.writer(folder, 'rows', { partBytes: settings.partBytes });
@@ -114,35 +112,22 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     }
   }
 
-  async function streamObject(source: Source, listed: SourceObject, hooks: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<ObjectOutcome> {
+  async function streamObject(source: Source, listed: SourceObject, hooks: ReadHooks): Promise<ObjectOutcome> {
     const folder = unitFolder([listed]);
-    const { encoder, reader } = objectPipeline(listed.dataset, listed.key, readOptions);
+    let read: ObjectRead | undefined;
     let keep = false;
     try {
       const rows = area.writer(folder, 'rows', { partBytes: settings.partBytes });
-      const opened = await source.open(listed, hooks.signal);
-      const object = loadedVersion(listed, opened);
-      const { stages, sourceRaw } = decoding(opened, listed.key, listed.size);
-      try {
-        await pipe([opened.body, ...stages, async (chunks: AsyncIterable<Buffer>) => {
-          for await (const _ of readSteps(chunks, reader, hooks.onBytes)) {
-            // A document known to be malformed writes nothing more; it is read to its end for its raw text.
-            if (!reader.failed) await rows.write(encoder.take() ?? '');
-          }
-          if (!encoder.documentError) await rows.write(encoder.take() ?? '');
-        }], { signal: hooks.signal });
-      } catch (err) {
-        if (!isDecodeError(err)) throw err;
-        encoder.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(readOptions.raw));
-      }
+      read = await readObject(source, listed, { ...readOptions, ...hooks }, async (chunks) => {
+        for await (const chunk of chunks) await rows.write(chunk);
+      });
       const parts = await rows.finish();
       // A document that failed as a whole contributes its one reject and no rows (the parts are removed with the folder).
-      const outcome = { object, rows: encoder.rows, rejects: encoder.rejects.count, format: reader.format, samples: encoder.rejects.samples.slice(0, 3) };
-      keep = await commit(object.dataset, [outcome], folder, encoder.documentError ? [] : parts, [encoder.rejects]);
+      const outcome = objectOutcome(read);
+      keep = await commit(read.object.dataset, [outcome], folder, read.documentFailed ? [] : parts, [read.rejects]);
       return outcome;
     } finally {
-      reader.dispose();
-      encoder.rejects.dispose();
+      read?.rejects.dispose();
       if (!keep) await area.remove(folder);
     }
   }
@@ -153,5 +138,5 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
     for (const url of registered ? await registered.catch(() => []) : []) await area.removeUrl(url);
   }
 
-  return { readOptions, readsLocally: true, commitBatch, streamObject, close };
+  return { kind: 'local', readOptions, commitBatch, streamObject, close };
 }

@@ -19,7 +19,6 @@ import { EVENT_FIELDS, FIELDS, STAGING_TABLE, type Dataset } from '../common/dat
 import { copyJsonManifest } from '../dialect/redshift-copy.ts';
 import { countDirectTemp, createDirectTemp, dropDirectTemp, emptyDirectTemp, insertFromDirectTemp, SESSION_AND_START, unconvertibleDirectRows } from '../dialect/redshift-direct.ts';
 import { findLoadErrorSource, LAST_COPY_ID, readLoadErrors, type LoadError, type LoadErrorSource } from '../dialect/redshift-load.ts';
-import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { ConfigError, WarehouseError, pgFields } from '../common/errors.ts';
 import { decoding } from '../extract/decode.ts';
 import { pickLines } from '../extract/pick-lines.ts';
@@ -27,7 +26,7 @@ import type { OpenedObject, SourceObject } from '../extract/source.ts';
 import { cutString, rawText, type RawText } from '../extract/raw-text.ts';
 import { pipe } from '../common/pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
-import type { StagingBackend } from './backend.ts';
+import { objectOutcome, type RemoteStagingBackend } from './backend.ts';
 import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
 import { type Reject } from './reject-spool.ts';
 import { sqlTimestamp } from '../dialect/sql.ts';
@@ -52,7 +51,7 @@ export function eventJsonPaths(): string {
   return JSON.stringify({ jsonpaths: EVENT_FIELDS.map((f) => `$['${f.json}']`) }, null, 1);
 }
 
-export function redshiftDirectBackend(wh: Warehouse, runId: number, area: StagingArea, settings: RedshiftDirectSettings, neverLoaded?: Set<string>): StagingBackend {
+export function redshiftDirectBackend(wh: Warehouse, runId: number, area: StagingArea, settings: RedshiftDirectSettings, neverLoaded?: Set<string>): RemoteStagingBackend {
   const ctx = { names: wh.names, dialect: wh.dialect, neverLoaded };
   let jsonPaths: Promise<string> | undefined;
   const pathsFor = (dataset: Dataset) => {
@@ -103,7 +102,7 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     const errors = await readLoadErrors(wh.pool, tx.source, { sessionId: tx.sessionId, since: tx.since, file: url, queryId });
     const rejects = [...(await toRejects(object, errors)), ...unloadable];
     await insertRejects(client, rejects);
-    return { object, rows: Number(loaded.n), rejects: rejects.length, format: 'json', samples: rejects.slice(0, 3) };
+    return objectOutcome({ object, rows: Number(loaded.n), format: 'json', rejects: { count: rejects.length, samples: rejects } });
   }
 
   /**
@@ -204,12 +203,5 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     }
   }
 
-  return {
-    readOptions: { runId, nullToken: NULL_MARKER, limits: {}, raw: {} },
-    readsLocally: false,
-    commitBatch: () => Promise.reject(new ConfigError('direct mode does not read objects locally')),
-    streamObject: () => Promise.reject(new ConfigError('direct mode does not read objects locally')),
-    loadRemote,
-    close: () => area.remove(),
-  };
+  return { kind: 'remote', loadRemote, close: () => area.remove() };
 }
