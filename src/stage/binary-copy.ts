@@ -8,7 +8,7 @@
  * Format"): a header, then per row an int16 field count and per field an
  * int32 byte length (-1 for NULL) and the bytes; then an int16 -1 trailer.
  */
-import type { Field } from '../common/datasets.ts';
+import type { Field, FieldKind } from '../common/datasets.ts';
 import type { Value } from '../extract/validate.ts';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -17,6 +17,9 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 export const BINARY_HEADER: Buffer = Buffer.concat([SIGNATURE, Buffer.alloc(8)]); // flags 0, no header extension
 /** The trailer every binary COPY stream ends with. */
 export const BINARY_TRAILER: Buffer = Buffer.from([0xff, 0xff]);
+
+/** The writer method of each kind of field's non-null value (row() writes the same way; user ids are text). */
+export const BINARY_WRITE: Readonly<Record<FieldKind, 'str' | 'int32' | 'int64' | 'float64'>> = { string: 'str', user_id: 'str', int32: 'int32', int64: 'int64', number: 'float64' };
 
 const TWO_32 = 4294967296;
 /** Strings up to this length are copied by a loop while ASCII: cheaper than a call into C++. */

@@ -10,9 +10,13 @@
  * duplicate key, a type or range the field refuses, anything at all it is
  * unsure of leaves nothing written and returns false, and the caller parses
  * the line the reference way, which gives the same row or names the reject.
- * A property test checks that both ways write the same bytes.
+ * A property test checks that both ways write the same bytes. It reads
+ * bytes, so it cannot be generated from the rule's plain cases as the
+ * compiled paths are (extract/field-rules.ts); it takes the rule's bounds
+ * from there, and is stricter than the rule wherever it is unsure.
  */
 import type { Field } from '../common/datasets.ts';
+import { INT32_MAX, INT32_MIN, USER_ID_PLAIN_DIGITS } from '../extract/field-rules.ts';
 import type { BinaryRowWriter } from './binary-copy.ts';
 
 /**
@@ -40,9 +44,6 @@ const ESCAPED = 3; // bytes between the quotes, with escapes (decoded as they ar
 const INTEGER = 4; // -?digits, as JSON writes an integer
 const DECIMAL = 5; // any other JSON number
 const INTEGRAL = 6; // -?digits.0…0, as eventsim writes some integers (1540919166796.0): its digits end at the point
-
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 /** Bytes that end the plain run of a string: the quote, a backslash, and the control characters JSON forbids in strings. */
 const STRING_STOP = new Uint8Array(256);
@@ -251,8 +252,8 @@ export function compileLineScanner(fields: readonly Field[]): LineScanner {
         }
         case 'user_id': {
           if (t === STRING) {
-            // "" or up to 9 digits (always within int32), as the source spells it.
-            if (e - s > 9) return abort(w);
+            // "" or a few digits (always within int32), as the source spells it.
+            if (e - s > USER_ID_PLAIN_DIGITS) return abort(w);
             for (let j = s; j < e; j++) if (buf[j] < ZERO || buf[j] > NINE) return abort(w);
             w.bytes(buf, s, e);
           } else if (t === INTEGER) {
