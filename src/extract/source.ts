@@ -1,7 +1,7 @@
 /**
  * One interface for every source after listing: an object is listed with
  * what identifies its version (ETag, or size and mtime for local files) and
- * opened as a byte stream. extract/read-object.ts does the rest the same way
+ * opened as a byte stream. stage/read-object.ts does the rest the same way
  * for S3 and for folders.
  */
 import type { Readable } from 'node:stream';

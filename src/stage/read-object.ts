@@ -82,6 +82,8 @@ export async function readObject(source: Source, listed: SourceObject, options: 
     else if (stages.length === 0) await consumeAbortable(opened.body, consume, options.signal!);
     else await pipe([opened.body, ...stages, consume], { signal: options.signal });
   } catch (err) {
+    // A destination that failed before it read anything leaves the body open: a socket held.
+    opened.body.destroy();
     if (!isDecodeError(err)) {
       encoder.rejects.dispose();
       throw err;
