@@ -11,7 +11,8 @@
  * An object that fails as a whole — a malformed JSON document, a broken gzip
  * stream — is one reject and no rows: once that is known no more rows are
  * handed on, the reader reads on to the end (for the reject's raw text), and
- * the result says `documentFailed`, so that the backend drops the rows it had.
+ * then the rows the destination is reading fail with an error, so that it
+ * keeps none of them (a COPY is aborted); the result says `documentFailed`.
  */
 import type { Readable } from 'node:stream';
 import { pipe } from '../common/pipe.ts';
@@ -53,7 +54,7 @@ export interface ObjectRead {
   rows: number;
   rejects: RejectSpool;
   format: Format | undefined;
-  /** The object failed as a whole: its one reject is in `rejects`, `rows` is 0, and rows handed on before must be dropped. */
+  /** The object failed as a whole: its one reject is in `rejects`, `rows` is 0, and the destination's rows ended in an error. */
   documentFailed: boolean;
 }
 
@@ -62,7 +63,11 @@ export interface WholeObject extends ObjectRead {
   chunks: (Buffer | string)[];
 }
 
-/** Where a read's rows go: consumes them all, with backpressure, and settles when they are where they go. */
+/**
+ * Where a read's rows go: consumes them all, with backpressure, and settles
+ * when they are where they go; if the rows fail (an object that failed as a
+ * whole, a source that broke), it must keep none of them and fail too.
+ */
 export type RowDestination = (rows: AsyncIterable<Buffer | string>) => Promise<void>;
 
 /**
@@ -84,11 +89,11 @@ export async function readObject(source: Source, listed: SourceObject, options: 
   } catch (err) {
     // A destination that failed before it read anything leaves the body open: a socket held.
     opened.body.destroy();
-    if (!isDecodeError(err)) {
+    if (isDecodeError(err)) sink.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
+    else if (!(err instanceof DocumentFailed)) {
       encoder.rejects.dispose();
       throw err;
     }
-    sink.documentFailed(`object is not valid gzip: ${(err as Error).message}`, sourceRaw(options.raw));
   } finally {
     reader.dispose();
   }
@@ -128,7 +133,8 @@ function pieceSettings(dataset: Dataset, key: string, options: ReadOptions): Pie
 /**
  * The rows of `body` as the encoder makes them, read step by step (a chunk
  * read, a slice of a long line read back) so that rows are taken in between,
- * with backpressure. A document known to be malformed gives nothing more.
+ * with backpressure. A document known to be malformed gives nothing more,
+ * and fails at the end.
  */
 async function* encodedRows(body: AsyncIterable<Buffer>, reader: ObjectReader, encoder: ObjectEncoder, parallel: ParallelEncoder | undefined, options: ReadOptions): AsyncGenerator<Buffer | string> {
   const flush = options.flushBytes ?? 0;
@@ -138,10 +144,18 @@ async function* encodedRows(body: AsyncIterable<Buffer>, reader: ObjectReader, e
     if (parallel) yield* parallel.output(false, flush);
     else if (encoder.pendingBytes > 0 && encoder.pendingBytes >= flush) yield encoder.take()!;
   }
-  if (encoder.documentError) return;
+  if (encoder.documentError) throw new DocumentFailed();
   if (parallel) yield* parallel.output(true);
   const out = encoder.take();
   if (out) yield out;
+}
+
+/** Ends the rows of an object that failed as a whole (its reject is in its spool already). */
+class DocumentFailed extends Error {
+  constructor() {
+    super('the object failed as a whole');
+    this.name = 'DocumentFailed';
+  }
 }
 
 /** Feeds `body` to `reader` and yields after every step of the reader's work. */
