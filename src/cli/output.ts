@@ -1,6 +1,6 @@
 /** What the CLI prints on stdout: the --json object or a short human summary. */
 import { describeError } from '../common/errors.ts';
-import type { EtlSummary } from '../run/etl.ts';
+import type { EtlSummary } from '../run/summary.ts';
 import { redact } from '../common/redact.ts';
 
 /** What failed runs did before failing, by the error they threw. */

@@ -7,9 +7,9 @@
 import type { Config } from '../config/index.ts';
 import { copyRegion, validateIamRole } from '../dialect/redshift-copy.ts';
 import type { Logger } from '../common/log.ts';
-import { DEFAULT_RETRY } from '../common/retry.ts';
 import type { MergeResult } from '../stage/shard-parts.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
+import { runRetry, s3Limits } from './limits.ts';
 
 /**
  * Loads every complete unit the shards left, in one transaction with one
@@ -26,10 +26,10 @@ export async function mergeShards(wh: Warehouse, config: Config, runId: number, 
   const iamRole = validateIamRole(config.redshift.iamRole);
   const staging = parseStagingPrefix(config.redshift.stagingPrefix);
   const stagingRegion = config.redshift.stagingRegion;
-  const s3 = makeS3Client({ ...config.s3, region: stagingRegion ?? config.s3.region }, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 });
+  const s3 = makeS3Client({ ...config.s3, region: stagingRegion ?? config.s3.region }, s3Limits(config));
   try {
     deps.log.info(`loading what ${areas.length} shard run(s) staged (${areas.map((a) => a.name.replace(/^shard-parts /, 'shard ')).join(', ')}), one COPY per table`);
-    const merged = await mergeShardParts(wh, s3, runId, { iamRole, staging, region: copyRegion(stagingRegion, config.target.redshift.region), retry: { ...DEFAULT_RETRY, attempts: config.load.retries + 1 }, signal: deps.signal }, deps.log);
+    const merged = await mergeShardParts(wh, s3, runId, { iamRole, staging, region: copyRegion(stagingRegion, config.target.redshift.region), retry: runRetry(config), signal: deps.signal }, deps.log);
     if (merged) deps.log.info(`loaded ${merged.objects} object(s) the shards staged: ${merged.rows} rows, ${merged.rejects} rejects, from ${merged.units} unit(s)`, { event: 'shard-parts', ...merged });
     return merged;
   } finally {
