@@ -5,10 +5,9 @@
  * a second signal's hard exit leaves the run recorded as interrupted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { createDatabase, SAMPLE_DIR } from './support/services.ts';
-import { CLI, json, runCli } from './support/cli.ts';
+import { spawnCli, json, runCli } from './support/cli.ts';
 
 let url: string;
 let admin: pg.Client;
@@ -55,7 +54,7 @@ const loaderWaits = async () =>
 const lastRun = async () => (await admin.query(`SELECT status, error FROM etl_runs ORDER BY run_id DESC LIMIT 1`)).rows[0];
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(args, { env: { PATH: process.env.PATH } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.resume();

@@ -6,10 +6,9 @@
  * no object is half-loaded, and the next run ends exactly where a clean run ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { s3Endpoint } from './support/services.ts';
-import { CLI, json, runCli, s3Env } from './support/cli.ts';
+import { spawnCli, json, runCli, s3Env } from './support/cli.ts';
 import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
 import { startPgCluster, type PgCluster } from './support/pg-cluster.ts';
@@ -50,7 +49,7 @@ async function database(name: string): Promise<{ url: string; client: pg.Client 
 const sources = (endpoint: string) => ['--songs', `s3://${bucket}/song_data`, '--logs', `s3://${bucket}/log_data`, '--s3-endpoint', endpoint, '--s3-path-style'];
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...s3Env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(args, { env: { PATH: process.env.PATH, ...s3Env() } });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));

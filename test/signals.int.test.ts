@@ -9,10 +9,10 @@
  * object (test/faults/s3-fault-proxy.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { pgAdminUrl, s3Endpoint } from './support/services.ts';
-import { CLI, json, runCli, s3Env } from './support/cli.ts';
+import { spawnCli, json, runCli, s3Env } from './support/cli.ts';
 import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
 import { startS3FaultProxy, type S3FaultProxy } from './faults/s3-fault-proxy.ts';
@@ -48,7 +48,7 @@ interface Running {
 }
 
 function start(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...s3Env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(args, { env: { PATH: process.env.PATH, ...s3Env() } });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
