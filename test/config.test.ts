@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../src/config/file.ts';
 import { parseTargetUrl, resolveConfig } from '../src/config/index.ts';
-import { requireSources } from '../src/run/etl.ts';
+import { requireSources } from '../src/run/sources.ts';
 import { ConfigError, UsageError } from '../src/common/errors.ts';
 import { clearSecrets, redact } from '../src/common/redact.ts';
 import { autoWorkers } from '../src/stage/workers.ts';

@@ -11,7 +11,6 @@ import { ConfigError, describeError, SourceError, SparkifyError, UsageError } fr
 import { keyFilter } from '../extract/key-filter.ts';
 import { Listing } from '../extract/listing.ts';
 import { sqlTimestamp } from '../dialect/sql.ts';
-import { localSource } from '../extract/local-source.ts';
 import { parseSourceUrl } from '../extract/source-url.ts';
 import type { Source, SourceObject } from '../extract/source.ts';
 import type { Logger } from '../common/log.ts';
@@ -31,6 +30,7 @@ import { acquireRunLock, type LockOptions, type RunLock } from '../warehouse/loc
 import { finishRun, startRun, type RunStatus } from '../warehouse/runs.ts';
 import { shardName } from '../common/shard.ts';
 import { mergeShards } from './shard-merge.ts';
+import { openSources, requireSources } from './sources.ts';
 import { requireTables, tableCounts, tablesExist } from '../warehouse/tables.ts';
 
 export type { EtlSummary } from './summary.ts';
@@ -110,7 +110,9 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
   try {
     if (!dryRun && wh) run.runId = await beginRun(wh, command, config, summary, log);
     log.info(`${run.runId === undefined ? 'dry run' : `run ${run.runId}`}: loading ${shard ? `shard ${shardName(shard)} (from ${shard.origin}) ` : ''}into ${describeDestination(wh, config)}`);
-    const sources = await openSources(run, sourceUrls);
+    const opened = await openSources(config, sourceUrls, s3Limits(config));
+    run.s3 = opened.s3;
+    const { sources } = opened;
     // What shards left for the warehouse is loaded before this run plans against etl_objects.
     if (!shard && run.runId !== undefined) summary.shardParts = await mergeShards(wh!, config, run.runId, { log, signal: run.signal });
     const listStarted = await listFirstPages(run, sources);
@@ -172,22 +174,6 @@ export async function endRun(wh: Warehouse, runId: number, config: Config, summa
   if (config.load.rejectsRetentionDays !== undefined && options.dropRejects) await dropOldRejects(wh, config.load.rejectsRetentionDays, options.log);
   await finishRun(wh, runId, summary.status, countsOf(summary), summary.error);
   return finish(summary, options.started);
-}
-
-/** The sources by data set, with the S3 client when something lives in S3 (the sources, or Redshift's staging). */
-async function openSources(run: EtlRun, urls: [string, string][]): Promise<Map<Dataset, Source>> {
-  const { config } = run;
-  const needsS3 = urls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
-  // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
-  const aws = needsS3 ? { ...(await import('../extract/s3-client.ts')), ...(await import('../extract/s3-source.ts')) } : undefined;
-  run.s3 = aws?.makeS3Client(config.s3, s3Limits(config));
-  const sources = new Map<Dataset, Source>();
-  for (const [name, url] of urls) {
-    const dataset: Dataset = name === 'songs' ? 'songs' : 'events';
-    const loc = parseSourceUrl(url);
-    sources.set(dataset, loc.kind === 's3' ? aws!.s3Source(dataset, run.s3!, loc.bucket, loc.prefix) : localSource(dataset, loc.dir));
-  }
-  return sources;
 }
 
 /**
@@ -343,25 +329,6 @@ export async function failedRun(wh: Warehouse | undefined, runId: number | undef
   clearTimeout(timer);
   finish(summary, started);
   return err;
-}
-
-/** The configured sources (checked before any connection is opened). */
-export function requireSources(config: Config): [string, string][] {
-  const urls = Object.entries(config.sources).filter((e): e is [string, string] => !!e[1]);
-  if (urls.length === 0) {
-    throw new UsageError('no source to load', { hint: 'give --logs and/or --songs (s3://bucket/prefix or a folder), or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg' });
-  }
-  for (const [name, url] of urls) {
-    try {
-      parseSourceUrl(url);
-    } catch (err) {
-      // A source from dwh.cfg names its file and line.
-      const origin = config.origins[name as 'songs' | 'logs'];
-      if (!origin || origin.startsWith('--') || !(err instanceof SparkifyError)) throw err;
-      throw new ConfigError(`${origin}: ${err.message}`, { cause: err });
-    }
-  }
-  return urls;
 }
 
 /** Stages `objects` through the backend, counting each one's rows and rejects into the summary and the progress. */
