@@ -8,11 +8,13 @@
  * 2. all of them are scanned for Postgres-only constructs Redshift lacks
  *    (REDSHIFT-FACTS §5) — this part needs no update when SQL changes.
  *
- * After a deliberate change: UPDATE_GOLDEN=1 npx vitest run test/redshift-sql,
- * then review the diff against the documentation before committing.
+ * After a deliberate change: `npm run update-golden` (UPDATE_GOLDEN=1 npx vitest
+ * run test/redshift-sql), then review the diff against the documentation before
+ * committing. A missing golden file fails (test/support/golden.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { goldenText } from '../support/golden.ts';
 import { redshift } from '../../src/dialect/redshift.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
 import { copyCsvManifest, copyJsonManifest } from '../../src/dialect/redshift-copy.ts';
@@ -64,8 +66,7 @@ describe('Redshift SQL', () => {
   it('matches the documented golden files', async () => {
     for (const [file, statements] of Object.entries(await allStatements())) {
       const text = render(statements);
-      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden(file))) writeFileSync(golden(file), text);
-      expect(text, file).toBe(readFileSync(golden(file), 'utf8'));
+      expect(text, file).toBe(goldenText(golden(file), text));
     }
   });
 
