@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDatabase, SAMPLE_DIR } from './support/services.ts';
 import { spawnCli, json, runCli } from './support/cli.ts';
+import { until } from './support/wait.ts';
 
 let url: string;
 let admin: pg.Client;
@@ -37,14 +38,6 @@ async function holdStagingLock(): Promise<{ pid: number; release(): Promise<void
       await holder.end();
     },
   };
-}
-
-async function until(what: string, test: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** True once a loader session waits on a lock. */
