@@ -20,6 +20,7 @@
 import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
 import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
+import { OWNED_TABLES } from '../ledger/names.ts';
 import { quoteIdent, quoteRedshiftLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
 
@@ -146,8 +147,7 @@ export const redshift: Dialect = {
   // COPY runs with STATUPDATE OFF (by default it refreshes statistics only of an empty table, and
   // ON needs the owner): the staging tables are analyzed once per run instead [DG:copy-parameters-data-load, DG:r_ANALYZE].
   afterStaging: (n, tables) => tables.map((t) => `ANALYZE ${n.t(t)}`),
-  lockForLoad: (n) => [`LOCK ${LOAD_TABLES.map((t) => n.t(t)).join(', ')}`],
-  lockForBookkeeping: (tables) => [`LOCK ${tables.join(', ')}`],
+  lockTables: (tables) => [`LOCK ${tables.join(', ')}`],
   // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
   // deleted rows; tables reloaded in place do.
   afterFullBuild: (n, inPlace) => [...inPlace.map((t) => `VACUUM DELETE ONLY ${n.t(t)}`), ...STAR_TABLES.map((t) => `ANALYZE ${n.t(t)}`)],
@@ -167,8 +167,8 @@ export const redshift: Dialect = {
   modelIndexes: () => [],
   missingModelIndexes: async () => [],
   dropModelIndexes: () => [],
-  // etl_lock holds the lease of the command that is resetting: it stays (it holds no data).
-  dropTables: (n) => ALL_TABLES.filter((t) => t !== 'etl_lock').map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  // The lease table holds the lease of the command that is resetting: it stays (it holds no data).
+  dropTables: (n) => OWNED_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `DELETE FROM ${table}`,
   // The documented idiom; ts / 1000.0 keeps the milliseconds (INT8 / INT8 would truncate).
   epochMsToTimestamp: (expr) => `(TIMESTAMP 'epoch' + ${expr} / 1000.0 * INTERVAL '1 second')`,
@@ -188,14 +188,6 @@ export const redshift: Dialect = {
     return latestEventPerUserWindow(n, affected, this.byteOrder);
   },
 };
-
-/** The tables load transactions write, in the order every load takes them. */
-const LOAD_TABLES = ['etl_objects', 'etl_rejects', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'stg_events', 'stg_songs'] as const;
-
-export const ALL_TABLES = [
-  'songplays', 'users', 'songs', 'artists', 'time', 'stg_events', 'stg_songs',
-  'etl_objects', 'etl_rejects', 'etl_runs', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'etl_state', 'etl_lock',
-] as const;
 
 function bookkeeping(n: TableNames): string[] {
   const key = `VARCHAR(${SOURCE_KEY_MAX_BYTES})`;

@@ -85,19 +85,13 @@ export interface Dialect {
    */
   lockForSwap(tables: readonly string[]): string[];
   /**
-   * First statements of every load transaction (a unit of objects, a prune, a
-   * full refresh's wipe): Redshift locks the tables loads write, always in
-   * the same order, so concurrent loads queue instead of failing each other
-   * with a serialization conflict; empty on Postgres, whose row locks suffice.
+   * First statements of a transaction that writes tables other loads write
+   * at the same time (a load unit, the ledger's runs and state, which shards
+   * write side by side): Redshift locks `tables` (qualified names, always
+   * given in the same order) so those writers queue instead of failing each
+   * other with error 1023; empty on Postgres, whose row locks suffice.
    */
-  lockForLoad(names: TableNames): string[];
-  /**
-   * First statements of a transaction that writes bookkeeping tables which
-   * shard runs write side by side (etl_runs, etl_state): Redshift locks
-   * `tables` so those writers queue instead of failing with error 1023;
-   * empty on Postgres, whose row locks suffice.
-   */
-  lockForBookkeeping(tables: readonly string[]): string[];
+  lockTables(tables: readonly string[]): string[];
   /**
    * Statements run outside any transaction after a run staged rows into
    * `tables` (Redshift: ANALYZE, since its COPYs run with STATUPDATE OFF);

@@ -26,11 +26,10 @@ import { describeError, pgFields, WarehouseError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
-import { recordStarCounts } from '../warehouse/tables.ts';
+import { BUILD_HELPERS, clearDirtyStatements, recordStarCounts } from '../ledger/index.ts';
 import { runSteps, type Step, type StepTiming } from './steps.ts';
 import {
   STAR_COLUMNS,
-  clearDirty,
   duplicateKeysSelect,
   insertAllSongplays,
   insertAllTimes,
@@ -58,7 +57,6 @@ export interface FullBuildOptions {
 
 /** The build table of a star table. */
 export const buildTable = (t: StarTable) => `${t}__build`;
-const HELPERS = { duplicates: 'etl_build_duplicates', songMatch: 'etl_build_song_match' } as const;
 
 interface Context {
   counts: Partial<Record<StarTable, number>>;
@@ -116,7 +114,7 @@ function buildPlan(m: ModelSql): BuildStep[] {
   const create = (t: StarTable) => d.createStarTable(n, t, buildTable(t));
   const keys = (t: StarTable) => d.starKeys(n, t, buildTable(t));
   const analyze = (table: string) => (d.analyze(table) ? [d.analyze(table)!] : []);
-  const duplicates = (c: Context) => (c.duplicates > 0 ? helper(HELPERS.duplicates) : undefined);
+  const duplicates = (c: Context) => (c.duplicates > 0 ? helper(BUILD_HELPERS.duplicates) : undefined);
   const prepare = d.prepareStagingForBuild(n);
   // The indexes of stg_events for the next incremental run (dropped by a bulk load), built beside the star tables.
   const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({ name: `staging index ${i + 1}`, after: ['prepare'], statements: () => [...d.modelSettings(), sql] }));
@@ -137,8 +135,8 @@ function buildPlan(m: ModelSql): BuildStep[] {
       statements: () => [
         ...d.modelSettings(),
         // A warehouse that does not say how many rows it wrote: assume some.
-        { sql: d.helperTableAs(helper(HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
-        ...analyze(helper(HELPERS.duplicates)),
+        { sql: d.helperTableAs(helper(BUILD_HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
+        ...analyze(helper(BUILD_HELPERS.duplicates)),
       ],
     },
     {
@@ -152,14 +150,14 @@ function buildPlan(m: ModelSql): BuildStep[] {
         create('artists'),
         { sql: insertArtists(m, build('artists')), rows: count('artists') },
         ...withKeys('artists'),
-        d.helperTableAs(helper(HELPERS.songMatch), songMatchSelect(m)),
-        ...analyze(helper(HELPERS.songMatch)),
+        d.helperTableAs(helper(BUILD_HELPERS.songMatch), songMatchSelect(m)),
+        ...analyze(helper(BUILD_HELPERS.songMatch)),
       ],
     },
     {
       name: 'songplays',
       after: ['songs and artists', 'duplicate events'],
-      statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
+      statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(BUILD_HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
     },
     {
       name: 'time',
@@ -225,7 +223,7 @@ function swapStatements(m: ModelSql, c: Context, swapped: readonly StarTable[]):
   return [
     ...(swapped.length ? d.lockForSwap(swapped.map((t) => n.t(t))) : []),
     ...STAR_TABLES.flatMap((t) => (swapped.includes(t) ? [`DROP TABLE ${n.t(t)}`, ...d.renameBuildTable(n, t, buildTable(t)), ...(c.carry.get(t)?.afterRename ?? [])] : reloadInPlace(m, t))),
-    ...clearDirty(m),
+    ...clearDirtyStatements(n),
     ...recordStarCounts(n, c.counts),
   ];
 }
@@ -283,7 +281,7 @@ function reloadInPlace({ names: n }: ModelSql, t: StarTable): string[] {
 
 /** Drops the build and helper tables a build left (this one, or one that died). */
 function dropStatements({ names: n }: ModelSql): string[] {
-  return [...STAR_TABLES.map(buildTable), ...Object.values(HELPERS)].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
+  return [...STAR_TABLES.map(buildTable), ...Object.values(BUILD_HELPERS)].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
 }
 
 async function dropLeftovers(db: Pick<pg.ClientBase, 'query'>, m: ModelSql): Promise<void> {

@@ -8,7 +8,6 @@ import { STAGING_TABLE, type Dataset } from '../common/datasets.ts';
 import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from '../common/errors.ts';
 import { keyFilter } from '../extract/key-filter.ts';
 import { Listing } from '../extract/listing.ts';
-import { sqlTimestamp } from '../dialect/sql.ts';
 import { localSource } from '../extract/local-source.ts';
 import { parseSourceUrl } from '../extract/source-url.ts';
 import type { Source, SourceObject } from '../extract/source.ts';
@@ -20,14 +19,13 @@ import { explainModelFailure } from '../model/diagnose.ts';
 import { explainFailure } from '../warehouse/explain.ts';
 import { LoadPlanner, type LoadedObject } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
-import { forgetObjects, lockForLoad } from '../stage/bookkeeping.ts';
+import { deleteRejectsBefore, finishRun, forgetDatasets, interruptedRun, LEDGER, loadedObjects, pruneObjects, stagedEventBytes, startRun, type RunCounts, type RunStatus } from '../ledger/index.ts';
 import { holdUntilBulkKnown } from '../stage/bulk-gate.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from '../stage/index.ts';
 import { postgresBackend } from '../stage/postgres-backend.ts';
 import { copyRegion, validateIamRole, validateS3Url } from '../dialect/redshift-copy.ts';
-import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
 import { acquireRunLock, type LockOptions, type RunLock } from '../warehouse/lock.ts';
-import { finishRun, startRun, type RunCounts, type RunStatus } from '../warehouse/runs.ts';
 import { shardName } from '../common/shard.ts';
 import { mergeShards } from './shard-merge.ts';
 import type { MergeResult } from '../stage/shard-parts.ts';
@@ -65,7 +63,7 @@ export interface EtlDeps {
   log: Logger;
   progress?: ProgressReporter;
   signal?: AbortSignal;
-  /** Builds the staging backend; `neverLoaded` holds the keys to load that had no etl_objects row. */
+  /** Builds the staging backend; `neverLoaded` holds the keys to load that had no ledger row. */
   backend?: (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
   /** Run lock timings (tests: a fast heartbeat). */
   lockOptions?: LockOptions;
@@ -128,7 +126,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
       summary.runId = runId;
       log.context?.({ runId });
       // Recorded the moment a stop arrives, so that even a hard exit leaves the run `interrupted`.
-      wh.onInterrupt?.(`UPDATE ${wh.names.t('etl_runs')} SET status = 'interrupted' WHERE run_id = $1 AND status = 'running'`, [runId]);
+      wh.onInterrupt?.(...interruptedRun(wh.names, runId));
     }
     log.info(`${runId === undefined ? 'dry run' : `run ${runId}`}: loading ${shard ? `shard ${shardName(shard)} (from ${shard.origin}) ` : ''}into ${describeDestination(wh, config)}`);
 
@@ -136,7 +134,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     // The AWS SDK is loaded only when something lives in S3 (it costs ~35 MB and 70 ms).
     const aws = needsS3 ? { ...(await import('../extract/s3-client.ts')), ...(await import('../extract/s3-source.ts')) } : undefined;
     s3 = aws?.makeS3Client(config.s3, { maxAttempts: config.load.retries + 1, timeoutMs: config.load.timeoutSeconds * 1000 });
-    // What shards left for the warehouse is loaded before this run plans against etl_objects.
+    // What shards left for the warehouse is loaded before this run plans against the ledger.
     if (!shard && !dryRun && wh) summary.shardParts = await mergeShards(wh, config, runId!, { log, signal });
     const sources = new Map<Dataset, Source>();
     for (const [name, url] of sourceUrls) {
@@ -164,8 +162,8 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     // worked, so a missing bucket does not leave staging empty) and loads it all again.
     const dayRange = config.load.since !== undefined || config.load.until !== undefined;
     const wipe = config.load.fullRefresh && !dayRange && !dryRun;
-    if (wipe) await wipeStaging(wh!, [...sources.keys()]);
-    const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!, [...sources.keys()]);
+    if (wipe) await forgetDatasets(wh!, [...sources.keys()]);
+    const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!.pool, wh!, [...sources.keys()]);
     const planner = new LoadPlanner(loaded, {
       fullRefresh: config.load.fullRefresh,
       prune: config.load.prune,
@@ -174,7 +172,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
       listedDatasets: [...sources.keys()],
       shard,
     });
-    // Keys to load that had no etl_objects row: the backend need not forget their rows.
+    // Keys to load that had no ledger row: the backend need not forget their rows.
     const neverLoaded = new Set<string>();
     const datasets = new Set<Dataset>();
     let gone: ReturnType<LoadPlanner['gone']> | undefined;
@@ -253,7 +251,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
       summary.error = `${summary.objects.failed} object(s) could not be loaded; the others were, and the next run retries them`;
     } else if (summary.records.rejected > config.load.maxErrors) {
       summary.status = 'rejects';
-      summary.error = `${summary.records.rejected} record(s) rejected, more than --max-errors ${config.load.maxErrors}; see etl_rejects or \`sparkify status\``;
+      summary.error = `${summary.records.rejected} record(s) rejected, more than --max-errors ${config.load.maxErrors}; see ${LEDGER.rejects} or \`sparkify status\``;
     }
     // Shards delete old rejects side by side with other shards' loads: that is left to the model run.
     if (config.load.rejectsRetentionDays !== undefined && !shard) await dropOldRejects(wh, config.load.rejectsRetentionDays, log);
@@ -293,7 +291,7 @@ export async function modelStep(
 }
 
 /**
- * A run failed (or was stopped): records it in etl_runs, fills the summary
+ * A run failed (or was stopped): records it in the ledger, fills the summary
  * with the error and what the tables hold, and returns the error to throw.
  */
 export async function failedRun(wh: Warehouse | undefined, runId: number | undefined, caught: unknown, summary: EtlSummary, config: Config, deps: EtlDeps, started: number): Promise<unknown> {
@@ -444,8 +442,7 @@ const BULK_MIN_BYTES = 8 * 1024 * 1024;
 
 /** Event bytes to load from which a run is a bulk load: at least BULK_MIN_BYTES, and more than is staged already. */
 async function bulkLoadFrom(wh: Warehouse): Promise<number> {
-  const staged = Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
-  return Math.max(BULK_MIN_BYTES, staged + 1);
+  return Math.max(BULK_MIN_BYTES, (await stagedEventBytes(wh.pool, wh.names)) + 1);
 }
 
 /**
@@ -481,10 +478,7 @@ async function prune(wh: Warehouse, gone: readonly LoadedObject[], log: Logger):
   for (const dataset of ['events', 'songs'] as const) {
     const keys = gone.filter((p) => p.dataset === dataset).map((p) => p.key);
     if (keys.length === 0) continue;
-    await inTransaction(wh.pool, async (client) => {
-      await lockForLoad(client, wh);
-      await forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys);
-    });
+    await pruneObjects(wh, dataset, keys);
     log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
   }
 }
@@ -505,34 +499,8 @@ export function describeDestination(wh: Warehouse | undefined, config: Config): 
 
 /** Rejects retention: deletes rejects recorded more than `days` days ago. */
 export async function dropOldRejects(wh: Warehouse, days: number, log: Logger): Promise<void> {
-  const cutoff = sqlTimestamp(new Date(Date.now() - days * 86_400_000));
-  const { rowCount } = await wh.pool.query(`DELETE FROM ${wh.names.t('etl_rejects')} WHERE rejected_at < $1`, [cutoff]);
+  const rowCount = await deleteRejectsBefore(wh.pool, wh.names, new Date(Date.now() - days * 86_400_000));
   if (rowCount) log.info(`deleted ${rowCount} reject(s) older than ${days} days (rejects retention)`);
-}
-
-/** What etl_objects holds for the data sets this run lists. */
-async function loadedObjects(wh: Warehouse, datasets: readonly Dataset[]): Promise<Map<string, LoadedObject>> {
-  const { rows } = await wh.pool.query(`SELECT source_key, dataset, fingerprint FROM ${wh.names.t('etl_objects')} WHERE dataset IN (${datasets.map((_, i) => wh.dialect.param(i + 1)).join(', ')})`, [...datasets]);
-  return new Map(rows.map((r) => [r.source_key as string, { key: r.source_key as string, dataset: r.dataset as Dataset, fingerprint: r.fingerprint as string }]));
-}
-
-/**
- * --full-refresh: forget every staged object of the data sets this run lists
- * (a run given only --logs keeps the songs); the model step then rebuilds
- * everything from what is loaded again.
- */
-async function wipeStaging(wh: Warehouse, datasets: readonly Dataset[]): Promise<void> {
-  const n = wh.names;
-  await inTransaction(wh.pool, async (client) => {
-    await lockForLoad(client, wh);
-    for (const dataset of datasets) {
-      await client.query(wh.dialect.emptyTable(n.t(STAGING_TABLE[dataset])));
-      await client.query(wh.dialect.emptyTable(n.t(dataset === 'events' ? 'etl_dirty_events' : 'etl_dirty_songs')));
-      for (const t of ['etl_objects', 'etl_rejects', 'etl_dirty_objects']) await client.query(`DELETE FROM ${n.t(t)} WHERE dataset = $1`, [dataset]);
-    }
-    await client.query(`DELETE FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending'`);
-    await client.query(`INSERT INTO ${n.t('etl_state')} (name, value) VALUES ('full_rebuild_pending', 'true')`);
-  });
 }
 
 function logRejects(outcomes: readonly ObjectOutcome[], log: Logger): void {
@@ -546,7 +514,7 @@ function logRejects(outcomes: readonly ObjectOutcome[], log: Logger): void {
       shown++;
     }
   }
-  if (total > shown) log.warn(`… and ${total - shown} more rejects (etl_rejects has them all, with their raw text)`);
+  if (total > shown) log.warn(`… and ${total - shown} more rejects (${LEDGER.rejects} has them all, with their raw text)`);
 }
 
 export function countsOf(s: EtlSummary): RunCounts {

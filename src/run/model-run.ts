@@ -11,10 +11,10 @@ import { noProgress } from './progress.ts';
 import { mergeShards } from './shard-merge.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { acquireRunLock } from '../warehouse/lock.ts';
-import { finishRun, startRun } from '../warehouse/runs.ts';
+import { finishRun, interruptedRun, startRun } from '../ledger/index.ts';
 import { requireTables, tableCounts } from '../warehouse/tables.ts';
 
-/** One model run; `command` names it in etl_runs (`model`). */
+/** One model run; `command` names it in the ledger's runs (`model`). */
 export async function runModel(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
   const started = Date.now();
   const { log } = deps;
@@ -29,7 +29,7 @@ export async function runModel(wh: Warehouse, config: Config, command: string, d
     runId = await startRun(wh, command, config.runner);
     summary.runId = runId;
     log.context?.({ runId });
-    wh.onInterrupt?.(`UPDATE ${wh.names.t('etl_runs')} SET status = 'interrupted' WHERE run_id = $1 AND status = 'running'`, [runId]);
+    wh.onInterrupt?.(...interruptedRun(wh.names, runId));
     log.info(`run ${runId}: building the star schema in ${describeDestination(wh, config)}`);
     summary.shardParts = await mergeShards(wh, config, runId, { log, signal });
     if (signal.aborted) throw signal.reason;

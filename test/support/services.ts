@@ -71,4 +71,4 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /** The real Udacity sample, read in place from ../shared (never copied). */
-export const SAMPLE_DIR = new URL('../../../shared/data/udacity-sample', import.meta.url).pathname;
+export const SAMPLE_DIR = new URL('../../../shared/data/udacity-sample/', import.meta.url).pathname;
