@@ -5,6 +5,8 @@
 import { EVENT_FIELDS, SONG_FIELDS, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
 import { LATEST_EVENT_ORDER, userIdInt } from './shared.ts';
 import { carryOverPostgres } from './carry-over.ts';
+import { postgresAdvisory } from './postgres-advisory.ts';
+import { enforcedKeys, FILE_RELATION_SQL, LOCK_HOLDER_SQL } from './postgres-catalog.ts';
 import { OWNED_TABLES } from '../ledger/names.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
 import type { Dialect, StarKeys } from './types.ts';
@@ -198,6 +200,12 @@ export const postgres: Dialect = {
   // Sorts and hashes of the build stay in memory; index builds sort in memory.
   modelSettings: () => [`SET LOCAL work_mem = '256MB'`, `SET LOCAL maintenance_work_mem = '512MB'`],
   param: (i) => `$${i}`,
+  enforcedKeys,
+  runLock: postgresAdvisory,
+  lockTimeoutMs: (timeoutSeconds) => timeoutSeconds * 1000,
+  // Postgres has no case-insensitive database default: a nondeterministic collation is named per column, and the DDL names none.
+  caseInsensitive: async () => false,
+  diagnostics: { lockHolderSql: LOCK_HOLDER_SQL, fileRelationSql: FILE_RELATION_SQL },
 
   latestEventPerUser(n, affectedUsers) {
     // One index probe per user (stg_events_user_latest) instead of sorting

@@ -22,6 +22,7 @@
 import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { CarryOver } from '../dialect/carry-over.ts';
+import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import { describeError, pgFields, WarehouseError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
@@ -69,7 +70,7 @@ export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOp
   const m: ModelSql = { names: wh.names, dialect: wh.dialect };
   const sessions = await openSessions(wh, Math.max(1, Math.min(wh.dialect.buildSessions, 4)));
   const cancel = () => {
-    for (const s of sessions) void wh.pool.query('SELECT pg_cancel_backend($1)', [s.pid]).catch(() => undefined);
+    for (const s of sessions) void wh.pool.query(CANCEL_BACKEND_SQL, [s.pid]).catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
   const context: Context = { counts: {}, duplicates: 0, carry: new Map() };
@@ -347,7 +348,7 @@ async function openSessions(wh: Warehouse, count: number): Promise<Session[]> {
         },
       };
       sessions.push(session);
-      session.pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+      session.pid = Number((await client.query(BACKEND_PID_SQL)).rows[0].pid);
     }
     return sessions;
   } catch (err) {

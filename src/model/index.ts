@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
+import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
 import { countRows } from '../warehouse/tables.ts';
@@ -96,9 +97,9 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   const result = await withRetry(
     () =>
       inTransaction(wh.pool, async (client) => {
-        const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+        const pid = Number((await client.query(BACKEND_PID_SQL)).rows[0].pid);
         // On a signal, cancel the statement in flight: the step rolls back as a whole.
-        const cancel = () => void wh.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        const cancel = () => void wh.pool.query(CANCEL_BACKEND_SQL, [pid]).catch(() => undefined);
         signal?.addEventListener('abort', cancel, { once: true });
         try {
           const before = await recordedStarCounts(n, client);

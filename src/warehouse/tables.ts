@@ -4,6 +4,7 @@ import { inTransaction } from './connect.ts';
 import { WarehouseError, pgFields } from '../common/errors.ts';
 import { DATA_TABLES, STAGING_TABLE, STAR_TABLES } from '../common/datasets.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
+import { tablesPresentSql } from '../dialect/catalog.ts';
 import { LEDGER, recordedStarCounts, requestFirstBuild, stagedRows } from '../ledger/index.ts';
 
 /** Creates every table that does not exist yet; with `reset`, drops them all first. */
@@ -24,10 +25,7 @@ export async function createTables(wh: Warehouse, options: { reset?: boolean } =
 /** True when the loader's tables exist in the schema. */
 export async function tablesExist(wh: Warehouse): Promise<boolean> {
   const schema = wh.names.schema;
-  const { rows } = await wh.pool.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema ? '$1' : 'current_schema()'} AND table_name IN (${EXISTENCE_PROBES.map((t) => `'${t}'`).join(', ')})`,
-    schema ? [schema] : [],
-  );
+  const { rows } = await wh.pool.query(tablesPresentSql(wh.names, EXISTENCE_PROBES), schema ? [schema] : []);
   return rows.length >= EXISTENCE_PROBES.length;
 }
 

@@ -22,6 +22,7 @@ import { forgetObjects, lockForLoad, recordObjects } from '../../src/ledger/inde
 import { stagingColumns } from '../../src/common/datasets.ts';
 import { REJECT_COLUMNS } from '../../src/stage/reject-spool.ts';
 import { eventJsonPaths } from '../../src/stage/redshift-direct.ts';
+import { ledgerStatements } from './ledger-statements.ts';
 
 const names = new TableNames('dwh');
 const m = { names, dialect: redshift };
@@ -54,6 +55,7 @@ async function allStatements(): Promise<Record<string, string[]>> {
       ...(await captured((c) => forgetObjects(c as never, m, 'songs', ['song_data/A/A/A/TRAAAAW128F429D538.json']))),
       ...(await captured((c) => recordObjects(c as never, m, 1, [{ object, rows: 10, rejects: 0, format: 'ndjson' }], new Date(0)))),
     ],
+    ...(await ledgerStatements()),
   };
 }
 
