@@ -115,7 +115,7 @@ export interface Config {
   readonly s3: S3Settings;
   readonly redshift: RedshiftSettings;
   readonly load: LoadSettings;
-  /** Identifies this run in the warehouse (lock holder, etl_runs). */
+  /** Identifies this run in the warehouse (lock holder, the ledger's runs). */
   readonly runner: { readonly host: string; readonly pid: number };
   readonly configFile?: string;
   /** Where the target and the schema came from, e.g. `DATABASE_URL`, `dwh.cfg:3`, `--target` (shown by etl and status). */
@@ -332,7 +332,7 @@ export function checkShardRun(config: Config): void {
   if (config.target.kind === 'redshift' && config.redshift.mode === 'direct') {
     throw new UsageError(`Redshift direct mode has Redshift read every object itself, so shards gain nothing; this run is ${name}`, { hint: 'use --redshift-mode stage (the default) for shards' });
   }
-  // A shard registers its staging folder (this prefix, /sparkify-run-<run>-<random>) in etl_state, a VARCHAR(256) on Redshift.
+  // A shard registers its staging folder (this prefix, /sparkify-run-<run>-<random>) in the ledger's state, a VARCHAR(256) on Redshift.
   if (config.target.kind === 'redshift' && Buffer.byteLength(config.redshift.stagingPrefix ?? '') > 200) {
     throw new ConfigError(`the staging prefix is ${Buffer.byteLength(config.redshift.stagingPrefix!)} bytes long; a shard needs one of at most 200, to record where it leaves its parts`, { hint: 'use a shorter staging prefix (--staging-prefix, [S3] STAGING_PREFIX)' });
   }

@@ -23,7 +23,7 @@ import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { CarryOver } from '../dialect/carry-over.ts';
 import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
-import { describeError, pgFields, WarehouseError } from '../common/errors.ts';
+import { describeError, LOCK_NOT_AVAILABLE, pgFields, WarehouseError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
@@ -229,8 +229,7 @@ function swapStatements(m: ModelSql, c: Context, swapped: readonly StarTable[]):
   ];
 }
 
-/** Whether a failed swap should be done in place: another session holds the tables, or dropping them is refused. */
-const LOCK_BUSY = '55P03';
+/** Whether a failed swap should be done in place: another session holds the tables (LOCK_NOT_AVAILABLE), or dropping them is refused. */
 const KEEP_IN_PLACE = new Set(['2BP01', '42501']);
 
 /**
@@ -253,7 +252,7 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
       return inPlace;
     } catch (err) {
       const code = err instanceof WarehouseError ? err.sqlState : pgFields(err)?.code;
-      if (code === LOCK_BUSY && !allInPlace) {
+      if (code === LOCK_NOT_AVAILABLE && !allInPlace) {
         if (Date.now() > deadline) {
           allInPlace = `reads held the tables for ${Math.round((options.swapWaitMs ?? 60_000) / 1000)} s`;
           log.warn(`model: ${allInPlace}; reloading them in place instead`);

@@ -5,14 +5,11 @@
  * to lock timeout": this finds which of the loader's tables another session
  * holds, and who that session is. A full disk names the table being written.
  */
-import { DISK_FULL, DISK_FULL_HINT, sqlStateOf, SparkifyError, WarehouseError } from '../common/errors.ts';
+import { DISK_FULL, DISK_FULL_HINT, LOCK_NOT_AVAILABLE, sqlStateOf, SparkifyError, WarehouseError } from '../common/errors.ts';
 import type { Warehouse } from './connect.ts';
 
-/** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout. */
-const LOCK_TIMEOUT = '55P03';
-
 export function isLockTimeout(err: unknown): boolean {
-  return sqlStateOf(err) === LOCK_TIMEOUT;
+  return sqlStateOf(err) === LOCK_NOT_AVAILABLE;
 }
 
 /** `err`, or an error that says more: a lock wait that timed out, a full disk. */
@@ -66,7 +63,7 @@ async function explainLockTimeout(wh: Warehouse, err: unknown, timeoutSeconds: n
   const base = err instanceof SparkifyError ? err.message.replace(/: canceling statement due to lock timeout.*$/s, '') : 'a statement';
   return new WarehouseError('LOCKED', `${base}: waited ${timeoutSeconds} s for ${what}${who}`, {
     cause: err,
-    sqlState: LOCK_TIMEOUT,
+    sqlState: LOCK_NOT_AVAILABLE,
     table: holder?.rel ?? known,
     hint: 'end that session or wait for it, then run again; --timeout sets how long the loader waits for a lock',
   });
