@@ -130,11 +130,6 @@ export async function stagedRows(db: Queryable, names: TableNames): Promise<Reco
   return { events: of('events'), songs: of('songs') };
 }
 
-/** A one-row expression: the rows the ledger says a data set's staging table holds. */
-export function stagedRowsSql(names: TableNames, dataset: Dataset): string {
-  return `(SELECT COALESCE(SUM(rows_staged), 0) FROM ${names.t(LEDGER.objects)} WHERE dataset = '${dataset}')`;
-}
-
 /**
  * --full-refresh: forgets every staged object of these data sets (a run
  * given only --logs keeps the songs) in one load transaction, and asks the

@@ -5,7 +5,7 @@
  * folders shard runs left their parts in (Redshift).
  */
 import type pg from 'pg';
-import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
+import { STAGING_TABLE, STAR_TABLES, type DataTable, type Dataset, type StarTable } from '../common/datasets.ts';
 import { ConfigError } from '../common/errors.ts';
 import { parseShard, shardName, type Shard } from '../common/shard.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
@@ -105,9 +105,15 @@ export async function recordedStarCounts(names: TableNames, db: Queryable): Prom
   return out;
 }
 
-/** A one-row expression: the count the ledger records of a star table (NULL before the first model step). */
-export function recordedCountSql(names: TableNames, table: StarTable): string {
-  return `(SELECT MAX(value) FROM ${names.t(LEDGER.state)} WHERE name = '${countKey(table)}')`;
+/**
+ * A one-row expression: the rows the ledger says `table` holds — the staged
+ * rows of its loaded objects for a staging table, the count the model step
+ * recorded for a star table (NULL before the first model step).
+ */
+export function ledgerCountSql(names: TableNames, table: DataTable): string {
+  const dataset = (Object.keys(STAGING_TABLE) as Dataset[]).find((d) => STAGING_TABLE[d] === table);
+  if (dataset) return `(SELECT COALESCE(SUM(rows_staged), 0) FROM ${names.t(LEDGER.objects)} WHERE dataset = '${dataset}')`;
+  return `(SELECT MAX(value) FROM ${names.t(LEDGER.state)} WHERE name = '${countKey(table as StarTable)}')`;
 }
 
 /** A shard's folder of staged parts, as etl_state names it. */

@@ -122,7 +122,7 @@ describe('the ledger', () => {
       for (const sql of ledger.recordStarCounts(n, { users: 98.4, time: 6813 })) await wh.pool.query(sql);
       expect(ledger.recordStarCounts(n, {})).toEqual([]);
       expect(await ledger.recordedStarCounts(n, wh.pool)).toEqual({ songplays: 6820, users: 98, time: 6813 });
-      const { rows } = await wh.pool.query(`SELECT ${ledger.recordedCountSql(n, 'users')} AS users, ${ledger.recordedCountSql(n, 'songs')} AS songs, ${ledger.stagedRowsSql(n, 'events')} AS events`);
+      const { rows } = await wh.pool.query(`SELECT ${ledger.ledgerCountSql(n, 'users')} AS users, ${ledger.ledgerCountSql(n, 'songs')} AS songs, ${ledger.ledgerCountSql(n, 'stg_events')} AS events`);
       expect(rows[0]).toEqual({ users: '98', songs: null, events: '0' });
     });
   });
