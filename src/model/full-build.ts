@@ -12,8 +12,9 @@
  * same transaction, which blocks no reader.
  *
  * Where the warehouse has the sessions for it (dialect.buildSessions), steps
- * that do not depend on each other run side by side: the songplays table
- * fills while the time table and the staging lookup indexes build.
+ * that do not depend on each other run side by side: the staging lookup
+ * indexes build while the songplays table fills, and the time table fills
+ * from songplays beside songplays' keys.
  *
  * Everything before the swap writes only build and helper tables: a crash or
  * a failure leaves the live tables and the dirty sets as they were, and the
@@ -105,8 +106,9 @@ interface BuildStep {
 /**
  * The steps of a full build, most urgent first (a free session takes the
  * first step that is ready): the chain to the songplays table and its keys
- * is the longest, so it goes first; the time table fills beside it, and the
- * staging indexes (for the next incremental run) fill the gaps.
+ * is the longest, so it goes first; the time table fills from the songplays
+ * table once it is built, beside songplays' keys, and the staging indexes (for
+ * the next incremental run) fill the gaps.
  */
 function buildPlan(m: ModelSql): BuildStep[] {
   const { names: n, dialect: d } = m;
@@ -160,10 +162,11 @@ function buildPlan(m: ModelSql): BuildStep[] {
       after: ['songs and artists', 'duplicate events'],
       statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(BUILD_HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
     },
+    // The time rows from the distinct start times of the songplays just built (not the events again).
     {
       name: 'time',
-      after: ['duplicate events'],
-      statements: (c) => [...d.modelSettings(), create('time'), { sql: insertAllTimes(m, build('time'), duplicates(c)), rows: count('time') }, ...withKeys('time')],
+      after: ['songplays'],
+      statements: () => [...d.modelSettings(), create('time'), { sql: insertAllTimes(m, build('time'), build('songplays')), rows: count('time') }, ...withKeys('time')],
     },
     ...songplaysIndexSteps,
     ...(songplaysKeys.constraints.length ? [{ name: 'songplays keys', after: songplaysIndexSteps.map((s) => s.name), statements: () => songplaysKeys.constraints }] : []),

@@ -148,15 +148,11 @@ function timeValues(d: Dialect, t: string): string {
   return `${t}.start_time, ${part('hour')}, ${part('day')}, ${part('week')}, ${part('month')}, ${part('year')}, ${part('dow')}`;
 }
 
-/**
- * Full build: a time row per distinct start_time of a songplay into `table`,
- * from the distinct epoch milliseconds of the winning plays (the same rows
- * songplays is built from, so it needs no songplays to exist yet).
- */
-export function insertAllTimes(m: ModelSql, table: string, duplicates: string | undefined): string {
+/** Full build: the time rows, one per distinct start time of the songplays just built into `songplays`. */
+export function insertAllTimes(m: ModelSql, table: string, songplays: string): string {
   return `${into(table, 'time')}
 SELECT ${timeValues(m.dialect, 't')}
-FROM (SELECT ${m.dialect.epochMsToTimestamp('g.ts')} AS start_time FROM (SELECT p.ts FROM (${winningPlays(m, ['ts'], duplicates)}) p GROUP BY p.ts) g) t`;
+FROM (SELECT DISTINCT p.start_time FROM ${songplays} p) t`;
 }
 
 /** Users into `table`: each from its latest event. */

@@ -92,7 +92,7 @@ describe.skipIf(!hasChromium)('report --html in headless Chromium, offline', () 
     expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
     expect(await page.locator('h1').textContent()).toBe('Sparkify listening report');
     expect(await page.locator('text=You\'re The One').count()).toBeGreaterThan(0);
-    await mkdir(new URL('../../docs', import.meta.url), { recursive: true });
+    await mkdir(new URL('../../docs/', import.meta.url), { recursive: true });
     const png = new URL('../../docs/report.png', import.meta.url).pathname;
     await page.screenshot({ path: png, fullPage: true });
     expect((await stat(png)).size).toBeGreaterThan(20_000);

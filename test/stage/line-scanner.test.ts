@@ -113,7 +113,7 @@ describe('line scanner', () => {
   }
 
   it('takes every line of the Udacity sample the fast way, row for row as the reference way', () => {
-    const root = new URL('../../../shared/data/udacity-sample', import.meta.url).pathname;
+    const root = new URL('../../../shared/data/udacity-sample/', import.meta.url).pathname;
     const key = Buffer.from('k');
     for (const [dir, fields] of [['log_data', EVENT_FIELDS], ['song_data', SONG_FIELDS]] as const) {
       const scan = compileLineScanner(fields);

@@ -103,13 +103,7 @@ SORTKEY (start_time);
 
 INSERT INTO "dwh"."time__build" (start_time, hour, day, week, month, year, weekday)
 SELECT t.start_time, CAST(DATE_PART('hour', t.start_time) AS INTEGER), CAST(DATE_PART('day', t.start_time) AS INTEGER), CAST(DATE_PART('week', t.start_time) AS INTEGER), CAST(DATE_PART('month', t.start_time) AS INTEGER), CAST(DATE_PART('year', t.start_time) AS INTEGER), CAST(DATE_PART('dow', t.start_time) AS INTEGER)
-FROM (SELECT (TIMESTAMP 'epoch' + g.ts / 1000.0 * INTERVAL '1 second') AS start_time FROM (SELECT p.ts FROM (SELECT e.ts FROM "dwh"."stg_events" e WHERE e.page = 'NextSong' AND e.user_id <> ''
-  AND NOT EXISTS (SELECT 1 FROM "dwh"."etl_build_duplicates" k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
-UNION ALL
-SELECT w.ts FROM (
-  SELECT e.ts, e.page, e.user_id, ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
-  FROM "dwh"."stg_events" e JOIN "dwh"."etl_build_duplicates" k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
-) w WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '') p GROUP BY p.ts) g) t;
+FROM (SELECT DISTINCT p.start_time FROM "dwh"."songplays__build" p) t;
 
 CREATE TABLE "dwh"."users__build" (
   user_id INTEGER NOT NULL,
