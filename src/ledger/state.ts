@@ -12,6 +12,7 @@ import type { Queryable } from '../dialect/carry-over.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { countKey, DIRTY_TABLES, FULL_REBUILD_PENDING, LEDGER, SHARD_PARTS } from './names.ts';
+import type { Ledger } from './objects.ts';
 
 type Client = Pick<pg.ClientBase, 'query'>;
 
@@ -162,7 +163,7 @@ export async function pendingShardAreas(db: Queryable, names: TableNames): Promi
 }
 
 /** Forgets shard folders once their parts are loaded (in the loading transaction). */
-export async function unregisterShardAreas(client: Client, ctx: { names: TableNames; dialect: { param(i: number): string } }, areas: readonly ShardArea[]): Promise<void> {
+export async function unregisterShardAreas(client: Client, ctx: Ledger, areas: readonly ShardArea[]): Promise<void> {
   const names = areas.map((a) => a.name);
   await client.query(`DELETE FROM ${ctx.names.t(LEDGER.state)} WHERE name IN (${names.map((_, i) => ctx.dialect.param(i + 1)).join(', ')})`, names);
 }
