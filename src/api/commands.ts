@@ -7,8 +7,8 @@ import { describeTarget, type Config } from '../config/index.ts';
 import { UsageError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { checksPassed, runChecks, type CheckResult } from '../check/index.ts';
-import { listRejects, type RejectList, type RejectQuery } from '../cli/rejects.ts';
 import { readStatus, type StatusReport } from '../cli/status.ts';
+import { findRejects, type RejectList, type RejectQuery } from '../ledger/index.ts';
 import type { Report } from '../report/index.ts';
 import { describeDestination } from '../run/etl.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
@@ -90,7 +90,7 @@ export function rejects(options: RejectsOptions = {}): Promise<RejectList> {
   return apiCall(async () => {
     const limit = Number(options.limit ?? 50);
     if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(options.limit)}`);
-    return withTables(configOf(options), logOf(options), (wh) => listRejects(wh, { object: options.object, reason: options.reason, limit }));
+    return withTables(configOf(options), logOf(options), (wh) => findRejects(wh.pool, wh, { object: options.object, reason: options.reason, limit }));
   });
 }
 

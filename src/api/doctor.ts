@@ -17,6 +17,7 @@ import { describeDestination } from '../run/etl.ts';
 import { configuredSources, datasetOf, openSources } from '../run/sources.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/connect.ts';
 import { tablesExist } from '../warehouse/tables.ts';
+import { CURRENT_SCHEMA_SQL, DATABASE_CREATE_PRIVILEGE_SQL, SCHEMA_CREATE_PRIVILEGE_SQL } from '../dialect/catalog.ts';
 import { configOf, logOf, type CommonOptions } from './options.ts';
 import { apiCall } from './session.ts';
 
@@ -84,10 +85,10 @@ async function warehouseChecks(wh: Warehouse, config: Config, pass: Pass, fail: 
   } finally {
     client.release();
   }
-  const schema = wh.names.schema ?? (await wh.pool.query('SELECT current_schema() AS s')).rows[0].s;
-  const { rows } = await wh.pool.query(`SELECT has_schema_privilege(s.nspname, 'CREATE') AS can FROM pg_namespace s WHERE s.nspname = $1`, [schema]);
+  const schema = wh.names.schema ?? (await wh.pool.query(CURRENT_SCHEMA_SQL)).rows[0].s;
+  const { rows } = await wh.pool.query(SCHEMA_CREATE_PRIVILEGE_SQL, [schema]);
   if (rows.length === 0) {
-    const { rows: db } = await wh.pool.query(`SELECT has_database_privilege(current_database(), 'CREATE') AS can`);
+    const { rows: db } = await wh.pool.query(DATABASE_CREATE_PRIVILEGE_SQL);
     if (db[0].can) pass('schema', `${schema} does not exist yet; \`sparkify create-tables\` creates it`);
     else fail('schema', `${schema} does not exist and the user may not create schemas`, `create it (CREATE SCHEMA ${schema}) or grant CREATE on the database`);
   } else if (rows[0].can) {

@@ -150,6 +150,9 @@ export function sqlStateOf(err: unknown): string | undefined {
   return err instanceof Error && err.cause !== undefined ? sqlStateOf(err.cause) : undefined;
 }
 
+/** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout, or a NOWAIT lock was refused. */
+export const LOCK_NOT_AVAILABLE = '55P03';
+
 /** SQLSTATE disk_full: the warehouse cannot grow a table. Retrying cannot help until space is freed. */
 export const DISK_FULL = '53100';
 

@@ -15,7 +15,7 @@ import { postgresBackend } from '../stage/postgres-backend.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { s3Limits } from './limits.ts';
 
-/** Builds the staging backend of a run; `neverLoaded` holds the keys to load that had no etl_objects row. */
+/** Builds the staging backend of a run; `neverLoaded` holds the keys to load that had no ledger row. */
 export type BackendFactory = (wh: Warehouse, runId: number, s3: S3Client | undefined, neverLoaded: Set<string>) => StagingBackend;
 
 /** The staging backend for the warehouse and mode; validates its settings now. */

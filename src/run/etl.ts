@@ -10,7 +10,6 @@ import { STAGING_TABLE, type Dataset } from '../common/datasets.ts';
 import { ConfigError, describeError, SourceError, SparkifyError, UsageError } from '../common/errors.ts';
 import { keyFilter } from '../extract/key-filter.ts';
 import { Listing } from '../extract/listing.ts';
-import { sqlTimestamp } from '../dialect/sql.ts';
 import { parseSourceUrl } from '../extract/source-url.ts';
 import type { Source, SourceObject } from '../extract/source.ts';
 import type { Logger } from '../common/log.ts';
@@ -22,12 +21,11 @@ import { runRetry, s3Limits } from './limits.ts';
 import { LoadPlanner, type LoadedObject } from './plan.ts';
 import { noProgress, type ProgressReporter } from './progress.ts';
 import { countsOf, finish, judge, newSummary, type EtlSummary } from './summary.ts';
-import { forgetObjects, lockForLoad } from '../stage/bookkeeping.ts';
+import { deleteRejectsBefore, finishRun, forgetDatasets, interruptedRun, LEDGER, loadedObjects, pruneObjects, stagedEventBytes, startRun, type RunStatus } from '../ledger/index.ts';
 import { holdUntilBulkKnown } from '../stage/bulk-gate.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from '../stage/index.ts';
-import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
+import type { Warehouse } from '../warehouse/connect.ts';
 import { acquireRunLock, type LockOptions, type RunLock } from '../warehouse/lock.ts';
-import { finishRun, startRun, type RunStatus } from '../warehouse/runs.ts';
 import { shardName } from '../common/shard.ts';
 import { mergeShards } from './shard-merge.ts';
 import { openSources, requireSources } from './sources.ts';
@@ -64,7 +62,7 @@ interface EtlRun {
   /** Stops the run: the caller's signal, or the run lock lost. */
   readonly signal: AbortSignal;
   readonly summary: EtlSummary;
-  /** Its etl_runs row; undefined in a dry run. */
+  /** Its run in the ledger; undefined in a dry run. */
   runId?: number;
   /** The client of the S3 sources (and of Redshift's staging bucket in its region). */
   s3?: S3Client;
@@ -74,9 +72,9 @@ interface EtlRun {
 /** The load plan as the listing streams in (run/plan.ts decides each object). */
 interface Plan {
   readonly planner: LoadPlanner;
-  /** What etl_objects held for the listed data sets (empty after a wipe, or without tables). */
+  /** What the ledger held for the listed data sets (empty after a wipe, or without tables). */
   readonly loaded: Map<string, LoadedObject>;
-  /** Keys to load that had no etl_objects row: the backend need not forget their rows. */
+  /** Keys to load that had no ledger row: the backend need not forget their rows. */
   readonly neverLoaded: Set<string>;
   /** Data sets of the objects to load. */
   readonly datasets: Set<Dataset>;
@@ -113,7 +111,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     const opened = await openSources(config, sourceUrls, s3Limits(config));
     run.s3 = opened.s3;
     const { sources } = opened;
-    // What shards left for the warehouse is loaded before this run plans against etl_objects.
+    // What shards left for the warehouse is loaded before this run plans against the ledger.
     if (!shard && run.runId !== undefined) summary.shardParts = await mergeShards(wh!, config, run.runId, { log, signal: run.signal });
     const listStarted = await listFirstPages(run, sources);
     const plan = await startPlan(run, [...sources.keys()], haveTables, listStarted);
@@ -160,16 +158,16 @@ export function stopSignal(deps: EtlDeps, lock: RunLock | undefined): AbortSigna
   return AbortSignal.any([deps.signal, lock?.lost].filter((s): s is AbortSignal => s !== undefined));
 }
 
-/** The run's etl_runs row, marked `interrupted` the moment a stop arrives, so that even a hard exit leaves it so; returns its id. */
+/** The run's row in the ledger, marked `interrupted` the moment a stop arrives, so that even a hard exit leaves it so; returns its id. */
 export async function beginRun(wh: Warehouse, command: string, config: Config, summary: EtlSummary, log: Logger): Promise<number> {
   const runId = await startRun(wh, command, config.runner, config.load.shard);
   summary.runId = runId;
   log.context?.({ runId });
-  wh.onInterrupt?.(`UPDATE ${wh.names.t('etl_runs')} SET status = 'interrupted' WHERE run_id = $1 AND status = 'running'`, [runId]);
+  wh.onInterrupt?.(...interruptedRun(wh.names, runId));
   return runId;
 }
 
-/** A run that got to its end: rejects retention (unless `dropRejects` is false), its etl_runs row, its summary. */
+/** A run that got to its end: rejects retention (unless `dropRejects` is false), its row in the ledger, its summary. */
 export async function endRun(wh: Warehouse, runId: number, config: Config, summary: EtlSummary, options: { log: Logger; started: number; dropRejects: boolean }): Promise<EtlSummary> {
   if (config.load.rejectsRetentionDays !== undefined && options.dropRejects) await dropOldRejects(wh, config.load.rejectsRetentionDays, options.log);
   await finishRun(wh, runId, summary.status, countsOf(summary), summary.error);
@@ -205,8 +203,8 @@ async function startPlan(run: EtlRun, datasets: Dataset[], haveTables: boolean, 
   // worked, so a missing bucket does not leave staging empty) and loads it all again.
   const dayRange = config.load.since !== undefined || config.load.until !== undefined;
   const wipe = config.load.fullRefresh && !dayRange && !config.load.dryRun;
-  if (wipe) await wipeStaging(wh!, datasets);
-  const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!, datasets);
+  if (wipe) await forgetDatasets(wh!, datasets);
+  const loaded = wipe || !haveTables ? new Map<string, LoadedObject>() : await loadedObjects(wh!.pool, wh!, datasets);
   const planner = new LoadPlanner(loaded, {
     fullRefresh: config.load.fullRefresh,
     prune: config.load.prune,
@@ -308,7 +306,7 @@ export async function modelStep(
 }
 
 /**
- * A run failed (or was stopped): records it in etl_runs, fills the summary
+ * A run failed (or was stopped): records it in the ledger, fills the summary
  * with the error and what the tables hold, and returns the error to throw.
  */
 export async function failedRun(wh: Warehouse | undefined, runId: number | undefined, caught: unknown, summary: EtlSummary, config: Config, deps: EtlDeps, started: number): Promise<unknown> {
@@ -371,8 +369,7 @@ const BULK_MIN_BYTES = 8 * 1024 * 1024;
 
 /** Event bytes to load from which a run is a bulk load: at least BULK_MIN_BYTES, and more than is staged already. */
 async function bulkLoadFrom(wh: Warehouse): Promise<number> {
-  const staged = Number((await wh.pool.query(`SELECT COALESCE(SUM(size), 0) AS bytes FROM ${wh.names.t('etl_objects')} WHERE dataset = 'events'`)).rows[0].bytes);
-  return Math.max(BULK_MIN_BYTES, staged + 1);
+  return Math.max(BULK_MIN_BYTES, (await stagedEventBytes(wh.pool, wh.names)) + 1);
 }
 
 /**
@@ -408,10 +405,7 @@ async function prune(wh: Warehouse, gone: readonly LoadedObject[], log: Logger):
   for (const dataset of ['events', 'songs'] as const) {
     const keys = gone.filter((p) => p.dataset === dataset).map((p) => p.key);
     if (keys.length === 0) continue;
-    await inTransaction(wh.pool, async (client) => {
-      await lockForLoad(client, wh);
-      await forgetObjects(client, { names: wh.names, dialect: wh.dialect }, dataset, keys);
-    });
+    await pruneObjects(wh, dataset, keys);
     log.info(`pruned ${keys.length} ${dataset} object(s) no longer in the source`);
   }
 }
@@ -432,34 +426,8 @@ export function describeDestination(wh: Warehouse | undefined, config: Config): 
 
 /** Rejects retention: deletes rejects recorded more than `days` days ago. */
 export async function dropOldRejects(wh: Warehouse, days: number, log: Logger): Promise<void> {
-  const cutoff = sqlTimestamp(new Date(Date.now() - days * 86_400_000));
-  const { rowCount } = await wh.pool.query(`DELETE FROM ${wh.names.t('etl_rejects')} WHERE rejected_at < $1`, [cutoff]);
+  const rowCount = await deleteRejectsBefore(wh.pool, wh.names, new Date(Date.now() - days * 86_400_000));
   if (rowCount) log.info(`deleted ${rowCount} reject(s) older than ${days} days (rejects retention)`);
-}
-
-/** What etl_objects holds for the data sets this run lists. */
-async function loadedObjects(wh: Warehouse, datasets: readonly Dataset[]): Promise<Map<string, LoadedObject>> {
-  const { rows } = await wh.pool.query(`SELECT source_key, dataset, fingerprint FROM ${wh.names.t('etl_objects')} WHERE dataset IN (${datasets.map((_, i) => wh.dialect.param(i + 1)).join(', ')})`, [...datasets]);
-  return new Map(rows.map((r) => [r.source_key as string, { key: r.source_key as string, dataset: r.dataset as Dataset, fingerprint: r.fingerprint as string }]));
-}
-
-/**
- * --full-refresh: forget every staged object of the data sets this run lists
- * (a run given only --logs keeps the songs); the model step then rebuilds
- * everything from what is loaded again.
- */
-async function wipeStaging(wh: Warehouse, datasets: readonly Dataset[]): Promise<void> {
-  const n = wh.names;
-  await inTransaction(wh.pool, async (client) => {
-    await lockForLoad(client, wh);
-    for (const dataset of datasets) {
-      await client.query(wh.dialect.emptyTable(n.t(STAGING_TABLE[dataset])));
-      await client.query(wh.dialect.emptyTable(n.t(dataset === 'events' ? 'etl_dirty_events' : 'etl_dirty_songs')));
-      for (const t of ['etl_objects', 'etl_rejects', 'etl_dirty_objects']) await client.query(`DELETE FROM ${n.t(t)} WHERE dataset = $1`, [dataset]);
-    }
-    await client.query(`DELETE FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending'`);
-    await client.query(`INSERT INTO ${n.t('etl_state')} (name, value) VALUES ('full_rebuild_pending', 'true')`);
-  });
 }
 
 function logRejects(outcomes: readonly ObjectOutcome[], log: Logger): void {
@@ -473,6 +441,6 @@ function logRejects(outcomes: readonly ObjectOutcome[], log: Logger): void {
       shown++;
     }
   }
-  if (total > shown) log.warn(`… and ${total - shown} more rejects (etl_rejects has them all, with their raw text)`);
+  if (total > shown) log.warn(`… and ${total - shown} more rejects (${LEDGER.rejects} has them all, with their raw text)`);
 }
 

@@ -14,7 +14,7 @@ import { newSummary, type EtlSummary } from './summary.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { requireTables, tableCounts } from '../warehouse/tables.ts';
 
-/** One model run; `command` names it in etl_runs (`model`). */
+/** One model run; `command` names it in the ledger's runs (`model`). */
 export async function runModel(wh: Warehouse, config: Config, command: string, deps: EtlDeps): Promise<EtlSummary> {
   const started = Date.now();
   const { log } = deps;

@@ -6,7 +6,7 @@
 import type { CheckResult } from '../check/index.ts';
 import type { ModelResult } from '../model/index.ts';
 import type { MergeResult } from '../stage/shard-parts.ts';
-import type { RunCounts } from '../warehouse/runs.ts';
+import { LEDGER, type RunCounts } from '../ledger/index.ts';
 
 export interface EtlSummary {
   status: 'ok' | 'rejects' | 'failed';
@@ -50,7 +50,7 @@ export function newSummary(): EtlSummary {
   };
 }
 
-/** The counts etl_runs records of a summary. */
+/** The counts the ledger records of a run. */
 export function countsOf(s: EtlSummary): RunCounts {
   return {
     objectsListed: s.objects.listed,
@@ -89,6 +89,6 @@ export function judge(s: EtlSummary, maxErrors: number): void {
     s.error = `${s.objects.failed} object(s) could not be loaded; the others were, and the next run retries them`;
   } else if (s.records.rejected > maxErrors) {
     s.status = 'rejects';
-    s.error = `${s.records.rejected} record(s) rejected, more than --max-errors ${maxErrors}; see etl_rejects or \`sparkify status\``;
+    s.error = `${s.records.rejected} record(s) rejected, more than --max-errors ${maxErrors}; see ${LEDGER.rejects} or \`sparkify status\``;
   }
 }

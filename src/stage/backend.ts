@@ -4,7 +4,7 @@
  * unit, with the same bookkeeping everywhere.
  */
 import type { Source, SourceObject } from '../extract/source.ts';
-import type { ObjectOutcome } from './bookkeeping.ts';
+import type { ObjectOutcome } from './outcome.ts';
 import type { ReadObject, ReadOptions } from './read-object.ts';
 
 export interface StagingBackend {

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { copyCsvManifest } from '../dialect/redshift-copy.ts';
+import { LAST_COPY_COUNT_SQL } from '../dialect/redshift-load-errors.ts';
 import { WarehouseError, pgFields } from '../common/errors.ts';
 import { isTransient } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
@@ -36,6 +37,6 @@ export async function copyManifest(wh: Warehouse, client: pg.ClientBase, copy: {
     }
     throw new WarehouseError('COPY', `COPY into ${copy.table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table: copy.table, sqlState: fields.code, retryable: isTransient(err) });
   }
-  const { rows } = await client.query('SELECT pg_last_copy_count() AS n');
+  const { rows } = await client.query(LAST_COPY_COUNT_SQL);
   return Number(rows[0].n);
 }

@@ -21,12 +21,12 @@ import type { Logger } from '../common/log.ts';
 import { isLockTimeout } from '../warehouse/explain.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { StagingBackend } from './backend.ts';
-import type { ObjectOutcome } from './bookkeeping.ts';
+import type { ObjectOutcome } from './outcome.ts';
 import { ReadLimiter } from './read-limiter.ts';
 import { readWholeObject, type ReadObject } from './read-object.ts';
 
 export type { StagingBackend } from './backend.ts';
-export type { ObjectOutcome } from './bookkeeping.ts';
+export type { ObjectOutcome } from './outcome.ts';
 
 export interface StageOptions {
   /** At most this many small objects read from the source at once; undefined: it adapts (read-limiter.ts). */
