@@ -40,9 +40,9 @@ async function holdStagingLock(): Promise<{ pid: number; release(): Promise<void
   };
 }
 
-/** True once a loader session waits on a lock. */
+/** True once a loader session of this file's database waits on a lock (other files' loaders wait on theirs). */
 const loaderWaits = async () =>
-  Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'sparkify %'`)).rows[0].n) > 0;
+  Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name LIKE 'sparkify %'`)).rows[0].n) > 0;
 
 const lastRun = async () => (await admin.query(`SELECT status, error FROM etl_runs ORDER BY run_id DESC LIMIT 1`)).rows[0];
 
