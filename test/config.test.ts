@@ -4,10 +4,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../src/config/file.ts';
 import { parseTargetUrl, resolveConfig } from '../src/config/index.ts';
-import { requireSources } from '../src/run/etl.ts';
+import { requireSources } from '../src/run/sources.ts';
 import { ConfigError, UsageError } from '../src/common/errors.ts';
 import { clearSecrets, redact } from '../src/common/redact.ts';
-import { autoWorkers } from '../src/stage/workers.ts';
+import { autoWorkers } from '../src/common/machine.ts';
 
 function dir(cfg?: string): string {
   const d = mkdtempSync(join(tmpdir(), 'sparkify-cfg-'));
@@ -152,5 +152,33 @@ describe('dwh.cfg', () => {
     expect(resolveConfig({ s3Region: 'eu-west-1', stagingRegion: 'us-east-1' }, {}, dir()).redshift.stagingRegion).toBe('us-east-1');
     expect(resolveConfig({}, {}, dir('[S3]\nSTAGING_REGION = us-east-2\n')).redshift.stagingRegion).toBe('us-east-2');
     expect(resolveConfig({}, {}, dir()).redshift.stagingRegion).toBeUndefined();
+  });
+
+  it('holds every region to the rule COPY … REGION holds it to: `auto` is refused where it is set, not by every COPY', () => {
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('accepted');
+    };
+    for (const [label, run] of [
+      ['--s3-region', () => resolveConfig({ s3Region: 'auto' }, {}, dir())],
+      ['AWS_REGION', () => resolveConfig({}, { AWS_REGION: 'auto' }, dir())],
+      ['dwh.cfg:2 [S3] REGION', () => resolveConfig({}, {}, dir('[S3]\nREGION = auto\n'))],
+      ['--staging-region', () => resolveConfig({ stagingRegion: 'auto' }, {}, dir())],
+      ['dwh.cfg:2 [S3] STAGING_REGION', () => resolveConfig({}, {}, dir('[S3]\nSTAGING_REGION = auto\n'))],
+      ['--cluster-region', () => resolveConfig({ clusterRegion: 'auto' }, {}, dir('[CLUSTER]\nDB_NAME = dev\nHOST = dwh.internal.example\nTYPE = redshift\n'))],
+    ] as const) {
+      const err = refusal(run);
+      expect(err, label).toBeInstanceOf(ConfigError);
+      expect(err.code, label).toBe('CONFIG');
+      expect(err.message.startsWith(label), err.message).toBe(true);
+      expect(err.message).toMatch(/must look like us-west-2, got "auto"$/);
+    }
+    // What config accepts, COPY names as it is.
+    const config = resolveConfig({ s3Region: 'eu-central-1', stagingRegion: 'us-gov-west-1' }, {}, dir());
+    expect([config.s3.region, config.redshift.stagingRegion]).toEqual(['eu-central-1', 'us-gov-west-1']);
   });
 });

@@ -4,9 +4,8 @@
  * the tables end exactly as after an uninterrupted run, no row lost or doubled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import type pg from 'pg';
-import { CLI, json, runCli, s3Env, s3Flags } from './support/cli.ts';
+import { spawnCli, json, runCli, s3Env, s3Flags } from './support/cli.ts';
 import { withWarehouse } from './support/in-process.ts';
 import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
@@ -28,10 +27,8 @@ type KillPlan = { name: string; trigger: RegExp; delayMs: number };
 /** Starts `etl` and SIGKILLs it `delayMs` after a stderr line matches; says whether the kill landed before the end. */
 function killDuring(plan: KillPlan, schema: string): Promise<{ killed: boolean; stderr: string; phase: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'etl', '--target', url, '--schema', schema, ...sources, ...s3Flags(), '--concurrency', '4'], {
-      env: { PATH: process.env.PATH, ...s3Env() },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawnCli(['etl', '--target', url, '--schema', schema, ...sources, ...s3Flags(), '--concurrency', '4'], { env: { PATH: process.env.PATH, ...s3Env() } });
+    child.stdout.resume();
     let stderr = '';
     let armed = false;
     child.stderr.on('data', (d) => {

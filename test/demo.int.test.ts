@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { json, runCli } from './support/cli.ts';
 
 describe('demo on the embedded default', () => {
@@ -16,10 +17,12 @@ describe('demo on the embedded default', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sparkify-demo-'));
     chmodSync(cwd, 0o755); // the embedded Postgres runs as its own user when we are root
     const script = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start as string;
-    expect(script).toMatch(/^node .*dist\/src\/cli\.js demo$/);
-    const [node, ...flags] = script.replace(/ dist\/src\/cli\.js demo$/, '').split(' ');
+    expect(script).toMatch(/^node .*dist\/src\/cli\/main\.js demo$/);
+    const [node, ...flags] = script.replace(/ demo$/, '').split(' ');
     expect(node).toBe('node');
-    const first = await runCli(['demo', '--json'], { cwd, nodeFlags: flags });
+    // The file the script runs (the built CLI), with its flags, as npm runs it (no shebang).
+    const file = flags.pop()!;
+    const first = await runCli(['demo', '--json'], { cwd, nodeFlags: flags, cli: fileURLToPath(new URL(`../${file}`, import.meta.url)), shebang: false });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain(`report: ${join(cwd, '.sparkify', 'report.html')}`);
     const s = json(first);

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createBucket, createDatabase, testS3Client } from './support/services.ts';
 import { etl, useTestS3Credentials, withWarehouse } from './support/in-process.ts';
-import { ALL_TABLES } from '../src/dialect/postgres.ts';
+import { OWNED_TABLES } from '../src/ledger/names.ts';
 import { createTables } from '../src/warehouse/tables.ts';
 import { starTables } from './support/star-tables.ts';
 
@@ -133,7 +133,7 @@ afterAll(async () => {
  */
 async function emptySchema(schema: string): Promise<void> {
   const { rows } = await client.query(`SELECT COUNT(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [schema]);
-  if (rows[0].n > 0) await client.query(ALL_TABLES.map((t) => `DELETE FROM "${schema}"."${t}"`).join('; '));
+  if (rows[0].n > 0) await client.query(OWNED_TABLES.map((t) => `DELETE FROM "${schema}"."${t}"`).join('; '));
   await withWarehouse({ target: url, schema }, (wh) => createTables(wh));
 }
 

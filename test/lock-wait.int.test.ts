@@ -5,10 +5,10 @@
  * a second signal's hard exit leaves the run recorded as interrupted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { createDatabase, SAMPLE_DIR } from './support/services.ts';
-import { CLI, json, runCli } from './support/cli.ts';
+import { spawnCli, json, runCli } from './support/cli.ts';
+import { until } from './support/wait.ts';
 
 let url: string;
 let admin: pg.Client;
@@ -40,22 +40,14 @@ async function holdStagingLock(): Promise<{ pid: number; release(): Promise<void
   };
 }
 
-async function until(what: string, test: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** True once a loader session waits on a lock. */
+/** True once a loader session of this file's database waits on a lock (other files' loaders wait on theirs). */
 const loaderWaits = async () =>
-  Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'sparkify %'`)).rows[0].n) > 0;
+  Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name LIKE 'sparkify %'`)).rows[0].n) > 0;
 
 const lastRun = async () => (await admin.query(`SELECT status, error FROM etl_runs ORDER BY run_id DESC LIMIT 1`)).rows[0];
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(args, { env: { PATH: process.env.PATH } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.resume();

@@ -5,14 +5,13 @@
  * sample is checked in sample-load.int.test.ts, which loads it anyway.)
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generateSample } from '../src/generate/index.ts';
 import { acquireRunLock } from '../src/warehouse/lock.ts';
-import { CLI, json, runCli, s3Env, s3Flags } from './support/cli.ts';
+import { spawnCli, json, runCli, s3Env, s3Flags } from './support/cli.ts';
 import { withWarehouse } from './support/in-process.ts';
 import { createBucket, createDatabase, S3_TEST_CREDENTIALS, testS3Client, uploadDirectory } from './support/services.ts';
 
@@ -146,7 +145,7 @@ describe('logs for machines, and output nobody reads', () => {
   it('a closed stdout and stderr never stop a load: `sparkify etl … 2>&1 | head -1`', async () => {
     expect((await runCli(['create-tables', '--target', url, '--schema', 'pipe'])).code).toBe(0);
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'etl', '--target', url, '--schema', 'pipe', '--logs', logs(), '--songs', songs(), '--max-errors', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnCli(['etl', '--target', url, '--schema', 'pipe', '--logs', logs(), '--songs', songs(), '--max-errors', '5']);
       // `head -1`: read the first chunk, then close both pipes.
       child.stderr.once('data', () => {
         child.stderr.destroy();

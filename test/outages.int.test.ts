@@ -6,10 +6,10 @@
  * no object is half-loaded, and the next run ends exactly where a clean run ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { s3Endpoint } from './support/services.ts';
-import { CLI, json, runCli, s3Env } from './support/cli.ts';
+import { spawnCli, json, runCli, s3Env } from './support/cli.ts';
+import { output, until } from './support/wait.ts';
 import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
 import { startPgCluster, type PgCluster } from './support/pg-cluster.ts';
@@ -50,23 +50,15 @@ async function database(name: string): Promise<{ url: string; client: pg.Client 
 const sources = (endpoint: string) => ['--songs', `s3://${bucket}/song_data`, '--logs', `s3://${bucket}/log_data`, '--s3-endpoint', endpoint, '--s3-path-style'];
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...s3Env() }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.on('data', (d) => (stdout += d));
+  const child = spawnCli(args, { env: { PATH: process.env.PATH, ...s3Env() } });
+  const err = output(child.stderr);
+  const out = output(child.stdout);
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
   void exited.then(() => clearTimeout(timer));
-  return { exited, stderr: () => stderr, stdout: () => stdout };
-}
-
-async function until(what: string, test: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  /** Once the loader noticed the outage (it retries), or gave up and exited. */
+  const noticed = (retry: RegExp) => Promise.race([err.waitFor(retry, 60_000), exited]);
+  return { exited, noticed, stderr: err.text, stdout: out.text, stderrOutput: err };
 }
 
 /** Every etl_objects row has exactly its staged rows, and no staged row lacks its etl_objects row. */
@@ -109,7 +101,8 @@ describe('warehouse outages', () => {
     await until('a first committed object', async () => Number((await client.query('SELECT count(*) AS n FROM etl_objects')).rows[0].n) > 0);
     await client.end();
     cluster.stop('fast');
-    await new Promise((r) => setTimeout(r, 1000));
+    // The server stays down until the loader has noticed.
+    await run.noticed(/retrying in \d+ ms/);
     cluster.start();
     const code = await run.exited;
     // Retried through the outage (0), or gave up naming what failed (1): never a hang or a crash.
@@ -128,7 +121,7 @@ describe('warehouse outages', () => {
     await client.query('BEGIN');
     await client.query('SELECT count(*) FROM songplays');
     const run = start(['etl', '--target', url, ...sources(s3Endpoint()), '--retries', '8', '--json']);
-    await until('the model step', async () => /model: full build started/.test(run.stderr()));
+    await run.stderrOutput.waitFor(/model: full build started/);
     await until('the swap to wait', async () => {
       const waiting = await new pg.Client({ connectionString: url });
       await waiting.connect();
@@ -140,7 +133,7 @@ describe('warehouse outages', () => {
     });
     cluster.stop('immediate');
     await client.end().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 500));
+    await run.noticed(/model step: .*retrying in/);
     cluster.start();
     const code = await run.exited;
     expect([0, 1], run.stderr()).toContain(code);

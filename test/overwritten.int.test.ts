@@ -21,13 +21,12 @@ describe('an object overwritten between listing and reading', () => {
     const v2 = `${E(0)}\n${E(1)}\n${E(2)}\n`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: v1 }));
     let overwritten: Promise<unknown> | undefined;
-    // The listing is answered a second late; meanwhile (after the server listed v1) the object becomes v2.
+    // Once the server listed v1, and before the loader hears of it, the object becomes v2.
     const proxy = await startS3FaultProxy({
       upstream: s3Endpoint(),
-      listDelayMs: 1000,
-      decide: (req) => {
-        if (req.key === '' && !overwritten) overwritten = new Promise((r) => setTimeout(r, 300)).then(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: v2 })));
-        return undefined;
+      beforeAnswer: (req, kind) => {
+        if (kind === 'list' && !overwritten) overwritten = s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: v2 }));
+        return overwritten;
       },
     });
     const url = await createDatabase('overwritten');

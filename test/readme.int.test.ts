@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { generateSample } from '../src/generate/index.ts';
-import { CLI } from './support/cli.ts';
+import { BUILT_CLI } from './support/cli.ts';
 import { createDatabase, pgAdminUrl, s3Endpoint, S3_TEST_CREDENTIALS, testS3Client, uploadDirectory } from './support/services.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -160,7 +160,7 @@ describe('the README', () => {
       const how = CURATED.find(([k]) => k === command)![1];
       if (typeof how === 'string') continue;
       await how.before?.();
-      let text = command.replace(/\bnpx sparkify\b/g, `node ${CLI}`);
+      let text = command.replace(/\bnpx sparkify\b/g, `node ${BUILT_CLI}`);
       for (const [from, to] of how.sub ?? []) text = text.replaceAll(from, to);
       text = text.replaceAll('{s3}', s3Endpoint()).replaceAll('{dwh}', target).replaceAll('{work}', work);
       const r = await shell(text);

@@ -15,6 +15,7 @@ import { generatedBucket } from './support/generated-bucket.ts';
 import { etl, withWarehouse } from './support/in-process.ts';
 import { s3Endpoint, testS3Client } from './support/services.ts';
 import { starTables } from './support/star-tables.ts';
+import { until } from './support/wait.ts';
 import { startS3FaultProxy } from './faults/s3-fault-proxy.ts';
 import { createTables } from '../src/warehouse/tables.ts';
 import { shardOfKey } from '../src/common/shard.ts';
@@ -45,14 +46,6 @@ async function expectReference(schema: string, expected = reference): Promise<vo
   for (const table of Object.keys(expected)) expect(after[table].length, `${schema}.${table}`).toBe(expected[table].length);
   // Compared as JSON text first (deep equality takes seconds on thousands of rows), its diff only on a difference.
   if (JSON.stringify(after) !== JSON.stringify(expected)) expect(after).toEqual(expected);
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('a load split into shards', () => {
@@ -105,7 +98,7 @@ describe('a load split into shards', () => {
       const runs = [0, 1, 2].map((i) => (i === victim ? start(etlArgs(schema, ['--shard', `${i}/3`, '--concurrency', '1']), proxy.endpoint) : start(etlArgs(schema, ['--shard', `${i}/3`]))));
       const committed = async () =>
         Number((await client.query(`SELECT COUNT(*) AS n FROM ${schema}.etl_objects o JOIN ${schema}.etl_runs r ON r.run_id = o.run_id WHERE r.command = $1`, [`etl --shard ${victim}/3`])).rows[0].n);
-      await until(async () => stalled && (await committed()) > 0, 'the victim shard to commit a unit and stall');
+      await until('the victim shard to commit a unit and stall', async () => stalled && (await committed()) > 0, { timeoutMs: 60_000 });
 
       // While the victim runs: a model build, the same shard again, a shard of another count and an
       // unsharded run are all refused, naming it.

@@ -9,10 +9,11 @@
  * object (test/faults/s3-fault-proxy.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { pgAdminUrl, s3Endpoint } from './support/services.ts';
-import { CLI, json, runCli, s3Env } from './support/cli.ts';
+import { spawnCli, json, runCli, s3Env } from './support/cli.ts';
+import { output, signalled, until, type Output } from './support/wait.ts';
 import { generatedBucket } from './support/generated-bucket.ts';
 import { starTables } from './support/star-tables.ts';
 import { startS3FaultProxy, type S3FaultProxy } from './faults/s3-fault-proxy.ts';
@@ -42,30 +43,21 @@ const sources = () => ['--songs', `s3://${bucket}/song_data`, '--logs', `s3://${
 
 interface Running {
   child: ChildProcess;
-  stderr: () => string;
-  stdout: () => string;
+  stderr: Output;
+  stdout: Output;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
 function start(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...s3Env() }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.on('data', (d) => (stdout += d));
+  const child = spawnCli(args, { env: { PATH: process.env.PATH, ...s3Env() } });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: Date.now() })));
   const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   void exited.then(() => clearTimeout(timer));
-  return { child, stderr: () => stderr, stdout: () => stdout, exited };
+  return { child, stderr: output(child.stderr), stdout: output(child.stdout), exited };
 }
 
-async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Once the first objects are committed: a stop then lands in the middle of the load. */
+const firstCommitted = (schema: string) => until('a first committed object', async () => (await count(`SELECT count(*) AS n FROM "${schema}".etl_objects`)) > 0);
 
 async function count(sql: string): Promise<number> {
   return Number((await client.query(sql)).rows[0].n);
@@ -92,13 +84,12 @@ async function lastRun(schema: string): Promise<{ status: string; error: string 
 /** Interrupts a slowed load with `signal` once an object or two are committed, and checks what it leaves. */
 async function interrupt(schema: string, signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number | null; loaded: number; stderr: string; stdout: string }> {
   const run = start(['run', '--target', url, '--schema', schema, ...sources(), '--s3-endpoint', slowS3.endpoint, '--json']);
-  await until('the plan line', () => /^plan: \d+ to load/m.test(run.stderr()));
-  // A little more: until the first objects are committed, so the stop lands in the middle of the load.
-  await until('a first committed object', async () => (await count(`SELECT count(*) AS n FROM "${schema}".etl_objects`).catch(() => 0)) > 0);
+  await run.stderr.waitFor(/^plan: \d+ to load/m);
+  await firstCommitted(schema);
   run.child.kill(signal);
   const { code } = await run.exited;
   const loaded = await expectNoHalfLoadedObject(schema);
-  return { code, loaded, stderr: run.stderr(), stdout: run.stdout() };
+  return { code, loaded, stderr: run.stderr.text(), stdout: run.stdout.text() };
 }
 
 describe('graceful stop', () => {
@@ -129,18 +120,20 @@ describe('graceful stop', () => {
   });
 
   it('SIGINT while listing is an interrupted run too, not a failed listing', async () => {
-    const slowListing = await startS3FaultProxy({ upstream: s3Endpoint(), listDelayMs: 10_000 });
+    // The listing is answered 10 s late: the stop comes once the loader's listing request is at the server.
+    const listing = signalled();
+    const slowListing = await startS3FaultProxy({ upstream: s3Endpoint(), listDelayMs: 10_000, beforeAnswer: (_req, kind) => void (kind === 'list' && listing.fire()) });
     closers.push(() => slowListing.close());
     const run = start(['run', '--target', url, '--schema', 'listing', ...sources(), '--s3-endpoint', slowListing.endpoint, '--json']);
-    await until('the run to start', () => /^run \d+: loading/m.test(run.stderr()));
-    await new Promise((r) => setTimeout(r, 300));
+    await run.stderr.waitFor(/^run \d+: loading/m);
+    await listing.promise;
     const sent = Date.now();
     run.child.kill('SIGINT');
     const { code, at } = await run.exited;
-    expect(code, run.stderr()).toBe(130);
+    expect(code, run.stderr.text()).toBe(130);
     // The listing in flight is abandoned, not waited for.
     expect(at - sent).toBeLessThan(5000);
-    expect(run.stderr()).not.toMatch(/cannot list/);
+    expect(run.stderr.text()).not.toMatch(/cannot list/);
     expect(await lastRun('listing')).toMatchObject({ status: 'interrupted', error: 'interrupted by SIGINT' });
     expect(await count(`SELECT count(*) AS n FROM "listing".etl_objects`)).toBe(0);
   });
@@ -149,20 +142,21 @@ describe('graceful stop', () => {
     const pgProxy: PgFaultProxy = await startPgFaultProxy({ upstreamUrl: url, adminUrl: pgAdminUrl() });
     closers.push(() => pgProxy.close());
     const run = start(['run', '--target', pgProxy.url(), '--schema', 'twice', ...sources(), '--s3-endpoint', slowS3.endpoint, '--json']);
-    await until('the plan line', () => /^plan: \d+ to load/m.test(run.stderr()));
-    await new Promise((r) => setTimeout(r, 300));
+    await run.stderr.waitFor(/^plan: \d+ to load/m);
+    await firstCommitted('twice');
     // The warehouse stops answering: rolling back the objects in flight now waits forever.
     pgProxy.freeze();
     run.child.kill('SIGINT');
-    await until('the first stop message', () => /SIGINT: stopping/.test(run.stderr()), 5000);
+    await run.stderr.waitFor(/SIGINT: stopping/, 5000);
+    // Not a wait for an event but a window in which none may happen: the loader must not exit on its own.
     const stillRunning = await Promise.race([run.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1500))]);
-    expect(stillRunning, `the graceful stop should be stuck, but the loader exited:\n${run.stderr()}`).toBe(true);
+    expect(stillRunning, `the graceful stop should be stuck, but the loader exited:\n${run.stderr.text()}`).toBe(true);
     const sent = Date.now();
     run.child.kill('SIGINT');
     const { code, at } = await run.exited;
     expect(code).toBe(130);
     expect(at - sent).toBeLessThan(2000);
-    expect(run.stderr()).toMatch(/^error: SIGINT again: exiting now/m);
+    expect(run.stderr.text()).toMatch(/^error: SIGINT again: exiting now/m);
     pgProxy.resume();
   });
 });

@@ -17,7 +17,7 @@
 import type { ModelResult } from '../model/index.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
-import { enforcedKeys, runSpecs } from './index.ts';
+import { runSpecs } from './index.ts';
 import { mojibakeCheck } from './mojibake.ts';
 import { KEYS, ROW_TABLES, groupKey, hasRows, keyCheck, keyName, plural, rejectsSummary, rowSources, type CheckResult } from './checks.ts';
 
@@ -41,7 +41,7 @@ export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable
   const probes = (await db.query(`SELECT ${ROW_TABLES.map((t) => `${sources[t][0]} AS ${t}`).join(', ')}`)).rows[0];
   const results: CheckResult[] = ROW_TABLES.map((t) => hasRows(t, run.tables[t] ?? 0, Number(probes[t]), sources[t][1]));
 
-  const enforced = wh.dialect.name === 'postgres' ? await enforcedKeys(wh, db) : new Set<string>();
+  const enforced = await wh.dialect.enforcedKeys(db, wh.names);
   const written = run.model?.written;
   for (const [table, columns] of KEYS) {
     const name = columns.length === 1 ? `${table}.${columns[0]} unique and not null` : `${table} (${columns.join(', ')}) unique and not null`;

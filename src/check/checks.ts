@@ -4,7 +4,8 @@
  * enforce primary keys, unique or foreign keys, so on Redshift these checks are
  * the only thing that notices a duplicate or an orphan.
  */
-import { STAGING_TABLES, STAR_TABLES } from '../common/datasets.ts';
+import { STAGING_TABLES, STAR_TABLES, type DataTable } from '../common/datasets.ts';
+import { LEDGER } from '../ledger/index.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { mojibakeCheck } from './mojibake.ts';
@@ -24,8 +25,6 @@ export interface CheckSpec {
   /** Verdict on the query's single row (values may be strings: pg returns bigint as text). */
   judge(row: Record<string, unknown>): { ok: boolean; detail: string; warning?: boolean };
 }
-
-export { STAR_TABLES, STAGING_TABLES } from '../common/datasets.ts';
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 export const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k === 1 ? one : many}`;
@@ -55,8 +54,8 @@ export function checkSpecs(names: TableNames, dialect: Dialect, enforced: Readon
   ];
 }
 
-/** The tables a "has rows" check looks at, in order. */
-export const ROW_TABLES = [...STAR_TABLES, ...STAGING_TABLES] as const;
+/** The order of the "has rows" checks: the data tables (DATA_TABLES), the star schema first. */
+export const ROW_TABLES: readonly DataTable[] = [...STAR_TABLES, ...STAGING_TABLES];
 
 /** The keys checked unique and not null, in order. */
 export const KEYS = [
@@ -80,7 +79,7 @@ export const keyName = (table: string, columns: readonly string[]) => `${table}(
  * songs-only load, songplays is rightly empty. Each source is a one-row
  * probe (SQL giving 0 or 1) and what it looks for.
  */
-export function rowSources(names: TableNames): Record<(typeof ROW_TABLES)[number], [string, string]> {
+export function rowSources(names: TableNames): Record<DataTable, [string, string]> {
   const t = (table: string) => names.t(table);
   const exists = (from: string, where = '') => `(SELECT COUNT(*) FROM (SELECT 1 AS x FROM ${from}${where ? ` WHERE ${where}` : ''} LIMIT 1) probe)`;
   const plays = exists(t('stg_events'), `page = 'NextSong' AND user_id <> ''`);
@@ -90,8 +89,8 @@ export function rowSources(names: TableNames): Record<(typeof ROW_TABLES)[number
     users: [exists(t('stg_events'), `user_id <> ''`), 'staged events with a user'],
     songs: [exists(t('stg_songs')), 'staged songs'],
     artists: [exists(t('stg_songs')), 'staged songs'],
-    stg_events: [exists(t('etl_objects'), `dataset = 'events' AND rows_staged > 0`), 'loaded event objects with rows'],
-    stg_songs: [exists(t('etl_objects'), `dataset = 'songs' AND rows_staged > 0`), 'loaded song objects with rows'],
+    stg_events: [exists(t(LEDGER.objects), `dataset = 'events' AND rows_staged > 0`), 'loaded event objects with rows'],
+    stg_songs: [exists(t(LEDGER.objects), `dataset = 'songs' AND rows_staged > 0`), 'loaded song objects with rows'],
   };
 }
 
@@ -181,12 +180,12 @@ export function rejectsSummary(names: TableNames): CheckSpec {
     sql: `SELECT COUNT(*) AS total,
   SUM(CASE WHEN dataset = 'events' THEN 1 ELSE 0 END) AS events,
   SUM(CASE WHEN dataset = 'songs' THEN 1 ELSE 0 END) AS songs
-FROM ${names.t('etl_rejects')}`,
+FROM ${names.t(LEDGER.rejects)}`,
     judge: (r) => {
       const total = n(r.total);
       return {
         ok: true,
-        detail: total === 0 ? '0 records rejected (etl_rejects is empty)' : `${plural(total, 'record')} rejected in etl_rejects (events ${n(r.events)}, songs ${n(r.songs)}); see \`sparkify status\``,
+        detail: total === 0 ? `0 records rejected (${LEDGER.rejects} is empty)` : `${plural(total, 'record')} rejected in ${LEDGER.rejects} (events ${n(r.events)}, songs ${n(r.songs)}); see \`sparkify status\``,
       };
     },
   };

@@ -15,7 +15,7 @@ export { checksAfterRun, type RunFacts } from './after-run.ts';
 
 /** Runs every check over the whole tables, one query each, and returns their verdicts in order. Read-only. */
 export async function runChecks(wh: Warehouse, db: Pick<pg.ClientBase, 'query'> = wh.pool): Promise<CheckResult[]> {
-  const enforced = wh.dialect.name === 'postgres' ? await enforcedKeys(wh, db) : new Set<string>();
+  const enforced = await wh.dialect.enforcedKeys(db, wh.names);
   return runSpecs(db, [...checkSpecs(wh.names, wh.dialect, enforced), ledgerCheck(wh.names)]);
 }
 
@@ -48,24 +48,4 @@ export function renderChecks(results: readonly CheckResult[]): string {
 /** True when no check failed (the CLI exits 3 otherwise). */
 export function checksPassed(results: readonly CheckResult[]): boolean {
   return results.every((r) => r.ok);
-}
-
-/**
- * Keys Postgres guarantees: unique indexes whose columns are all NOT NULL, as
- * `table(col,col)`. Read from the catalog, not assumed: a dropped constraint
- * (or a table made by hand) is counted like on Redshift.
- */
-export async function enforcedKeys(wh: Warehouse, db: Pick<pg.ClientBase, 'query'>): Promise<Set<string>> {
-  const { rows } = await db.query(
-    `SELECT c.relname AS table_name,
-            (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns,
-            (SELECT bool_and(a.attnotnull) FROM unnest(i.indkey) k(attnum)
-               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS not_null
-     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace s ON s.oid = c.relnamespace
-     WHERE i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
-       AND s.nspname = ${wh.names.schema ? '$1' : 'current_schema()'}`,
-    wh.names.schema ? [wh.names.schema] : [],
-  );
-  return new Set(rows.filter((r) => r.not_null).map((r) => `${r.table_name}(${r.columns})`));
 }

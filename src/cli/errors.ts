@@ -4,7 +4,7 @@
  * stops a load, and a raw library or system error is turned into one line that
  * says what failed, instead of `spawn … EACCES` or `ENOENT`.
  */
-import { describeError, SparkifyError } from '../common/errors.ts';
+import { asSparkifyError, describeError } from '../common/errors.ts';
 
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
@@ -24,24 +24,7 @@ export function guardOutputStreams(streams: NodeJS.WriteStream[] = [process.stdo
   }
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a folder, not a file',
-  ENOTDIR: 'a part of the path is not a folder',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
-  EMFILE: 'too many open files',
-};
-
 /** One line for the user: the loader's errors as they are, system errors named by what and where. */
 export function userMessage(err: unknown): string {
-  if (err instanceof SparkifyError) return describeError(err);
-  const e = err as NodeJS.ErrnoException & { spawnargs?: string[] };
-  if (e && typeof e === 'object' && typeof e.code === 'string' && ERRNO_TEXT[e.code]) {
-    const what = e.syscall?.startsWith('spawn') ? `cannot run ${e.path ?? 'a program'}` : e.path ? `cannot use ${e.path}` : `a ${e.syscall ?? 'system'} call failed`;
-    return `${what}: ${ERRNO_TEXT[e.code]}`;
-  }
-  return describeError(err);
+  return describeError(asSparkifyError(err));
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
 /**
- * The `sparkify` command. It only parses arguments, resolves config and calls
- * the stages; exit codes: 0 ok, 1 failure, 2 usage error, 3 rejects over
+ * The `sparkify` command, a thin layer over the API (src/index.ts): it parses
+ * arguments, calls the API, prints the result and exits with its code
+ * (cli/exit-codes.ts): 0 ok, 1 failure, 2 usage error, 3 rejects over
  * --max-errors or a failed check, 130/143 interrupted.
  *
  * The shebang bounds memory: V8 otherwise grows its young generation to
@@ -11,32 +12,29 @@
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline/promises';
-import { describeTarget, resolveConfig, type Config, type Flags, type KeyFilterRule } from '../config/index.ts';
-import { describeError, SparkifyError, UsageError } from '../common/errors.ts';
+import type { Flags, KeyFilterRule } from '../config/index.ts';
+import { describeError, UsageError } from '../common/errors.ts';
 import { createLogger, type Logger, type LogFormat } from '../common/log.ts';
-import { openWarehouse, type Warehouse } from '../warehouse/connect.ts';
-import { embeddedExists } from '../warehouse/embedded.ts';
-import { createTables, requireTables } from '../warehouse/tables.ts';
-import { withRunLock, type RunLock } from '../warehouse/lock.ts';
-import { runModel } from '../run/model-run.ts';
-import { shardName, type Shard } from '../common/shard.ts';
-import { explainFailure } from '../warehouse/explain.ts';
-import { readStatus, renderStatus } from './status.ts';
-import { describeDestination, newSummary, processCpuMs, requireSources, runEtl, type EtlSummary } from '../run/etl.ts';
-import { listRejects, renderRejects } from './rejects.ts';
-import { renderDoctor, runDoctor } from './doctor.ts';
-import { guardOutputStreams, userMessage } from './errors.ts';
-import { exitCodeOf, failureJson, humanSummary, printJson, rememberSummary } from './output.ts';
-import { plainProgress } from './progress.ts';
 import { redact } from '../common/redact.ts';
-import { handleStopSignals, type StopSignals } from './signals.ts';
-import { checksAfterRun, runChecks, renderChecks, checksPassed } from '../check/index.ts';
-import type { ProgressReporter } from './progress.ts';
-import { generateSample } from '../generate/index.ts';
-import { demoSample } from './demo.ts';
+import { check, createTables, rejects, report, status } from '../api/commands.ts';
+import { doctor } from '../api/doctor.ts';
+import { runDemo } from '../api/demo.ts';
+import { load, type LoadHooks } from '../api/etl.ts';
+import { generate } from '../api/generate.ts';
+import { apiCall } from '../api/session.ts';
+import type { ProgressReporter } from '../run/progress.ts';
+import { newSummary, type EtlSummary } from '../run/summary.ts';
+import { renderChecks } from '../check/index.ts';
+import { renderStatus } from './status.ts';
+import { renderRejects } from './rejects.ts';
+import { guardOutputStreams, userMessage } from './errors.ts';
+import { EXIT, exitCodeOf, exitCodeOfError } from './exit-codes.ts';
+import { failureJson, humanSummary, printJson, rememberSummary, renderDoctor } from './output.ts';
+import { plainProgress } from './progress.ts';
+import { handleStopSignals } from './signals.ts';
 
 /** package.json, found upwards from this file (src/ when run from source, dist/src/ when built). */
 function packageInfo(): { version: string } {
@@ -137,9 +135,6 @@ function withWriting(cmd: Command): Command {
     .option('--swap-wait <seconds>', "how long a full build waits for a gap in analysts' reads to swap its tables in, before reloading them in place (default 60)");
 }
 
-/** The report and its charting library (ECharts costs ~100 MB and 0.4 s to load): only for commands that need it. */
-const loadReport = () => import('../report/index.ts');
-
 function loggerFor(flags: CommonFlags, write?: (line: string) => void): Logger {
   return createLogger({ quiet: flags.quiet, verbose: flags.verbose, write, format: flags.logFormat });
 }
@@ -162,83 +157,20 @@ function toFlags(raw: Record<string, unknown>): CommonFlags {
 }
 
 /**
- * Opens the warehouse for `work`. With `lock` (every command that writes), the
- * run lock is held around all of it: one writing command at a time per schema.
+ * Runs a load (etl, run, model, demo) with a graceful stop on SIGINT/SIGTERM,
+ * prints its summary and returns the exit code; a stopped run prints what it did.
  */
-async function withWarehouse<T>(config: Config, log: Logger, work: (wh: Warehouse, lock?: RunLock) => Promise<T>, options: { lock?: boolean; stop?: StopSignals; shard?: Shard } = {}): Promise<T> {
-  const wh = await openWarehouse(config, log, { signal: options.stop?.signal });
-  options.stop?.holdExit(() => wh.interrupting);
-  try {
-    return options.lock ? await withRunLock(wh, config.runner, (lock) => work(wh, lock), { waitSeconds: config.load.waitSeconds, log, signal: options.stop?.signal, shard: options.shard }) : await work(wh);
-  } catch (err) {
-    // A lock wait that ran out names the table and who holds it; a full disk, the table.
-    throw await explainFailure(wh, err, config.load.timeoutSeconds);
-  } finally {
-    await wh.close().catch((err: unknown) => log.warn(`closing the warehouse: ${describeError(err)}`));
-  }
-}
-
-async function etlCommand(name: 'etl' | 'run' | 'model', raw: Record<string, unknown>): Promise<number> {
-  const flags = toFlags(raw);
-  if (name === 'model') flags.modelOnly = true;
-  const config = resolveConfig(flags, process.env);
-  if (config.load.modelOnly) return loadAndReport(config, 'model', flags, false);
-  requireSources(config);
-  if (name === 'run' && config.load.shard) {
-    throw new UsageError(`run creates the tables, which a shard cannot do beside the others; this run is shard ${shardName(config.load.shard)} (from ${config.load.shard.origin})`, {
-      hint: 'run `sparkify create-tables` once, then `sparkify etl` in each shard, then `sparkify model`',
-    });
-  }
-  return loadAndReport(config, name, flags, name === 'run');
-}
-
-/**
- * Runs etl with graceful stop on SIGINT/SIGTERM, then the data-quality checks
- * (unless it was a dry run or failed), prints the summary, returns the exit code.
- */
-async function loadAndReport(config: Config, command: string, flags: CommonFlags, create: boolean, after?: (wh: Warehouse) => Promise<void>): Promise<number> {
+async function loadCommand(flags: CommonFlags, work: (options: { log: Logger; progress: ProgressReporter; signal: AbortSignal }, hooks: LoadHooks) => Promise<EtlSummary>): Promise<number> {
   const { log, progress } = await progressFor(flags);
   const stop = handleStopSignals(log);
-  const started = Date.now();
   // What the run did, even if it throws (the --json object of a failure shows it).
   const done = newSummary();
   try {
-    if (config.load.dryRun && config.target.kind === 'embedded' && !embeddedExists(config.target.dir)) {
-      // A dry run creates nothing, not even the embedded Postgres: it plans against nothing loaded.
-      log.info(`the embedded Postgres in ${config.target.dir} does not exist yet: \`sparkify run\` would create it`);
-      const s = await runEtl(undefined, config, command, { log, progress, signal: stop.signal, summary: done });
-      progress.stop();
-      report(s, flags);
-      return stop.exitCode() ?? exitCodeOf(s);
-    }
-    const summary = await withWarehouse(config, log, async (wh, lock) => {
-      // A dry run creates nothing: etl plans against empty tables when there are none.
-      if (create && !config.load.dryRun) await createTables(wh);
-      const deps = { log, progress, signal: stop.signal, lock, summary: done };
-      const s = config.load.modelOnly ? await runModel(wh, config, command, deps) : await runEtl(wh, config, command, deps);
-      // A shard leaves the star schema behind staging: the checks belong after the model build.
-      if (!config.load.dryRun && !config.load.shard && !flags.skipChecks && s.status !== 'failed' && !stop.signal.aborted) {
-        progress.phase('checks');
-        const t = Date.now();
-        s.checks = await checksAfterRun(wh, s);
-        s.timings.checksMs = Date.now() - t;
-        s.durationMs += s.timings.checksMs;
-        s.cpuMs = processCpuMs();
-        const failed = s.checks.filter((x) => !x.ok);
-        for (const c of failed) log.error(`check failed: ${c.name} — ${c.detail}`);
-        for (const c of s.checks.filter((x) => x.ok && x.warning)) log.warn(`check: ${c.name} — ${c.detail}`);
-        if (failed.length && !s.error) s.error = `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join('; ')}`;
-      }
-      progress.stop();
-      await after?.(wh);
-      return s;
-      // A dry run takes no lock: it changes nothing.
-    }, { lock: !config.load.dryRun, stop, shard: config.load.modelOnly ? undefined : config.load.shard });
-    report(summary, flags);
+    const summary = await apiCall(() => work({ log, progress, signal: stop.signal }, { summary: done, opened: (wh) => stop.holdExit(() => wh.interrupting) }));
+    print(flags, summary, () => humanSummary(summary));
     // A signal that came after the load finished still ends the process with its code.
     return stop.exitCode() ?? exitCodeOf(summary);
   } catch (err) {
-    done.durationMs = Date.now() - started;
     rememberSummary(err, done);
     const code = stop.exitCode();
     if (code === undefined) throw err;
@@ -251,9 +183,16 @@ async function loadAndReport(config: Config, command: string, flags: CommonFlags
   }
 }
 
-function report(summary: EtlSummary, flags: CommonFlags): void {
-  if (flags.json) printJson(summary);
-  else process.stdout.write(`${humanSummary(summary)}\n`);
+/** etl, run (`createTables`) or model (`modelOnly`). */
+function etlCommand(raw: Record<string, unknown>, how: { createTables?: boolean; modelOnly?: boolean } = {}): Promise<number> {
+  const flags = toFlags(raw);
+  return loadCommand(flags, (options, hooks) => load({ ...flags, ...how, ...options }, hooks));
+}
+
+/** Prints a command's result: `json` with --json, else the text. */
+function print(flags: CommonFlags, json: unknown, text: () => string): void {
+  if (flags.json) printJson(json);
+  else process.stdout.write(`${text()}\n`);
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -269,12 +208,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw);
       const log = loggerFor(flags);
-      const config = resolveConfig(flags, process.env);
-      if (flags.reset && !flags.yes) await confirmReset(config);
-      await withWarehouse(config, log, (wh) => createTables(wh, { reset: flags.reset }), { lock: true });
-      if (flags.json) printJson({ status: 'ok', target: config.target.kind, schema: config.schema ?? null, reset: !!flags.reset });
+      const result = await createTables({ ...flags, log, confirmReset: flags.yes ? undefined : confirmReset });
+      if (flags.json) printJson({ status: 'ok', ...result });
       else log.info(`tables ready${flags.reset ? ' (reset)' : ''}`);
-      setExit(0);
+      setExit(EXIT.ok);
     });
 
   withLoad(program.command('etl'))
@@ -282,26 +219,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--shard <I/N>', 'stage only shard I of N (0 ≤ I < N), chosen by a hash of each object key, and leave the star schema to `sparkify model`; shards of one load run at once (wins over --shards)')
     .option('--shards <n>', 'stage one shard of N, the index taken from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), else AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) (default: [ETL] SHARDS, which applies only when such an index is set)')
     .option('--model-only', 'only bring the star schema up to date with staging (as `sparkify model`): no listing, no staging')
-    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('etl', raw)));
+    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand(raw)));
 
   withWriting(withS3(withCommon(program.command('model'))))
     .description('build the star schema once, after the shards of a sharded load (`etl --shard I/N`) have finished: full or incremental, as what changed decides; on Redshift it first loads every shard\'s staged parts with one COPY per table. Waits for running shards with --wait, else refuses, naming them')
-    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('model', raw)));
+    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand(raw, { modelOnly: true })));
 
   withCommon(program.command('status'))
     .description('what is loaded (by data set and day), the last runs, rejects by reason')
     .option('--runs <n>', 'how many recent runs to show', '10')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw) as CommonFlags & { runs: string };
-      const log = loggerFor(flags);
-      const config = resolveConfig(flags, process.env);
-      const status = await withWarehouse(config, log, async (wh) => {
-        await requireTables(wh);
-        return { destination: describeDestination(wh, config), ...(await readStatus(wh, { runs: Number(flags.runs) || 10 })) };
-      });
-      if (flags.json) printJson(status);
-      else process.stdout.write(`${renderStatus(status)}\n`);
-      setExit(0);
+      const result = await status({ ...flags, log: loggerFor(flags), runs: Number(flags.runs) || 10 });
+      print(flags, result, () => renderStatus(result));
+      setExit(EXIT.ok);
     });
 
   withCommon(program.command('report'))
@@ -309,36 +240,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--html <file>', 'write the report as one self-contained HTML page')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw) as CommonFlags & { html?: string };
-      const log = loggerFor(flags);
-      const config = resolveConfig(flags, process.env);
-      const { runReport, renderReportText, writeReportHtml } = await loadReport();
-      const result = await withWarehouse(config, log, async (wh) => {
-        await requireTables(wh);
-        return runReport(wh);
-      });
-      if (flags.html) {
-        await writeReportHtml(result, flags.html);
-        log.info(`wrote ${flags.html}`);
+      const result = await report({ ...flags, log: loggerFor(flags) });
+      if (flags.json || !flags.html) {
+        const { renderReportText } = await import('../report/index.ts');
+        print(flags, result, () => renderReportText(result));
       }
-      if (flags.json) printJson(result);
-      else if (!flags.html) process.stdout.write(`${renderReportText(result)}\n`);
-      setExit(0);
+      setExit(EXIT.ok);
     });
 
   withCommon(program.command('check'))
     .description('data-quality checks: rows, unique keys, references, staging vs songplays, rejects (exit 3 on a failure)')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw);
-      const log = loggerFor(flags);
-      const config = resolveConfig(flags, process.env);
-      const results = await withWarehouse(config, log, async (wh) => {
-        await requireTables(wh);
-        return runChecks(wh);
-      });
-      const ok = checksPassed(results);
-      if (flags.json) printJson({ status: ok ? 'ok' : 'failed', checks: results });
-      else process.stdout.write(`${renderChecks(results)}\n`);
-      setExit(ok ? 0 : 3);
+      const { ok, checks } = await check({ ...flags, log: loggerFor(flags) });
+      print(flags, { status: ok ? 'ok' : 'failed', checks }, () => renderChecks(checks));
+      setExit(ok ? EXIT.ok : EXIT.rejects);
     });
 
   withCommon(program.command('rejects'))
@@ -349,54 +265,31 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most N rejects (default 50)', '50')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw) as CommonFlags & { object?: string; reason?: string; raw?: boolean; limit: string };
-      const limit = Number(flags.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${JSON.stringify(flags.limit)}`);
-      const log = loggerFor(flags);
-      const config = resolveConfig(flags, process.env);
-      const list = await withWarehouse(config, log, async (wh) => {
-        await requireTables(wh);
-        return listRejects(wh, { object: flags.object, reason: flags.reason, limit });
-      });
-      if (flags.json) printJson(list);
-      else process.stdout.write(`${renderRejects(list, { raw: flags.raw })}\n`);
-      setExit(0);
+      const list = await rejects({ ...flags, log: loggerFor(flags) });
+      print(flags, list, () => renderRejects(list, { raw: flags.raw }));
+      setExit(EXIT.ok);
     });
 
   withSources(program.command('doctor'))
     .description('check each configured part (warehouse, schema, tables, S3 credentials, each source, Redshift staging and IAM role): one PASS/FAIL line each, with the fix')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw);
-      const log = loggerFor(flags);
-      const config = resolveConfig(flags, process.env);
-      const results = await runDoctor(config, log);
-      const ok = results.every((r) => r.ok);
-      if (flags.json) printJson({ status: ok ? 'ok' : 'failed', checks: results });
-      else process.stdout.write(`${renderDoctor(results)}\n`);
-      setExit(ok ? 0 : 1);
+      const { ok, checks } = await doctor({ ...flags, log: loggerFor(flags) });
+      print(flags, { status: ok ? 'ok' : 'failed', checks }, () => renderDoctor(checks));
+      setExit(ok ? EXIT.ok : EXIT.failed);
     });
 
   withLoad(program.command('run'))
     .description('create-tables, then etl')
-    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand('run', raw)));
+    .action(async (raw: Record<string, unknown>) => setExit(await etlCommand(raw, { createTables: true })));
 
   withCommon(program.command('demo'))
     .description('generate a sample (once) and load it into the embedded Postgres; no config, no network')
     .option('--sample <dir>', 'where the generated sample lives', '.sparkify/sample')
     .action(async (raw: Record<string, unknown>) => {
       const flags = toFlags(raw) as CommonFlags & { sample: string };
-      const log = loggerFor(flags);
-      const sample = await demoSample(flags.sample, log);
-      // The demo ignores dwh.cfg: it always runs on the embedded default unless --target says otherwise.
-      const config = resolveConfig({ target: flags.target, schema: flags.schema, ignoreConfigFile: true, songs: sample.songs, logs: sample.logs }, {}, process.cwd());
-      // The demo also writes the analysts' report next to the sample.
-      const html = resolve(flags.sample, '..', 'report.html');
-      setExit(
-        await loadAndReport(config, 'demo', flags, true, async (wh) => {
-          const { runReport, writeReportHtml } = await loadReport();
-          await writeReportHtml(await runReport(wh), html);
-          log.info(`report: ${html}`);
-        }),
-      );
+      // The demo ignores dwh.cfg: it runs on the embedded default unless --target says otherwise, and writes the report next to the sample.
+      setExit(await loadCommand(flags, (options, hooks) => runDemo({ target: flags.target, schema: flags.schema, sample: flags.sample, ...options }, hooks)));
     });
 
   program
@@ -419,7 +312,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         if (!Number.isSafeInteger(n) || n < min) throw new CommanderError(2, 'sparkify.usage', `--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
         return n;
       };
-      const summary = await generateSample({
+      const summary = await generate({
         outDir,
         songs: num('songs', 1)!,
         days: num('days', 1)!,
@@ -431,7 +324,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       });
       if (raw.json) printJson(summary);
       else process.stdout.write(`wrote ${summary.songObjects} song objects and ${summary.dayObjects} day objects (${summary.events} events) to ${outDir}\n`);
-      setExit(0);
+      setExit(EXIT.ok);
     });
 
   return program;
@@ -441,8 +334,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
  * `create-tables --reset` drops every table: on a terminal it asks first; elsewhere
  * (cron, CI, a pipe) nobody can answer, so it needs --yes.
  */
-async function confirmReset(config: Config): Promise<void> {
-  const what = `every sparkify table in ${config.schema ? `schema ${config.schema}` : 'the default schema'} of ${describeTarget(config.target)}`;
+async function confirmReset(what: string): Promise<void> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw new UsageError(`create-tables --reset drops ${what}, and nobody is at a terminal to confirm it`, { hint: 'add --yes to go ahead' });
   }
@@ -469,20 +361,27 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
       if (err.code === 'sparkify.usage') process.stderr.write(`error: ${err.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
-    const exit = err instanceof SparkifyError && err.code === 'USAGE' ? 2 : err instanceof SparkifyError && err.code === 'INTERRUPTED' ? 130 : 1;
+    const exit = exitCodeOfError(err);
     if (argv.includes('--json')) printJson(failureJson(err));
     if (argv.some((a, i) => (a === '--log-format' && argv[i + 1] === 'json') || a === '--log-format=json')) {
       process.stderr.write(`${redact(JSON.stringify({ time: new Date().toISOString(), level: 'error', runId: null, event: 'failed', message: userMessage(err) }))}\n`);
     } else {
       process.stderr.write(`error: ${redact(userMessage(err))}\n`);
     }
-    if (argv.includes('--verbose') && err instanceof Error && err.stack) process.stderr.write(`${redact(err.stack)}\n`);
+    if (argv.includes('--verbose')) process.stderr.write(redact(stacks(err)));
     return exit;
   }
+}
+
+/** The stack of an error and of each error it wraps (`cause`): where a wrapped bug was thrown. */
+function stacks(err: unknown): string {
+  let text = '';
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e.stack) text += `${depth ? 'cause: ' : ''}${e.stack}\n`;
+  return text;
 }
 
 /** True when this file is the program (run directly, through a symlink or an npm bin shim), not imported. */

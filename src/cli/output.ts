@@ -1,6 +1,7 @@
 /** What the CLI prints on stdout: the --json object or a short human summary. */
-import { describeError } from '../common/errors.ts';
-import type { EtlSummary } from '../run/etl.ts';
+import { describeError, SparkifyError } from '../common/errors.ts';
+import type { DoctorResult } from '../api/doctor.ts';
+import type { EtlSummary } from '../run/summary.ts';
 import { redact } from '../common/redact.ts';
 
 /** What failed runs did before failing, by the error they threw. */
@@ -14,11 +15,11 @@ export function rememberSummary(err: unknown, summary: EtlSummary): void {
 /**
  * The --json object of a failed (or interrupted) command: for a run, what it
  * did before the failure — objects, records, tables, durationMs (SPEC §8) —
- * and always the one-line error.
+ * and always the one-line error, with its `code` (common/errors.ts).
  */
 export function failureJson(err: unknown, status: 'failed' | 'interrupted' = 'failed'): Record<string, unknown> {
   const done = err !== null && typeof err === 'object' ? partial.get(err) : undefined;
-  return { ...done, status, error: describeError(err) };
+  return { ...done, status, ...(err instanceof SparkifyError ? { code: err.code } : {}), error: describeError(err) };
 }
 
 export function printJson(value: unknown): void {
@@ -44,9 +45,7 @@ export function humanSummary(s: EtlSummary): string {
   return redact(lines.join('\n'));
 }
 
-/** Exit code of a finished run (SPEC §8): 0 ok, 1 failed, 3 rejects over --max-errors or a failed check. */
-export function exitCodeOf(s: EtlSummary): number {
-  if (s.status === 'failed') return 1;
-  if (s.status === 'rejects' || s.checks?.some((c) => !c.ok)) return 3;
-  return 0;
+/** One line per check: `PASS name — detail` or `FAIL name — detail; fix: …`. */
+export function renderDoctor(results: readonly DoctorResult[]): string {
+  return results.map((r) => `${r.ok ? 'PASS' : 'FAIL'} ${r.name} — ${r.detail}${r.fix ? `\n     fix: ${r.fix}` : ''}`).join('\n');
 }

@@ -7,6 +7,7 @@
  */
 import { InterruptedError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
+import { exitCodeOfSignal } from './exit-codes.ts';
 
 export interface StopSignals {
   readonly signal: AbortSignal;
@@ -20,8 +21,6 @@ export interface StopSignals {
 /** How long a second signal waits for what the first started. */
 const HARD_EXIT_GRACE_MS = 1000;
 
-const CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
 export function handleStopSignals(log: Logger): StopSignals {
   const controller = new AbortController();
   let received: string | undefined;
@@ -30,11 +29,11 @@ export function handleStopSignals(log: Logger): StopSignals {
     if (received) {
       log.error(`${name} again: exiting now`);
       const pending = holds.map((h) => h()).filter((p) => p !== undefined);
-      if (pending.length === 0) process.exit(CODES[name] ?? 1);
-      const timer = setTimeout(() => process.exit(CODES[name] ?? 1), HARD_EXIT_GRACE_MS);
+      if (pending.length === 0) process.exit(exitCodeOfSignal(name));
+      const timer = setTimeout(() => process.exit(exitCodeOfSignal(name)), HARD_EXIT_GRACE_MS);
       void Promise.allSettled(pending).then(() => {
         clearTimeout(timer);
-        process.exit(CODES[name] ?? 1);
+        process.exit(exitCodeOfSignal(name));
       });
       return;
     }
@@ -46,7 +45,7 @@ export function handleStopSignals(log: Logger): StopSignals {
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
-    exitCode: () => (received ? CODES[received] : undefined),
+    exitCode: () => (received ? exitCodeOfSignal(received) : undefined),
     holdExit(pending) {
       holds.push(pending);
     },

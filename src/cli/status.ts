@@ -5,6 +5,7 @@
 import type { Dataset } from '../common/datasets.ts';
 import { dayOfKey } from '../extract/day-of-key.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
+import { lastRuns, loadedObjectRows, pendingModel, pendingShardAreas, rejectCounts } from '../ledger/index.ts';
 import { table } from '../report/render-text.ts';
 
 export interface StatusReport {
@@ -20,57 +21,34 @@ export interface StatusReport {
 
 export async function readStatus(wh: Warehouse, options: { runs?: number } = {}): Promise<StatusReport> {
   const n = wh.names;
-  const objects = await wh.pool.query(`SELECT dataset, source_key, rows_staged, rejects, loaded_at FROM ${n.t('etl_objects')}`);
   const byDay = new Map<string, StatusReport['objects'][number]>();
-  for (const o of objects.rows) {
-    const day = o.dataset === 'events' ? (dayOfKey(o.source_key) ?? null) : null;
+  for (const o of await loadedObjectRows(wh.pool, n)) {
+    const day = o.dataset === 'events' ? (dayOfKey(o.key) ?? null) : null;
     const k = `${o.dataset}|${day}`;
     const entry = byDay.get(k) ?? { dataset: o.dataset, day, objects: 0, rows: 0, rejects: 0, lastLoadedAt: '' };
     entry.objects++;
-    entry.rows += Number(o.rows_staged);
-    entry.rejects += Number(o.rejects);
-    const at = timestamp(o.loaded_at);
+    entry.rows += o.rows;
+    entry.rejects += o.rejects;
+    const at = timestamp(o.loadedAt);
     if (at > entry.lastLoadedAt) entry.lastLoadedAt = at;
     byDay.set(k, entry);
   }
-  const runs = await wh.pool.query(
-    `SELECT run_id, command, status, started_at, finished_at, objects_loaded, objects_skipped, objects_failed, records_staged, records_rejected, model_mode, error
-     FROM ${n.t('etl_runs')} ORDER BY run_id DESC LIMIT ${Math.max(1, Math.trunc(options.runs ?? 10))}`,
-  );
-  const rejects = await wh.pool.query(`SELECT dataset, field, reason, COUNT(*) AS n FROM ${n.t('etl_rejects')} GROUP BY dataset, field, reason`);
+  const runs = await lastRuns(wh.pool, n, options.runs ?? 10);
   const grouped = new Map<string, StatusReport['rejects'][number]>();
-  for (const r of rejects.rows) {
+  for (const r of await rejectCounts(wh.pool, n)) {
     const reason = reasonKind(r.reason);
     const k = `${r.dataset}|${r.field}|${reason}`;
     const g = grouped.get(k) ?? { dataset: r.dataset, field: r.field, reason, count: 0 };
-    g.count += Number(r.n);
+    g.count += r.count;
     grouped.set(k, g);
   }
-  const pending = await wh.pool.query(
-    `SELECT (SELECT COUNT(*) FROM ${n.t('etl_dirty_objects')}) + (SELECT COUNT(*) FROM ${n.t('etl_dirty_events')}) + (SELECT COUNT(*) FROM ${n.t('etl_dirty_songs')}) AS dirty,
-            (SELECT COUNT(*) FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending') AS rebuild`,
-  );
-  // Registered by shard runs on Redshift (stage/shard-parts.ts).
-  const shardParts = await wh.pool.query(`SELECT name FROM ${n.t('etl_state')} WHERE name LIKE 'shard-parts %' ORDER BY name`);
   return {
     objects: [...byDay.values()].sort((a, b) => a.dataset.localeCompare(b.dataset) || String(a.day).localeCompare(String(b.day))),
-    runs: runs.rows.map((r) => ({
-      runId: Number(r.run_id),
-      command: r.command,
-      status: r.status,
-      startedAt: timestamp(r.started_at),
-      finishedAt: r.finished_at ? timestamp(r.finished_at) : null,
-      loaded: num(r.objects_loaded),
-      skipped: num(r.objects_skipped),
-      failed: num(r.objects_failed),
-      staged: num(r.records_staged),
-      rejected: num(r.records_rejected),
-      model: r.model_mode,
-      error: r.error,
-    })),
+    runs: runs.map((r) => ({ ...r, startedAt: timestamp(r.startedAt), finishedAt: r.finishedAt ? timestamp(r.finishedAt) : null })),
     rejects: [...grouped.values()].sort((a, b) => b.count - a.count),
-    pendingModel: { objects: Number(pending.rows[0].dirty), rebuild: Number(pending.rows[0].rebuild) > 0 },
-    shardParts: shardParts.rows.map((r) => String(r.name).replace(/^shard-parts /, '')),
+    pendingModel: await pendingModel(wh.pool, n),
+    // Registered by shard runs on Redshift (stage/shard-parts.ts).
+    shardParts: (await pendingShardAreas(wh.pool, n)).map((a) => a.shard),
   };
 }
 
@@ -83,10 +61,6 @@ export function reasonKind(reason: string): string {
     .replace(/ \(first bad byte at offset \d+\)$/, '')
     .replace(/^line is \d+ bytes, /, 'line is ')
     .replace(/is \d+ bytes of UTF-8/, 'is too many bytes of UTF-8');
-}
-
-function num(v: unknown): number | null {
-  return v === null || v === undefined ? null : Number(v);
 }
 
 function timestamp(v: unknown): string {

@@ -77,6 +77,10 @@ export const STAGING_TABLES = ['stg_events', 'stg_songs'] as const;
 export const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'] as const;
 export type StarTable = (typeof STAR_TABLES)[number];
 
+/** The tables holding loaded data, whose row counts a run reports (SPEC §8 `tables`): staging, then the star schema. */
+export const DATA_TABLES = [...STAGING_TABLES, ...STAR_TABLES] as const;
+export type DataTable = (typeof DATA_TABLES)[number];
+
 /** Lineage columns appended to every staging row. */
 export const LINEAGE_COLUMNS = ['source_key', 'source_line'] as const;
 

@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'LOCKED' // another run holds the warehouse lock
   | 'SCHEMA' // the tables are missing or not what we expect
   | 'WORKER' // a worker thread that encodes rows stopped
-  | 'INTERRUPTED'; // SIGINT/SIGTERM
+  | 'INTERRUPTED' // SIGINT/SIGTERM
+  | 'SYSTEM' // a file, folder or program the loader needs cannot be used (ENOENT, EACCES, ENOSPC…)
+  | 'INTERNAL'; // anything else: a bug, reported as it was thrown (the original is the `cause`)
 
 export interface SparkifyErrorOptions {
   cause?: unknown;
@@ -96,6 +98,34 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * Any thrown value as a SparkifyError (what the API throws): the loader's own
+ * as they are; a system error as SYSTEM, named by what failed and where
+ * (`cannot run …/initdb: permission denied`) instead of `spawn … EACCES`;
+ * anything else as INTERNAL with its own one-line description. The original
+ * is the `cause`.
+ */
+export function asSparkifyError(err: unknown): SparkifyError {
+  if (err instanceof SparkifyError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && ERRNO_TEXT[e.code]) {
+    const what = e.syscall?.startsWith('spawn') ? `cannot run ${e.path ?? 'a program'}` : e.path ? `cannot use ${e.path}` : `a ${e.syscall ?? 'system'} call failed`;
+    return new SparkifyError('SYSTEM', `${what}: ${ERRNO_TEXT[e.code]}`, { cause: err });
+  }
+  return new SparkifyError('INTERNAL', describeError(err), { cause: err });
+}
+
 /** Fields node-postgres puts on a server error. */
 export interface PgErrorFields {
   code?: string;
@@ -119,6 +149,9 @@ export function sqlStateOf(err: unknown): string | undefined {
   if (own) return own;
   return err instanceof Error && err.cause !== undefined ? sqlStateOf(err.cause) : undefined;
 }
+
+/** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout, or a NOWAIT lock was refused. */
+export const LOCK_NOT_AVAILABLE = '55P03';
 
 /** SQLSTATE disk_full: the warehouse cannot grow a table. Retrying cannot help until space is freed. */
 export const DISK_FULL = '53100';

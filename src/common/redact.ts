@@ -1,7 +1,7 @@
 /**
  * Secrets never reach output. Config resolution registers every secret it
  * reads (passwords, secret keys, session tokens); everything the loader prints
- * or stores (log lines, errors, --json, etl_runs) passes through `redact`.
+ * or stores (log lines, errors, --json, the ledger's runs) passes through `redact`.
  */
 
 const MASK = '***';

@@ -75,6 +75,11 @@ export function isTransientDatabaseError(code: string, message = ''): boolean {
   if (TRANSIENT_SQLSTATE.test(code)) return true;
   return code === 'XX000' && REDSHIFT_CONFLICT.test(message);
 }
+/** HTTP statuses worth another try: the server's errors and throttling (429). */
+export function isTransientStatus(status: number | undefined): boolean {
+  return status !== undefined && (status >= 500 || status === 429);
+}
+
 const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 
 /** Whether an error is worth retrying. */
@@ -92,8 +97,7 @@ function isTransientCause(err: unknown): boolean {
     if (/^[0-9A-Z]{5}$/.test(e.code)) return isTransientDatabaseError(e.code, `${e.message ?? ''} ${(e as { detail?: string }).detail ?? ''}`);
   }
   if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (isTransientStatus(e.$metadata?.httpStatusCode)) return true;
   if (e.name === 'TimeoutError' || e.name === 'SlowDown' || e.name === 'RequestTimeout' || e.name === 'ThrottlingException') return true;
   const message = e.message ?? '';
   // "… is not queryable": pg's word for a client whose connection already died.

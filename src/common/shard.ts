@@ -14,7 +14,7 @@ export interface Shard {
   readonly count: number;
 }
 
-/** Most shards of one load (the shard's name must fit etl_runs.command on Redshift, and nobody needs more). */
+/** Most shards of one load (the shard's name must fit the command column of the ledger's runs on Redshift, and nobody needs more). */
 export const MAX_SHARDS = 1000;
 
 /**
@@ -35,7 +35,7 @@ export function inShard(key: string, shard: Shard): boolean {
   return shardOfKey(key, shard.count) === shard.index;
 }
 
-/** `I/N`, the way flags, logs and etl_runs name a shard. */
+/** `I/N`, the way flags, logs and the ledger's runs name a shard. */
 export function shardName(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
 }

@@ -11,8 +11,9 @@ import { lineOf, readConfigFile, type ConfigFile } from './file.ts';
 import { REDSHIFT_HOST, redshiftTarget, type RedshiftTarget } from './redshift.ts';
 import { ConfigError, UsageError } from '../common/errors.ts';
 import { registerSecret } from '../common/redact.ts';
+import { validateRegion } from '../common/aws-names.ts';
 import { parseShard, parseShardCount, shardIndex, shardName, type Shard } from '../common/shard.ts';
-import { autoWorkers, isLocalHost } from '../stage/workers.ts';
+import { autoWorkers, isLocalHost } from '../common/machine.ts';
 
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -68,7 +69,7 @@ export interface LoadSettings {
    * undefined (the default): the number adapts, from 8 up to 128 (stage/read-limiter.ts).
    */
   readonly concurrency?: number;
-  /** Worker threads that encode rows on Postgres (default: the cores the warehouse connection leaves, stage/workers.ts). */
+  /** Worker threads that encode rows on Postgres (default: the cores the warehouse connection leaves, common/machine.ts). */
   readonly workers: number;
   /** Rejects allowed before the run exits 3 (default 0). */
   readonly maxErrors: number;
@@ -114,7 +115,7 @@ export interface Config {
   readonly s3: S3Settings;
   readonly redshift: RedshiftSettings;
   readonly load: LoadSettings;
-  /** Identifies this run in the warehouse (lock holder, etl_runs). */
+  /** Identifies this run in the warehouse (lock holder, the ledger's runs). */
   readonly runner: { readonly host: string; readonly pid: number };
   readonly configFile?: string;
   /** Where the target and the schema came from, e.g. `DATABASE_URL`, `dwh.cfg:3`, `--target` (shown by etl and status). */
@@ -171,6 +172,10 @@ export interface Flags {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const DEFAULT_EMBEDDED_DIR = '.sparkify';
+/** Where the Udacity bucket lives. */
+const DEFAULT_S3_REGION = 'us-west-2';
+/** A connection's port and user when the URL or [CLUSTER] gives none, by warehouse (its TLS mode: sslMode). */
+const CONNECTION_DEFAULTS = { postgres: { port: 5432, user: 'postgres' }, redshift: { port: 5439, user: 'awsuser' } } as const;
 
 /** Resolves flags → env → dwh.cfg → defaults into a frozen Config. */
 export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
@@ -193,10 +198,11 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   // enable_case_sensitive_identifier is on): use the name it stores, so that
   // lookups by name (information_schema) find what the DDL created.
   const schema = target.kind === 'redshift' ? schemaText?.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : schemaText;
+  const regionText = flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION');
   const s3: S3Settings = {
     endpoint: flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? cfg('S3', 'ENDPOINT'),
-    region: flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION') ?? 'us-west-2',
-    regionConfigured: (flags.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? cfg('S3', 'REGION')) !== undefined,
+    region: regionText ?? DEFAULT_S3_REGION,
+    regionConfigured: regionText !== undefined,
     forcePathStyle: flags.s3PathStyle ?? bool(cfg('S3', 'PATH_STYLE'), where('S3', 'PATH_STYLE')) ?? false,
     anonymous: flags.noSignRequest ?? bool(cfg('S3', 'ANONYMOUS'), where('S3', 'ANONYMOUS')) ?? false,
     profile: flags.profile ?? env.AWS_PROFILE ?? cfg('S3', 'PROFILE'),
@@ -206,15 +212,15 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   const originOf = (flag: string, flagValue: unknown, envNames: string[], section: string, key: string) =>
     flagValue !== undefined ? flag : (envNames.find((n) => env[n] !== undefined) ?? where(section, key));
   if (s3.endpoint !== undefined) validateUrl(s3.endpoint, `S3 endpoint (${originOf('--s3-endpoint', flags.s3Endpoint, ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], 'S3', 'ENDPOINT')})`, ['http:', 'https:']);
-  validateRegion(s3.region, originOf('--s3-region', flags.s3Region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], 'S3', 'REGION'));
-
+  validateRegion(s3.region, `${originOf('--s3-region', flags.s3Region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], 'S3', 'REGION')}: S3 region`);
 
   const modeText = flags.redshiftMode ?? cfg('ETL', 'REDSHIFT_MODE') ?? 'stage';
   if (modeText !== 'stage' && modeText !== 'direct') {
     throw flagOrConfig(flags.redshiftMode !== undefined, `--redshift-mode must be stage or direct, got ${JSON.stringify(modeText)}`, where('ETL', 'REDSHIFT_MODE'));
   }
-  const stagingRegion = flags.stagingRegion ?? cfg('S3', 'STAGING_REGION') ?? (s3.regionConfigured ? s3.region : undefined);
-  if (stagingRegion !== undefined) validateRegion(stagingRegion);
+  const stagingRegionText = flags.stagingRegion ?? cfg('S3', 'STAGING_REGION');
+  if (stagingRegionText !== undefined) validateRegion(stagingRegionText, `${flags.stagingRegion !== undefined ? '--staging-region' : where('S3', 'STAGING_REGION')}: staging region`);
+  const stagingRegion = stagingRegionText ?? (s3.regionConfigured ? s3.region : undefined);
   const redshift: RedshiftSettings = {
     iamRole: flags.iamRole ?? cfg('IAM_ROLE', 'ARN'),
     stagingPrefix: flags.stagingPrefix ?? cfg('S3', 'STAGING_PREFIX'),
@@ -223,24 +229,26 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     stagingRegion,
   };
 
+  /** An integer knob: its flag, else `[ETL] key` in dwh.cfg, each checked against the range (an error names the flag or the file and line). */
+  const etlInt = (value: string | undefined, flag: string, key: string, min: number, max: number) => int(value, flag, min, max) ?? int(cfg('ETL', key), where('ETL', key), min, max, true);
   // Unset, the reads adapt to the source (stage/read-limiter.ts).
-  const concurrency = int(flags.concurrency, '--concurrency', 1, 256) ?? int(cfg('ETL', 'CONCURRENCY'), where('ETL', 'CONCURRENCY'), 1, 256, true);
+  const concurrency = etlInt(flags.concurrency, '--concurrency', 'CONCURRENCY', 1, 256);
   const load: LoadSettings = {
     concurrency,
-    workers: int(flags.workers, '--workers', 0, MAX_WORKERS) ?? int(cfg('ETL', 'WORKERS'), where('ETL', 'WORKERS'), 0, MAX_WORKERS, true) ?? defaultWorkers(target, concurrency),
-    maxErrors: int(flags.maxErrors, '--max-errors', 0, Number.MAX_SAFE_INTEGER) ?? int(cfg('ETL', 'MAX_ERRORS'), where('ETL', 'MAX_ERRORS'), 0, Number.MAX_SAFE_INTEGER, true) ?? 0,
+    workers: etlInt(flags.workers, '--workers', 'WORKERS', 0, MAX_WORKERS) ?? defaultWorkers(target, concurrency),
+    maxErrors: etlInt(flags.maxErrors, '--max-errors', 'MAX_ERRORS', 0, Number.MAX_SAFE_INTEGER) ?? 0,
     since: day(flags.since, '--since'),
     until: day(flags.until, '--until'),
-    retries: int(flags.retries, '--retries', 0, 100) ?? int(cfg('ETL', 'RETRIES'), where('ETL', 'RETRIES'), 0, 100, true) ?? 4,
-    timeoutSeconds: int(flags.timeout, '--timeout', 1, 86_400) ?? int(cfg('ETL', 'TIMEOUT'), where('ETL', 'TIMEOUT'), 1, 86_400, true) ?? 60,
-    swapWaitSeconds: int(flags.swapWait, '--swap-wait', 0, 86_400) ?? int(cfg('ETL', 'SWAP_WAIT'), where('ETL', 'SWAP_WAIT'), 0, 86_400, true) ?? 60,
+    retries: etlInt(flags.retries, '--retries', 'RETRIES', 0, 100) ?? 4,
+    timeoutSeconds: etlInt(flags.timeout, '--timeout', 'TIMEOUT', 1, 86_400) ?? 60,
+    swapWaitSeconds: etlInt(flags.swapWait, '--swap-wait', 'SWAP_WAIT', 0, 86_400) ?? 60,
     fullRefresh: flags.fullRefresh ?? false,
     prune: flags.prune ?? false,
     dryRun: flags.dryRun ?? false,
     allowEmpty: flags.allowEmpty ?? bool(cfg('ETL', 'ALLOW_EMPTY'), where('ETL', 'ALLOW_EMPTY')) ?? false,
     filters: flags.filters ?? [],
-    waitSeconds: int(flags.wait, '--wait', 0, 86_400) ?? int(cfg('ETL', 'WAIT'), where('ETL', 'WAIT'), 0, 86_400, true) ?? 0,
-    rejectsRetentionDays: int(flags.rejectsRetention, '--rejects-retention', 1, 36_500) ?? int(cfg('ETL', 'REJECTS_RETENTION_DAYS'), where('ETL', 'REJECTS_RETENTION_DAYS'), 1, 36_500, true),
+    waitSeconds: etlInt(flags.wait, '--wait', 'WAIT', 0, 86_400) ?? 0,
+    rejectsRetentionDays: etlInt(flags.rejectsRetention, '--rejects-retention', 'REJECTS_RETENTION_DAYS', 1, 36_500),
     shard: resolveShard(flags, env, cfg('ETL', 'SHARDS'), where('ETL', 'SHARDS')),
     modelOnly: flags.modelOnly ?? false,
   };
@@ -324,7 +332,7 @@ export function checkShardRun(config: Config): void {
   if (config.target.kind === 'redshift' && config.redshift.mode === 'direct') {
     throw new UsageError(`Redshift direct mode has Redshift read every object itself, so shards gain nothing; this run is ${name}`, { hint: 'use --redshift-mode stage (the default) for shards' });
   }
-  // A shard registers its staging folder (this prefix, /sparkify-run-<run>-<random>) in etl_state, a VARCHAR(256) on Redshift.
+  // A shard registers its staging folder (this prefix, /sparkify-run-<run>-<random>) in the ledger's state, a VARCHAR(256) on Redshift.
   if (config.target.kind === 'redshift' && Buffer.byteLength(config.redshift.stagingPrefix ?? '') > 200) {
     throw new ConfigError(`the staging prefix is ${Buffer.byteLength(config.redshift.stagingPrefix!)} bytes long; a shard needs one of at most 200, to record where it leaves its parts`, { hint: 'use a shorter staging prefix (--staging-prefix, [S3] STAGING_PREFIX)' });
   }
@@ -366,7 +374,7 @@ function resolveTarget(
   const type = cfg('CLUSTER', 'TYPE')?.toLowerCase() ?? (REDSHIFT_HOST.test(host) ? 'redshift' : 'postgres');
   if (type !== 'postgres' && type !== 'redshift') throw new ConfigError(`${where('CLUSTER', 'TYPE')} must be postgres or redshift, got ${JSON.stringify(type)}`);
   const portText = cfg('CLUSTER', 'DB_PORT');
-  const port = portText === undefined ? (type === 'redshift' ? 5439 : 5432) : int(portText, where('CLUSTER', 'DB_PORT'), 1, 65535, true)!;
+  const port = portText === undefined ? CONNECTION_DEFAULTS[type].port : int(portText, where('CLUSTER', 'DB_PORT'), 1, 65535, true)!;
   const database = cfg('CLUSTER', 'DB_NAME');
   // libpq would fall back to a database named after the user: another project's, perhaps.
   if (database === undefined) throw new ConfigError(`${where('CLUSTER', 'HOST').replace(/ \[CLUSTER\] HOST$/, '')}: [CLUSTER] has a HOST but no DB_NAME`, { hint: 'add DB_NAME = the database to load into (create it first: createdb NAME)' });
@@ -374,7 +382,7 @@ function resolveTarget(
     host,
     port,
     database,
-    user: cfg('CLUSTER', 'DB_USER') ?? (type === 'redshift' ? 'awsuser' : 'postgres'),
+    user: cfg('CLUSTER', 'DB_USER') ?? CONNECTION_DEFAULTS[type].user,
     password: cfg('CLUSTER', 'DB_PASSWORD') ?? env.PGPASSWORD,
     sslMode: sslMode(cfg('CLUSTER', 'SSLMODE'), where('CLUSTER', 'SSLMODE'), type),
     sslRootCert: cfg('CLUSTER', 'SSLROOTCERT'),
@@ -407,9 +415,9 @@ export function parseTargetUrl(text: string, origin: string, env: Env = {}, cwd 
   }
   const connection = makeConnection({
     host: decodeURIComponent(url.hostname.replace(/^\[|\]$/g, '')) || 'localhost',
-    port: url.port ? Number(url.port) : kind === 'redshift' ? 5439 : 5432,
+    port: url.port ? Number(url.port) : CONNECTION_DEFAULTS[kind].port,
     database: databaseOf(url, origin),
-    user: decodeURIComponent(url.username) || (kind === 'redshift' ? 'awsuser' : 'postgres'),
+    user: decodeURIComponent(url.username) || CONNECTION_DEFAULTS[kind].user,
     password: url.password ? decodeURIComponent(url.password) : env.PGPASSWORD,
     sslMode: sslMode(params.get('sslmode') ?? undefined, `${origin} sslmode`, kind),
     sslRootCert: params.get('sslrootcert') ?? undefined,
@@ -501,10 +509,6 @@ function validateUrl(value: string, what: string, schemes: string[]): void {
     throw new ConfigError(`${what} ${JSON.stringify(value)} is not a URL`);
   }
   if (!schemes.includes(url.protocol)) throw new ConfigError(`${what} must start with ${schemes.join(' or ')}//, got ${JSON.stringify(value)}`);
-}
-
-function validateRegion(region: string, origin = 'S3 region'): void {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region) && region !== 'auto') throw new ConfigError(`${origin}: S3 region must look like us-west-2, got ${JSON.stringify(region)}`);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -5,9 +5,10 @@
  * given the flags, the environment and dwh.cfg.
  */
 import { ConfigError } from '../common/errors.ts';
+import { REGION_PATTERN, validateRegion } from '../common/aws-names.ts';
 
 /** `cluster.abc123.us-west-2.redshift.amazonaws.com`, `workgroup.123456789012.us-west-2.redshift-serverless.amazonaws.com` (and .com.cn). */
-const AWS_HOST = /^([^.]+)\.[^.]+\.([a-z]{2}(?:-[a-z]+)+-\d+)\.redshift(-serverless)?\.amazonaws\.com(?:\.cn)?$/i;
+const AWS_HOST = new RegExp(`^([^.]+)\\.[^.]+\\.(${REGION_PATTERN})\\.redshift(-serverless)?\\.amazonaws\\.com(?:\\.cn)?$`, 'i');
 /** Hosts that name Redshift by themselves; any other host needs TYPE = redshift (VPC endpoints, custom DNS). */
 export const REDSHIFT_HOST = /\.redshift(-serverless)?\.amazonaws\.com(\.cn)?$/i;
 
@@ -46,15 +47,11 @@ export interface RedshiftTargetOptions {
   origin?: { iamAuth?: string; region?: string };
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 /** Serverless or provisioned, region, and IAM sign-in of a Redshift host. */
 export function redshiftTarget(host: string, options: RedshiftTargetOptions = {}): RedshiftTarget {
   const aws = AWS_HOST.exec(host);
   const serverless = options.workgroup !== undefined || (aws !== null && aws[3] !== undefined);
-  if (options.region !== undefined && !REGION.test(options.region)) {
-    throw new ConfigError(`${options.origin?.region ?? 'the cluster region'} must look like us-west-2, got ${JSON.stringify(options.region)}`);
-  }
+  if (options.region !== undefined) validateRegion(options.region, options.origin?.region ?? 'the cluster region');
   const region = options.region ?? aws?.[2]?.toLowerCase();
   if (!options.iamAuth) return { serverless, region };
   const name = (serverless ? options.workgroup : options.clusterId) ?? aws?.[1];

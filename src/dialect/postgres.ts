@@ -5,6 +5,9 @@
 import { EVENT_FIELDS, SONG_FIELDS, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
 import { LATEST_EVENT_ORDER, userIdInt } from './shared.ts';
 import { carryOverPostgres } from './carry-over.ts';
+import { postgresAdvisory } from './postgres-advisory.ts';
+import { enforcedKeys, FILE_RELATION_SQL, LOCK_HOLDER_SQL } from './postgres-catalog.ts';
+import { OWNED_TABLES } from '../ledger/names.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
 import type { Dialect, StarKeys } from './types.ts';
 
@@ -156,8 +159,7 @@ export const postgres: Dialect = {
     ],
   }),
   afterFullBuild: () => [],
-  lockForLoad: () => [],
-  lockForBookkeeping: () => [],
+  lockTables: () => [],
   // Autovacuum analyzes staging; the model step refreshes what it reads when much changed.
   afterStaging: () => [],
   buildSessions: 2,
@@ -181,7 +183,7 @@ export const postgres: Dialect = {
   },
   dropModelIndexes: (n, { sourceKey }) =>
     MODEL_INDEXES.filter(([name]) => sourceKey || name !== SOURCE_KEY_INDEX).map(([name]) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
-  dropTables: (n) => ALL_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  dropTables: (n) => OWNED_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
   // Whole days, then the milliseconds left: interval * bigint multiplies in float8, so one
   // product of over 2^53 µs (ts past year 2255) would be microseconds off.
@@ -198,6 +200,12 @@ export const postgres: Dialect = {
   // Sorts and hashes of the build stay in memory; index builds sort in memory.
   modelSettings: () => [`SET LOCAL work_mem = '256MB'`, `SET LOCAL maintenance_work_mem = '512MB'`],
   param: (i) => `$${i}`,
+  enforcedKeys,
+  runLock: postgresAdvisory,
+  lockTimeoutMs: (timeoutSeconds) => timeoutSeconds * 1000,
+  // Postgres has no case-insensitive database default: a nondeterministic collation is named per column, and the DDL names none.
+  caseInsensitive: async () => false,
+  diagnostics: { lockHolderSql: LOCK_HOLDER_SQL, fileRelationSql: FILE_RELATION_SQL },
 
   latestEventPerUser(n, affectedUsers) {
     // One index probe per user (stg_events_user_latest) instead of sorting
@@ -239,12 +247,6 @@ const MODEL_INDEXES: [string, string][] = [
 function modelIndexes(n: TableNames): string[] {
   return MODEL_INDEXES.map(([name, columns]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`);
 }
-
-/** Every table the loader owns, in drop order. */
-export const ALL_TABLES = [
-  'songplays', 'users', 'songs', 'artists', 'time', 'stg_events', 'stg_songs',
-  'etl_objects', 'etl_rejects', 'etl_runs', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'etl_state',
-] as const;
 
 function bookkeeping(n: TableNames): string[] {
   return [

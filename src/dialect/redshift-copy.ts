@@ -4,6 +4,7 @@
  * REDSHIFT-FACTS §8), so every value is validated first and then quoted.
  */
 import { ConfigError } from '../common/errors.ts';
+import { BUCKET_PATTERN, validateRegion } from '../common/aws-names.ts';
 import { quoteRedshiftLiteral as quote } from './sql.ts';
 
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=.@/-]{1,512}$/;
@@ -29,9 +30,11 @@ export function validateIamRole(role: string | undefined): string {
 /** The IAM_ROLE clause: `default` is a keyword, an ARN (chain) a literal. */
 const iamRoleClause = (role: string) => `IAM_ROLE ${validateIamRole(role) === 'default' ? 'default' : quote(role)}`;
 
+const S3_URL = new RegExp(`^s3://${BUCKET_PATTERN}/[^\\s'\\\\\\0]+$`);
+
 /** s3:// URLs we generate or were given; refused when they hold anything a COPY should not see. */
 export function validateS3Url(url: string, what: string): string {
-  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s'\\\0]+$/.test(url)) throw new ConfigError(`${what} ${JSON.stringify(url)} is not a plain s3://bucket/key URL`);
+  if (!S3_URL.test(url)) throw new ConfigError(`${what} ${JSON.stringify(url)} is not a plain s3://bucket/key URL`);
   return url;
 }
 
@@ -58,7 +61,7 @@ export function copyCsvManifest(c: CopyFromS3): string {
     'MAXERROR 0',
     // Staging tables are reloaded constantly: skip the compression analysis that rebuilds an empty table.
     'COMPUPDATE OFF STATUPDATE OFF',
-    ...(c.region ? [`REGION ${quote(validateRegion(c.region))}`] : []),
+    ...(c.region ? [`REGION ${quote(validateRegion(c.region, 'COPY region'))}`] : []),
   ].join('\n');
 }
 
@@ -74,7 +77,7 @@ export function copyJsonManifest(c: CopyFromS3 & { jsonPaths: string | 'auto'; m
     // 100000 is Redshift's ceiling; the loader's own --max-errors decides the exit code.
     `MAXERROR ${Math.max(0, Math.min(100000, Math.trunc(c.maxError)))}`,
     'COMPUPDATE OFF STATUPDATE OFF',
-    ...(c.region ? [`REGION ${quote(validateRegion(c.region))}`] : []),
+    ...(c.region ? [`REGION ${quote(validateRegion(c.region, 'COPY region'))}`] : []),
   ].join('\n');
 }
 
@@ -87,9 +90,4 @@ export function copyJsonManifest(c: CopyFromS3 & { jsonPaths: string | 'auto'; m
  */
 export function copyRegion(bucketRegion: string | undefined, clusterRegion: string | undefined): string | undefined {
   return bucketRegion === undefined || bucketRegion === clusterRegion ? undefined : bucketRegion;
-}
-
-function validateRegion(region: string): string {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region)) throw new ConfigError(`region ${JSON.stringify(region)} is not an AWS region`);
-  return region;
 }

@@ -9,6 +9,9 @@ import { columnDefinition } from './redshift-staging.ts';
 import { unconvertibleEvent } from './shared.ts';
 import type { TableNames } from './sql.ts';
 
+/** Query id of the session's last COPY (column `id`), which names its STL_LOAD_ERRORS rows [DG:PG_LAST_COPY_ID]. */
+export const LAST_COPY_ID = 'SELECT pg_last_copy_id() AS id';
+
 /** The load transaction's session and start time (SYSDATE [DG:r_SYSDATE]), which name its COPYs' SYS_LOAD_ERROR_DETAIL rows: columns `pid`, `since`. */
 export const SESSION_AND_START = 'SELECT pg_backend_pid() AS pid, SYSDATE AS since';
 

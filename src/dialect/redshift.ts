@@ -20,6 +20,8 @@
 import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
 import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
+import { LEASE_TABLE, OWNED_TABLES } from '../ledger/names.ts';
+import { redshiftLease } from './redshift-lease.ts';
 import { quoteIdent, quoteRedshiftLiteral, type TableNames } from './sql.ts';
 import type { Dialect } from './types.ts';
 import { columnDefinition, NULL_MARKER } from './redshift-staging.ts';
@@ -140,8 +142,7 @@ export const redshift: Dialect = {
   // COPY runs with STATUPDATE OFF (by default it refreshes statistics only of an empty table, and
   // ON needs the owner): the staging tables are analyzed once per run instead [DG:copy-parameters-data-load, DG:r_ANALYZE].
   afterStaging: (n, tables) => tables.map((t) => `ANALYZE ${n.t(t)}`),
-  lockForLoad: (n) => [`LOCK ${LOAD_TABLES.map((t) => n.t(t)).join(', ')}`],
-  lockForBookkeeping: (tables) => [`LOCK ${tables.join(', ')}`],
+  lockTables: (tables) => [`LOCK ${tables.join(', ')}`],
   // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
   // deleted rows; tables reloaded in place do.
   afterFullBuild: (n, inPlace) => [...inPlace.map((t) => `VACUUM DELETE ONLY ${n.t(t)}`), ...STAR_TABLES.map((t) => `ANALYZE ${n.t(t)}`)],
@@ -161,8 +162,8 @@ export const redshift: Dialect = {
   modelIndexes: () => [],
   missingModelIndexes: async () => [],
   dropModelIndexes: () => [],
-  // etl_lock holds the lease of the command that is resetting: it stays (it holds no data).
-  dropTables: (n) => ALL_TABLES.filter((t) => t !== 'etl_lock').map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  // The lease table holds the lease of the command that is resetting: it stays (it holds no data).
+  dropTables: (n) => OWNED_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `DELETE FROM ${table}`,
   // The documented idiom; ts / 1000.0 keeps the milliseconds (INT8 / INT8 would truncate).
   epochMsToTimestamp: (expr) => `(TIMESTAMP 'epoch' + ${expr} / 1000.0 * INTERVAL '1 second')`,
@@ -178,18 +179,26 @@ export const redshift: Dialect = {
   analyze: () => undefined,
   modelSettings: () => [],
   param: (i) => `$${i}`,
+  // Keys are informational: the checks count them.
+  enforcedKeys: async () => new Set(),
+  runLock: redshiftLease,
+  // lock_timeout is no Redshift setting (REDSHIFT-FACTS §8).
+  lockTimeoutMs: () => undefined,
+  // A database created COLLATE CASE_INSENSITIVE compares every string that way [DG:r_CREATE_DATABASE, DG:r_DB_COLLATION].
+  async caseInsensitive(db) {
+    let collation: unknown;
+    try {
+      collation = (await db.query('SELECT db_collation() AS c')).rows[0]?.c;
+    } catch {
+      // Clusters from before database collations have no DB_COLLATION(): case-sensitive.
+      return false;
+    }
+    return String(collation).trim().toLowerCase() === 'case_insensitive';
+  },
   latestEventPerUser(n, affected) {
     return latestEventPerUserWindow(n, affected, this.byteOrder);
   },
 };
-
-/** The tables load transactions write, in the order every load takes them. */
-const LOAD_TABLES = ['etl_objects', 'etl_rejects', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'stg_events', 'stg_songs'] as const;
-
-export const ALL_TABLES = [
-  'songplays', 'users', 'songs', 'artists', 'time', 'stg_events', 'stg_songs',
-  'etl_objects', 'etl_rejects', 'etl_runs', 'etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs', 'etl_state', 'etl_lock',
-] as const;
 
 function bookkeeping(n: TableNames): string[] {
   const key = `VARCHAR(${SOURCE_KEY_MAX_BYTES})`;
@@ -250,15 +259,6 @@ SORTKEY (source_key)`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_events')} (session_id BIGINT, item_in_session INTEGER, user_id VARCHAR(${E('user_id')})) DISTSTYLE KEY DISTKEY (session_id)`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_songs')} (song_id VARCHAR(${S('song_id')}), artist_id VARCHAR(${S('artist_id')}), title VARCHAR(${S('title')}), artist_name VARCHAR(${S('artist_name')}), duration DOUBLE PRECISION) DISTSTYLE ALL`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_state')} (name VARCHAR(64) NOT NULL, value VARCHAR(256) NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`,
-    leaseTable(n),
+    redshiftLease.createTable(n.t(LEASE_TABLE)),
   ];
-}
-
-/**
- * Redshift has no advisory locks: one row of etl_lock is the run lease
- * (warehouse/lock.ts). Every writing command takes it first, create-tables
- * included, so the table is created on its own before anything else.
- */
-export function leaseTable(n: TableNames): string {
-  return `CREATE TABLE IF NOT EXISTS ${n.t('etl_lock')} (name VARCHAR(64) NOT NULL, holder VARCHAR(512) NOT NULL, acquired_at TIMESTAMP NOT NULL, heartbeat_at TIMESTAMP NOT NULL, PRIMARY KEY (name)) DISTSTYLE ALL`;
 }

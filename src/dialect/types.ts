@@ -85,19 +85,13 @@ export interface Dialect {
    */
   lockForSwap(tables: readonly string[]): string[];
   /**
-   * First statements of every load transaction (a unit of objects, a prune, a
-   * full refresh's wipe): Redshift locks the tables loads write, always in
-   * the same order, so concurrent loads queue instead of failing each other
-   * with a serialization conflict; empty on Postgres, whose row locks suffice.
+   * First statements of a transaction that writes tables other loads write
+   * at the same time (a load unit, the ledger's runs and state, which shards
+   * write side by side): Redshift locks `tables` (qualified names, always
+   * given in the same order) so those writers queue instead of failing each
+   * other with error 1023; empty on Postgres, whose row locks suffice.
    */
-  lockForLoad(names: TableNames): string[];
-  /**
-   * First statements of a transaction that writes bookkeeping tables which
-   * shard runs write side by side (etl_runs, etl_state): Redshift locks
-   * `tables` so those writers queue instead of failing with error 1023;
-   * empty on Postgres, whose row locks suffice.
-   */
-  lockForBookkeeping(tables: readonly string[]): string[];
+  lockTables(tables: readonly string[]): string[];
   /**
    * Statements run outside any transaction after a run staged rows into
    * `tables` (Redshift: ANALYZE, since its COPYs run with STATUPDATE OFF);
@@ -128,4 +122,53 @@ export interface Dialect {
   readonly enforcesWidths: boolean;
   /** Largest raw text kept with a reject, in bytes of UTF-8. */
   readonly rawMaxBytes: number;
+  /**
+   * Keys the warehouse guarantees, as `table(col,col)`: unique indexes whose
+   * columns are all NOT NULL, read from the catalog (Postgres); none where
+   * keys are informational (Redshift), whose checks count them instead.
+   */
+  enforcedKeys(db: Queryable, names: TableNames): Promise<Set<string>>;
+  /** The statements of the run lock (warehouse/lock.ts): session advisory locks, or a lease table where there are none. */
+  readonly runLock: AdvisoryLockSql | LeaseSql;
+  /** The connection's lock_timeout (ms) bounding lock waits by --timeout; undefined where the warehouse has no such setting. */
+  lockTimeoutMs(timeoutSeconds: number): number | undefined;
+  /** Whether the database compares every string case-insensitively (such a database is refused: the loader's rules are case-exact). */
+  caseInsensitive(db: Queryable): Promise<boolean>;
+  /**
+   * Explaining failures (warehouse/explain.ts), where the warehouse can say
+   * more than its error did: the session holding a lock a wait timed out on
+   * (binds the schema or NULL, then the table to prefer), and the table a
+   * data file (tablespace oid, file node) belongs to.
+   */
+  readonly diagnostics?: { lockHolderSql: string; fileRelationSql: string };
+}
+
+/** The run lock as session-level advisory locks of two int4 keys (Postgres). */
+export interface AdvisoryLockSql {
+  readonly kind: 'advisory';
+  /** `SELECT … AS ok` trying one lock ($1, $2), shared or exclusive. */
+  tryLock(shared: boolean): string;
+  readonly unlockAll: string;
+  /**
+   * The sessions holding the run lock or a shard lock, with the shard each
+   * loads: binds the run lock's two keys, then the shard and count classes.
+   */
+  readonly holders: string;
+}
+
+/** The run lock as one lease row per holder in a table, under an explicit LOCK of it (Redshift). Every statement takes the qualified table. */
+export interface LeaseSql {
+  readonly kind: 'lease';
+  createTable(table: string): string;
+  lock(table: string): string;
+  /** Every lease, with the warehouse's time now (`name, holder, heartbeat_at, acquired_at, now`). */
+  read(table: string): string;
+  /** Removes the leases named $1…$count. */
+  remove(table: string, count: number): string;
+  /** Takes the lease: name $1, holder $2. */
+  take(table: string): string;
+  /** Renews the lease named $1 if holder $2 still holds it. */
+  renew(table: string): string;
+  /** Gives the lease named $1 up if holder $2 still holds it. */
+  release(table: string): string;
 }

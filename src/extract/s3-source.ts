@@ -6,6 +6,7 @@ import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk
 import type { Readable } from 'node:stream';
 import type { Dataset } from '../common/datasets.ts';
 import { SourceError } from '../common/errors.ts';
+import { isTransientStatus } from '../common/retry.ts';
 import { isDataKey, type OpenedObject, type Source, type SourceObject } from './source.ts';
 
 export function s3Source(dataset: Dataset, client: S3Client, bucket: string, prefix: string): Source {
@@ -99,7 +100,7 @@ export function s3Error(err: unknown, what: string, key?: string): SourceError {
       break;
     default:
       reason = status ? `${name} (HTTP ${status})` : `${name}: ${(e.message ?? '').split('\n')[0]}`;
-      retryable = status !== undefined && (status >= 500 || status === 429);
+      retryable = isTransientStatus(status);
   }
   return new SourceError(`${what}: ${reason}`, key, { cause: err, hint, retryable });
 }

@@ -2,6 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../common/errors.ts';
+import { isBucketName } from '../common/aws-names.ts';
 
 export type SourceLocation =
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
@@ -14,8 +15,7 @@ export function parseSourceUrl(text: string, cwd = process.cwd()): SourceLocatio
     const slash = rest.indexOf('/');
     const bucket = slash === -1 ? rest : rest.slice(0, slash);
     const prefix = slash === -1 ? '' : rest.slice(slash + 1);
-    // S3 bucket naming rules; they also keep a bucket name out of any SQL or URL trouble.
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`${JSON.stringify(text)}: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+    if (!isBucketName(bucket)) throw new UsageError(`${JSON.stringify(text)}: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
     return { kind: 's3', bucket, prefix };
   }
   if (/^file:\/\//i.test(text)) return { kind: 'local', dir: fileURLToPath(text) };

@@ -23,15 +23,15 @@
 import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { CarryOver } from '../dialect/carry-over.ts';
-import { describeError, pgFields, WarehouseError } from '../common/errors.ts';
+import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
+import { describeError, LOCK_NOT_AVAILABLE, pgFields, WarehouseError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
-import { recordStarCounts } from '../warehouse/tables.ts';
+import { BUILD_HELPERS, clearDirtyStatements, recordStarCounts } from '../ledger/index.ts';
 import { runSteps, type Step, type StepTiming } from './steps.ts';
 import {
   STAR_COLUMNS,
-  clearDirty,
   duplicateKeysSelect,
   insertAllSongplays,
   insertAllTimes,
@@ -59,7 +59,6 @@ export interface FullBuildOptions {
 
 /** The build table of a star table. */
 export const buildTable = (t: StarTable) => `${t}__build`;
-const HELPERS = { duplicates: 'etl_build_duplicates', songMatch: 'etl_build_song_match' } as const;
 
 interface Context {
   counts: Partial<Record<StarTable, number>>;
@@ -72,7 +71,7 @@ export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOp
   const m: ModelSql = { names: wh.names, dialect: wh.dialect };
   const sessions = await openSessions(wh, Math.max(1, Math.min(wh.dialect.buildSessions, 4)));
   const cancel = () => {
-    for (const s of sessions) void wh.pool.query('SELECT pg_cancel_backend($1)', [s.pid]).catch(() => undefined);
+    for (const s of sessions) void wh.pool.query(CANCEL_BACKEND_SQL, [s.pid]).catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
   const context: Context = { counts: {}, duplicates: 0, carry: new Map() };
@@ -118,7 +117,7 @@ function buildPlan(m: ModelSql): BuildStep[] {
   const create = (t: StarTable) => d.createStarTable(n, t, buildTable(t));
   const keys = (t: StarTable) => d.starKeys(n, t, buildTable(t));
   const analyze = (table: string) => (d.analyze(table) ? [d.analyze(table)!] : []);
-  const duplicates = (c: Context) => (c.duplicates > 0 ? helper(HELPERS.duplicates) : undefined);
+  const duplicates = (c: Context) => (c.duplicates > 0 ? helper(BUILD_HELPERS.duplicates) : undefined);
   const prepare = d.prepareStagingForBuild(n);
   // The indexes of stg_events for the next incremental run (dropped by a bulk load), built beside the star tables.
   const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({ name: `staging index ${i + 1}`, after: ['prepare'], statements: () => [...d.modelSettings(), sql] }));
@@ -139,8 +138,8 @@ function buildPlan(m: ModelSql): BuildStep[] {
       statements: () => [
         ...d.modelSettings(),
         // A warehouse that does not say how many rows it wrote: assume some.
-        { sql: d.helperTableAs(helper(HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
-        ...analyze(helper(HELPERS.duplicates)),
+        { sql: d.helperTableAs(helper(BUILD_HELPERS.duplicates), duplicateKeysSelect(m)), rows: (c, rows) => void (c.duplicates = Number.isFinite(rows) ? rows : 1) },
+        ...analyze(helper(BUILD_HELPERS.duplicates)),
       ],
     },
     {
@@ -154,14 +153,14 @@ function buildPlan(m: ModelSql): BuildStep[] {
         create('artists'),
         { sql: insertArtists(m, build('artists')), rows: count('artists') },
         ...withKeys('artists'),
-        d.helperTableAs(helper(HELPERS.songMatch), songMatchSelect(m)),
-        ...analyze(helper(HELPERS.songMatch)),
+        d.helperTableAs(helper(BUILD_HELPERS.songMatch), songMatchSelect(m)),
+        ...analyze(helper(BUILD_HELPERS.songMatch)),
       ],
     },
     {
       name: 'songplays',
       after: ['songs and artists', 'duplicate events'],
-      statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
+      statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(BUILD_HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
     },
     // The time rows from the distinct start times of the songplays just built (not the events again).
     {
@@ -228,13 +227,12 @@ function swapStatements(m: ModelSql, c: Context, swapped: readonly StarTable[]):
   return [
     ...(swapped.length ? d.lockForSwap(swapped.map((t) => n.t(t))) : []),
     ...STAR_TABLES.flatMap((t) => (swapped.includes(t) ? [`DROP TABLE ${n.t(t)}`, ...d.renameBuildTable(n, t, buildTable(t)), ...(c.carry.get(t)?.afterRename ?? [])] : reloadInPlace(m, t))),
-    ...clearDirty(m),
+    ...clearDirtyStatements(n),
     ...recordStarCounts(n, c.counts),
   ];
 }
 
-/** Whether a failed swap should be done in place: another session holds the tables, or dropping them is refused. */
-const LOCK_BUSY = '55P03';
+/** Whether a failed swap should be done in place: another session holds the tables (LOCK_NOT_AVAILABLE), or dropping them is refused. */
 const KEEP_IN_PLACE = new Set(['2BP01', '42501']);
 
 /**
@@ -257,7 +255,7 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
       return inPlace;
     } catch (err) {
       const code = err instanceof WarehouseError ? err.sqlState : pgFields(err)?.code;
-      if (code === LOCK_BUSY && !allInPlace) {
+      if (code === LOCK_NOT_AVAILABLE && !allInPlace) {
         if (Date.now() > deadline) {
           allInPlace = `reads held the tables for ${Math.round((options.swapWaitMs ?? 60_000) / 1000)} s`;
           log.warn(`model: ${allInPlace}; reloading them in place instead`);
@@ -286,7 +284,7 @@ function reloadInPlace({ names: n }: ModelSql, t: StarTable): string[] {
 
 /** Drops the build and helper tables a build left (this one, or one that died). */
 function dropStatements({ names: n }: ModelSql): string[] {
-  return [...STAR_TABLES.map(buildTable), ...Object.values(HELPERS)].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
+  return [...STAR_TABLES.map(buildTable), ...Object.values(BUILD_HELPERS)].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
 }
 
 async function dropLeftovers(db: Pick<pg.ClientBase, 'query'>, m: ModelSql): Promise<void> {
@@ -352,7 +350,7 @@ async function openSessions(wh: Warehouse, count: number): Promise<Session[]> {
         },
       };
       sessions.push(session);
-      session.pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+      session.pid = Number((await client.query(BACKEND_PID_SQL)).rows[0].pid);
     }
     return sessions;
   } catch (err) {

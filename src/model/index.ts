@@ -1,7 +1,7 @@
 /**
  * Model: brings the star schema up to date with staging.
  *
- * Objects staged since the last model step are recorded in etl_dirty_* by the
+ * Objects staged since the last model step are recorded in the ledger's dirty sets by the
  * same transaction that staged them, so "staging ahead of the star schema" is
  * a state the next run sees and repairs, even after a crash. Small changes
  * take the incremental path (one transaction over the live tables); a first
@@ -10,9 +10,11 @@
  */
 import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
+import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
-import { countRows, recordedStarCounts, recordStarCounts } from '../warehouse/tables.ts';
+import { countRows } from '../warehouse/tables.ts';
+import { modelState, recordedStarCounts, recordStarCounts } from '../ledger/index.ts';
 import { describeError, WarehouseError, pgFields } from '../common/errors.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { Logger } from '../common/log.ts';
@@ -64,28 +66,17 @@ async function ensureModelIndexes(wh: Warehouse): Promise<void> {
 export async function buildStarSchema(wh: Warehouse, log: Logger, options: ModelOptions = {}): Promise<ModelResult> {
   const started = Date.now();
   const n = wh.names;
-  const state = await wh.pool.query(
-    `SELECT
-       (SELECT COUNT(*) FROM ${n.t('etl_state')} WHERE name = 'full_rebuild_pending') AS pending,
-       (SELECT COUNT(*) FROM ${n.t('etl_dirty_objects')}) AS dirty_objects,
-       (SELECT COUNT(*) FROM ${n.t('etl_dirty_objects')} WHERE dataset = 'songs') AS dirty_song_objects,
-       (SELECT COUNT(*) FROM ${n.t('etl_dirty_events')}) AS dirty_events,
-       (SELECT COUNT(*) FROM ${n.t('etl_dirty_songs')}) AS dirty_songs,
-       (SELECT COUNT(*) FROM ${n.t('etl_objects')}) AS objects,
-       (SELECT COALESCE(SUM(rows_staged), 0) FROM ${n.t('etl_objects')}) AS staged_rows,
-       (SELECT COALESCE(SUM(o.rows_staged), 0) FROM ${n.t('etl_objects')} o WHERE o.source_key IN (SELECT source_key FROM ${n.t('etl_dirty_objects')})) AS dirty_rows`,
-  );
-  const s = Object.fromEntries(Object.entries(state.rows[0]).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
-  const dirty = s.dirty_objects + s.dirty_events + s.dirty_songs > 0;
+  const s = await modelState(wh.pool, n);
+  const dirty = s.dirtyObjects + s.dirtyEvents + s.dirtySongs > 0;
   let mode: ModelMode;
   if (options.force) mode = options.force;
-  else if (s.pending > 0) mode = 'full';
+  else if (s.pending) mode = 'full';
   else if (!dirty) mode = 'none';
   // Rebuilding is cheaper than working out what changed when most objects did.
-  else mode = s.dirty_objects * 2 > s.objects ? 'full' : 'incremental';
+  else mode = s.dirtyObjects * 2 > s.objects ? 'full' : 'incremental';
   if (mode === 'none') return { mode, durationMs: Date.now() - started };
 
-  log.info(`model: ${mode} build started (${s.dirty_objects} objects changed since the last build)`);
+  log.info(`model: ${mode} build started (${s.dirtyObjects} objects changed since the last build)`);
   const signal = options.signal;
   const retry = options.retry ?? DEFAULT_RETRY;
   const onRetry = (err: unknown, attempt: number, delay: number) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`);
@@ -100,15 +91,15 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   const t = Date.now();
   await ensureModelIndexes(wh);
   log.debug(`model: ${Date.now() - t} ms ensuring the lookup indexes`);
-  const analyze = s.dirty_rows > ANALYZE_SHARE * s.staged_rows ? ['stg_events', 'stg_songs'].map((table) => wh.dialect.analyze(n.t(table))).filter((x): x is string => !!x) : [];
-  const statements: ModelStatement[] = [...analyze.map((sql) => ({ sql })), ...incrementalBuildStatements({ names: n, dialect: wh.dialect }, s.dirty_songs + s.dirty_song_objects > 0)];
+  const analyze = s.dirtyRows > ANALYZE_SHARE * s.stagedRows ? ['stg_events', 'stg_songs'].map((table) => wh.dialect.analyze(n.t(table))).filter((x): x is string => !!x) : [];
+  const statements: ModelStatement[] = [...analyze.map((sql) => ({ sql })), ...incrementalBuildStatements({ names: n, dialect: wh.dialect }, s.dirtySongs + s.dirtySongObjects > 0)];
   const m = { names: n, dialect: wh.dialect };
   const result = await withRetry(
     () =>
       inTransaction(wh.pool, async (client) => {
-        const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+        const pid = Number((await client.query(BACKEND_PID_SQL)).rows[0].pid);
         // On a signal, cancel the statement in flight: the step rolls back as a whole.
-        const cancel = () => void wh.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        const cancel = () => void wh.pool.query(CANCEL_BACKEND_SQL, [pid]).catch(() => undefined);
         signal?.addEventListener('abort', cancel, { once: true });
         try {
           const before = await recordedStarCounts(n, client);

@@ -12,6 +12,7 @@ import type { StarTable } from '../common/datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { userIdInt } from '../dialect/shared.ts';
+import { clearDirtyStatements, LEDGER } from '../ledger/index.ts';
 
 export interface ModelSql {
   names: TableNames;
@@ -182,11 +183,9 @@ SELECT ${timeValues(d, 't')}
 FROM (SELECT DISTINCT p.start_time FROM ${n.t('songplays')} p WHERE ${d.anyOf('p.start_time', `SELECT start_time FROM ${times}`)}) t`;
 }
 
-export const DIRTY_TABLES = ['etl_dirty_objects', 'etl_dirty_events', 'etl_dirty_songs'] as const;
-
 /**
  * Statements of an incremental build: work out what the objects staged since
- * the last model step affect (from etl_dirty_*), delete those rows from the
+ * the last model step affect (from the ledger's dirty sets), delete those rows from the
  * star tables and insert them again by the same rules as a full build.
  * `songsChanged` adds the events whose song match may have moved.
  */
@@ -196,11 +195,11 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
   const tmp = (name: string, select: string, analyze = true): ModelStatement[] =>
     [d.createTempTableAs(name, select), analyze ? d.analyze(name) : undefined].filter((s): s is string => !!s).map((sql) => ({ sql }));
   const newRows = (dataset: string, table: string, alias: string) =>
-    `${n.t(table)} ${alias} WHERE ${d.anyOf(`${alias}.source_key`, `SELECT source_key FROM ${n.t('etl_dirty_objects')} WHERE dataset = '${dataset}'`)}`;
+    `${n.t(table)} ${alias} WHERE ${d.anyOf(`${alias}.source_key`, `SELECT source_key FROM ${n.t(LEDGER.dirtyObjects)} WHERE dataset = '${dataset}'`)}`;
   const newSongs = `SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM ${newRows('songs', 'stg_songs', 's')}`;
-  const changedSongs = `SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t('etl_dirty_songs')} UNION ALL ${newSongs}`;
+  const changedSongs = `SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t(LEDGER.dirtySongs)} UNION ALL ${newSongs}`;
   const eventKeys = [
-    `SELECT session_id, item_in_session FROM ${n.t('etl_dirty_events')}`,
+    `SELECT session_id, item_in_session FROM ${n.t(LEDGER.dirtyEvents)}`,
     `SELECT session_id, item_in_session FROM tmp_new_events`,
     ...(songsChanged
       ? [`SELECT e.session_id, e.item_in_session FROM ${n.t('stg_events')} e JOIN tmp_aff_triples t ON ${d.textEquals('t.title', 'e.song')} AND ${d.textEquals('t.artist_name', 'e.artist')} AND t.duration = e.length`]
@@ -219,7 +218,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     // No DISTINCT: on Redshift it would merge 'x' and 'x ', and the join below needs both.
     ...tmp('tmp_aff_triples', `SELECT title, artist_name, duration FROM tmp_changed_songs`),
     ...tmp('tmp_aff_keys', `SELECT DISTINCT session_id, item_in_session FROM (${eventKeys}) k`),
-    ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t('etl_dirty_events')} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
+    ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t(LEDGER.dirtyEvents)} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
     // What the affected keys hold now (one probe each): the rows to replace, and their start times.
     ...tmp('tmp_old_songplays', `SELECT p.songplay_id, p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`, false),
     count(`DELETE FROM ${n.t('songs')} WHERE song_id IN (SELECT song_id FROM tmp_aff_songs)`, 'songs', -1),
@@ -243,7 +242,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
 /** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
 export function incrementalFinishStatements(m: ModelSql): string[] {
   const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_aff_times'];
-  return [...clearDirty(m), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
+  return [...clearDirtyStatements(m.names), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
 
 /** What an incremental step checks of the songplays it wrote, before it commits. */
@@ -277,12 +276,4 @@ export function writtenSongplaysSql({ names: n, dialect: d }: ModelSql): string 
   ${missing('song_id', 'songs')} AS no_song,
   ${missing('artist_id', 'artists')} AS no_artist,
   ${duplicated} AS duplicated_keys`;
-}
-
-/** Forgets what the model step has now applied: the dirty sets and a pending full rebuild. */
-export function clearDirty(m: ModelSql): string[] {
-  return [
-    ...DIRTY_TABLES.map((t) => `DELETE FROM ${m.names.t(t)}`),
-    `DELETE FROM ${m.names.t('etl_state')} WHERE name = 'full_rebuild_pending'`,
-  ];
 }

@@ -1,6 +1,6 @@
 /**
  * The load plan of a run (SPEC §6): compare what the sources list with what
- * etl_objects says is loaded. New or changed objects (ETag, or size and mtime
+ * the ledger says is loaded. New or changed objects (ETag, or size and mtime
  * for files) load; unchanged ones are skipped; with --prune, loaded objects no
  * longer listed are removed; --since/--until keep only log objects of those days;
  * a shard run (--shard I/N) plans only the objects, listed or loaded, that it owns.
@@ -15,12 +15,9 @@ import type { Dataset } from '../common/datasets.ts';
 import { inDayRange } from '../extract/day-of-key.ts';
 import type { SourceObject } from '../extract/source.ts';
 import { inShard, type Shard } from '../common/shard.ts';
+import type { LoadedObject } from '../ledger/objects.ts';
 
-export interface LoadedObject {
-  key: string;
-  dataset: Dataset;
-  fingerprint: string;
-}
+export type { LoadedObject };
 
 export interface PlanOptions {
   fullRefresh: boolean;

@@ -10,8 +10,8 @@
  * - `remote`: the warehouse reads the objects itself (Redshift direct mode,
  *   redshift-direct.ts).
  */
-import type { SourceObject, Source } from '../extract/source.ts';
-import type { ObjectOutcome } from './bookkeeping.ts';
+import type { Source, SourceObject } from '../extract/source.ts';
+import type { ObjectOutcome } from './outcome.ts';
 import type { ReadHooks, ReadOptions, WholeObject } from './read-object.ts';
 import type { Reject } from './reject-spool.ts';
 

@@ -6,10 +6,11 @@
  */
 import type pg from 'pg';
 import { copyCsvManifest } from '../dialect/redshift-copy.ts';
+import { LAST_COPY_COUNT_SQL } from '../dialect/redshift-load-errors.ts';
 import { WarehouseError, pgFields } from '../common/errors.ts';
 import { isTransient } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
-import { findLoadErrorSource, LAST_COPY_COUNT, readLoadErrors, type LoadErrorSource } from '../dialect/redshift-load.ts';
+import { findLoadErrorSource, readLoadErrors, type LoadErrorSource } from './load-errors.ts';
 
 /** Where each warehouse keeps a failed COPY's errors, found at its first failure. */
 const errorSources = new WeakMap<Warehouse, Promise<LoadErrorSource>>();
@@ -36,6 +37,6 @@ export async function copyManifest(wh: Warehouse, client: pg.ClientBase, copy: {
     }
     throw new WarehouseError('COPY', `COPY into ${copy.table} failed${detail || `: ${(err as Error).message}`}`, { cause: err, table: copy.table, sqlState: fields.code, retryable: isTransient(err) });
   }
-  const { rows } = await client.query(LAST_COPY_COUNT);
+  const { rows } = await client.query(LAST_COPY_COUNT_SQL);
   return Number(rows[0].n);
 }

@@ -21,12 +21,12 @@ import type { Logger } from '../common/log.ts';
 import { isLockTimeout } from '../warehouse/explain.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { StagingBackend } from './backend.ts';
-import type { ObjectOutcome } from './bookkeeping.ts';
+import type { ObjectOutcome } from './outcome.ts';
 import { ReadLimiter } from './read-limiter.ts';
 import { readWholeObject, type WholeObject } from './read-object.ts';
 
 export type { LocalStagingBackend, RemoteStagingBackend, StagingBackend } from './backend.ts';
-export type { ObjectOutcome } from './bookkeeping.ts';
+export type { ObjectOutcome } from './outcome.ts';
 
 /** How objects are grouped into load units (planUnits). */
 export interface UnitLimits {

@@ -20,12 +20,13 @@ import type { Shard } from '../common/shard.ts';
 import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { objectOutcome, type LocalStagingBackend } from './backend.ts';
-import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects, registerShardArea } from '../ledger/index.ts';
+import type { ObjectOutcome } from './outcome.ts';
 import { copyManifest } from './copy-manifest.ts';
 import { readObject, type ObjectRead, type ReadHooks, type ReadOptions, type WholeObject } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
-import { registerShardArea, writeUnitDescriptor } from './shard-parts.ts';
+import { writeUnitDescriptor } from './shard-parts.ts';
 
 export interface RedshiftStageSettings {
   iamRole: string;

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
 import { ConfigError } from '../common/errors.ts';
+import { BUCKET_PATTERN } from '../common/aws-names.ts';
 import { s3Error } from '../extract/s3-source.ts';
 
 export interface StagingLocation {
@@ -21,10 +22,12 @@ export interface StagingLocation {
   prefix: string;
 }
 
+const STAGING_URL = new RegExp(`^s3://(${BUCKET_PATTERN})(?:/(.*))?$`);
+
 /** `s3://bucket/prefix` of the staging area, validated (it ends up inside COPY statements). */
 export function parseStagingPrefix(url: string | undefined): StagingLocation {
   if (!url) throw new ConfigError('Redshift needs a staging prefix for its COPY files', { hint: 'set [S3] STAGING_PREFIX in dwh.cfg or --staging-prefix s3://bucket/prefix' });
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  const m = STAGING_URL.exec(url);
   if (!m) throw new ConfigError(`staging prefix ${JSON.stringify(url)} must be s3://bucket/prefix`);
   const prefix = (m[2] ?? '').replace(/\/+$/, '');
   // Keys are quoted into COPY statements: keep them to characters that need no thought.

@@ -10,9 +10,9 @@
  * unit's descriptor `unit.json`: its objects (key, version, rows, rejects)
  * and the URLs of its parts. A unit without a descriptor is incomplete and is
  * never loaded. The warehouse knows which folders to read: each shard
- * registers its folder in etl_state (`shard-parts I/N` → URL) before its
- * first unit is complete, and a rerun of the shard discards what the earlier
- * run left (its objects are not in etl_objects, so the rerun stages them
+ * registers its folder in the ledger (ledger/state.ts) before its first unit
+ * is complete, and a rerun of the shard discards what the earlier run left
+ * (its objects are not in the ledger, so the rerun stages them
  * again). The coordinator's merge is one transaction: forget the objects'
  * old rows, COPY each table from one manifest of every part, record the
  * objects, unregister the folders; then it deletes them.
@@ -25,17 +25,14 @@ import { s3Error } from '../extract/s3-source.ts';
 import type { SourceObject } from '../extract/source.ts';
 import type { Logger } from '../common/log.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../common/retry.ts';
-import { parseShard, shardName, type Shard } from '../common/shard.ts';
+import { shardName, type Shard } from '../common/shard.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
-import { forgetObjects, lockForLoad, recordObjects, type ObjectOutcome } from './bookkeeping.ts';
+import { forgetObjects, LEDGER, loadedKeys, lockForLoad, pendingShardAreas, recordObjects, unregisterShardAreas } from '../ledger/index.ts';
+import type { ObjectOutcome } from './outcome.ts';
 import { copyManifest } from './copy-manifest.ts';
 import { REJECT_COLUMNS } from './reject-spool.ts';
 import { listFolder, parseS3Url, StagingArea, type StagingLocation } from './s3-staging.ts';
 
-/** etl_state rows naming a shard's folder: `shard-parts 1/3`. */
-const STATE_NAME = 'shard-parts ';
-/** etl_state.value is a VARCHAR(256) on Redshift. */
-const MAX_URL_BYTES = 256;
 const DESCRIPTOR = 'unit.json';
 
 /** One object of a unit, as its descriptor records it. */
@@ -56,33 +53,6 @@ export interface UnitDescriptor {
   objects: UnitObject[];
 }
 
-/**
- * Registers `url` as the folder of `shard`'s parts, discarding the folders
- * that earlier runs of this shard, or shards of another count, registered
- * (none of them is running: the run lock says so). Returns their URLs, for
- * the caller to delete.
- */
-export async function registerShardArea(wh: Warehouse, shard: Shard, url: string): Promise<string[]> {
-  if (Buffer.byteLength(url) > MAX_URL_BYTES) {
-    throw new ConfigError(`the staging folder ${url} is longer than the ${MAX_URL_BYTES} bytes etl_state can hold for a shard`, { hint: 'use a shorter staging prefix (--staging-prefix, [S3] STAGING_PREFIX)' });
-  }
-  const table = wh.names.t('etl_state');
-  const name = `${STATE_NAME}${shardName(shard)}`;
-  return inTransaction(wh.pool, async (client) => {
-    // Shards register side by side: on Redshift they queue on the table instead of conflicting.
-    for (const sql of wh.dialect.lockForBookkeeping([table])) await client.query(sql);
-    const { rows } = await client.query(`SELECT name, value FROM ${table} WHERE name LIKE $1`, [`${STATE_NAME}%`]);
-    const stale = rows.filter((r) => {
-      const other = parseShard(String(r.name).slice(STATE_NAME.length), 'etl_state');
-      return typeof other === 'string' || other.index === shard.index || other.count !== shard.count;
-    });
-    const names = [...new Set([name, ...stale.map((r) => String(r.name))])];
-    await client.query(`DELETE FROM ${table} WHERE name IN (${names.map((_, i) => wh.dialect.param(i + 1)).join(', ')})`, names);
-    await client.query(`INSERT INTO ${table} (name, value) VALUES ($1, $2)`, [name, url]);
-    return stale.map((r) => String(r.value));
-  });
-}
-
 /** Writes a unit's descriptor: the last write of a unit, which makes it complete. */
 export async function writeUnitDescriptor(s3: S3Client, bucket: string, folder: string, unit: UnitDescriptor): Promise<void> {
   const key = `${folder}/${DESCRIPTOR}`;
@@ -91,12 +61,6 @@ export async function writeUnitDescriptor(s3: S3Client, bucket: string, folder: 
   } catch (err) {
     throw s3Error(err, `cannot write s3://${bucket}/${key}`);
   }
-}
-
-/** The shard folders waiting for the coordinator, by etl_state name. */
-export async function pendingShardAreas(wh: Warehouse): Promise<{ name: string; url: string }[]> {
-  const { rows } = await wh.pool.query(`SELECT name, value FROM ${wh.names.t('etl_state')} WHERE name LIKE $1 ORDER BY name`, [`${STATE_NAME}%`]);
-  return rows.map((r) => ({ name: String(r.name), url: String(r.value) }));
 }
 
 export interface MergeSettings {
@@ -125,12 +89,12 @@ export interface MergeResult {
  * undefined when no shard left anything.
  */
 export async function mergeShardParts(wh: Warehouse, s3: S3Client, runId: number, settings: MergeSettings, log: Logger): Promise<MergeResult | undefined> {
-  const areas = await pendingShardAreas(wh);
+  const areas = await pendingShardAreas(wh.pool, wh.names);
   if (areas.length === 0) return undefined;
   for (const a of areas) {
     const { bucket } = parseS3Url(a.url);
     if (bucket !== settings.staging.bucket) {
-      throw new ConfigError(`${a.name.slice(STATE_NAME.length)} left its parts in ${a.url}, outside this run's staging bucket s3://${settings.staging.bucket}`, { hint: 'build the star schema with the same --staging-prefix ([S3] STAGING_PREFIX) as the shards' });
+      throw new ConfigError(`${a.shard} left its parts in ${a.url}, outside this run's staging bucket s3://${settings.staging.bucket}`, { hint: 'build the star schema with the same --staging-prefix ([S3] STAGING_PREFIX) as the shards' });
     }
   }
   const units = await readUnits(s3, areas.map((a) => a.url));
@@ -141,7 +105,7 @@ export async function mergeShardParts(wh: Warehouse, s3: S3Client, runId: number
     const manifest = async (name: string, urls: string[]) => (urls.length ? area.manifest(folder, name, urls) : undefined);
     const tables = (['events', 'songs'] as const).map((dataset) => ({ dataset, table: STAGING_TABLE[dataset], columns: stagingColumns(dataset), units: units.filter((u) => u.dataset === dataset) }));
     const rowManifests = await Promise.all(tables.map((t) => manifest(t.table, t.units.flatMap((u) => u.rows))));
-    const rejectManifest = await manifest('etl_rejects', units.flatMap((u) => u.rejects));
+    const rejectManifest = await manifest(LEDGER.rejects, units.flatMap((u) => u.rejects));
     result.objects = units.reduce((n, u) => n + u.objects.length, 0);
     result.rows = units.reduce((n, u) => n + u.objects.reduce((m, o) => m + o.rows, 0), 0);
     result.rejects = units.reduce((n, u) => n + u.objects.reduce((m, o) => m + o.rejects, 0), 0);
@@ -154,8 +118,7 @@ export async function mergeShardParts(wh: Warehouse, s3: S3Client, runId: number
             const objects = t.units.flatMap((u) => u.objects);
             if (objects.length === 0) continue;
             // Only objects loaded before have rows, rejects and dirt to forget (a first load has none).
-            const { rows } = await client.query(`SELECT source_key FROM ${wh.names.t('etl_objects')} WHERE dataset = $1`, [t.dataset]);
-            const known = new Set(rows.map((r) => String(r.source_key)));
+            const known = await loadedKeys(client, ctx, t.dataset);
             await forgetObjects(client, ctx, t.dataset, objects.filter((o) => known.has(o.key)).map((o) => o.key));
             const expected = objects.reduce((n, o) => n + o.rows, 0);
             if (rowManifests[i]) {
@@ -163,11 +126,10 @@ export async function mergeShardParts(wh: Warehouse, s3: S3Client, runId: number
               if (loaded !== expected) throw new WarehouseError('COPY', `COPY into ${t.table} loaded ${loaded} rows from the shards' parts, whose units list ${expected}`, { table: t.table });
             }
           }
-          if (rejectManifest) await copyManifest(wh, client, { table: 'etl_rejects', columns: REJECT_COLUMNS, manifestUrl: rejectManifest, iamRole: settings.iamRole, region: settings.region }, settings.staging.prefix);
-          // etl_objects names the shard run that staged each object.
+          if (rejectManifest) await copyManifest(wh, client, { table: LEDGER.rejects, columns: REJECT_COLUMNS, manifestUrl: rejectManifest, iamRole: settings.iamRole, region: settings.region }, settings.staging.prefix);
+          // The ledger names the shard run that staged each object.
           for (const [shardRun, objects] of Map.groupBy(units, (u) => u.runId)) await recordObjects(client, ctx, shardRun, objects.flatMap((u) => u.objects.map(outcomeOf)));
-          const names = areas.map((a) => a.name);
-          await client.query(`DELETE FROM ${wh.names.t('etl_state')} WHERE name IN (${names.map((_, i) => wh.dialect.param(i + 1)).join(', ')})`, names);
+          await unregisterShardAreas(client, ctx, areas);
         }),
       settings.retry ?? DEFAULT_RETRY,
       { signal: settings.signal, onRetry: (err, attempt, delay) => log.warn(`loading the shards' parts: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`) },

@@ -15,6 +15,8 @@
  */
 import type pg from 'pg';
 import { WarehouseError } from '../common/errors.ts';
+import { CURRENT_SCHEMA_SQL } from '../dialect/catalog.ts';
+import type { AdvisoryLockSql } from '../dialect/types.ts';
 import { shardName, type Shard } from '../common/shard.ts';
 import type { Warehouse } from './connect.ts';
 import type { RunLock } from './lock.ts';
@@ -36,19 +38,19 @@ function keysOf(schema: string): Keys {
 }
 
 /** Takes the run lock: exclusively, or as `shard`. */
-export async function acquireAdvisoryLock(wh: Warehouse, shard?: Shard): Promise<RunLock> {
-  let held = await lockSession(wh, shard);
+export async function acquireAdvisoryLock(wh: Warehouse, sql: AdvisoryLockSql, shard?: Shard): Promise<RunLock> {
+  let held = await lockSession(wh, sql, shard);
   return {
     // A session lock is not taken away while its connection lives; a lost connection is ensure()'s to mend.
     lost: new AbortController().signal,
     async ensure() {
       if (!held.lost) return;
       held.client.release(true);
-      held = await lockSession(wh, shard, 'the run lock was lost with its connection (a server restart?) and ');
+      held = await lockSession(wh, sql, shard, 'the run lock was lost with its connection (a server restart?) and ');
     },
     async release() {
       try {
-        await held.client.query('SELECT pg_advisory_unlock_all()');
+        await held.client.query(sql.unlockAll);
         held.client.release();
       } catch {
         held.client.release(true); // the connection is gone, and the locks with it
@@ -58,21 +60,21 @@ export async function acquireAdvisoryLock(wh: Warehouse, shard?: Shard): Promise
 }
 
 /** A connection holding the locks; `lost` turns true if the connection dies. */
-async function lockSession(wh: Warehouse, shard: Shard | undefined, context = ''): Promise<{ client: pg.PoolClient; lost: boolean }> {
+async function lockSession(wh: Warehouse, sql: AdvisoryLockSql, shard: Shard | undefined, context = ''): Promise<{ client: pg.PoolClient; lost: boolean }> {
   const client = await wh.pool.connect();
   const held = { client, lost: false };
   // A lost connection is reported by ensure(), not as a crash; the locks went with it.
   client.on('error', () => (held.lost = true));
   client.on('end', () => (held.lost = true));
   try {
-    const schema: string = wh.names.schema ?? (await client.query('SELECT current_schema() AS s')).rows[0].s;
+    const schema: string = wh.names.schema ?? (await client.query(CURRENT_SCHEMA_SQL)).rows[0].s;
     const keys = keysOf(schema);
     const tryLock = async (key: Key, shared: boolean) =>
-      (await client.query(`SELECT ${shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}($1, $2) AS ok`, [...key])).rows[0].ok as boolean;
+      (await client.query(sql.tryLock(shared), [...key])).rows[0].ok as boolean;
     // A refused session is destroyed (below), and whatever it took with it.
     const refuse = (message: string, hint: string) => new WarehouseError('LOCKED', `${context}${message}`, { hint });
     if (!(await tryLock(keys.run, shard !== undefined))) {
-      const holders = await runHolders(client, keys);
+      const holders = await runHolders(client, sql, keys);
       const shards = holders.filter((h) => h.shard);
       if (!shard && shards.length > 0) {
         throw refuse(`${shards.length} sparkify shard run${shards.length === 1 ? ' holds' : 's hold'} the lock on schema ${schema}: ${shards.map(describeHolder).join('; ')}`, 'a model build or an unsharded run waits for every shard to finish (--wait SECONDS); a shard that died releases its lock when its connection closes');
@@ -82,12 +84,12 @@ async function lockSession(wh: Warehouse, shard: Shard | undefined, context = ''
     }
     if (!shard) return held;
     await tryLock([keys.countClass, shard.count], true);
-    const others = (await runHolders(client, keys)).filter((h) => h.shard && h.shard.count !== shard.count);
+    const others = (await runHolders(client, sql, keys)).filter((h) => h.shard && h.shard.count !== shard.count);
     if (others.length > 0) {
       throw refuse(`shards of another count are loading schema ${schema}: ${others.map(describeHolder).join('; ')}; this run is shard ${shardName(shard)}`, 'every shard of one load must use the same count N (--shard I/N): their shares would overlap otherwise');
     }
     if (!(await tryLock([keys.shardClass, shard.index], false))) {
-      const holder = (await runHolders(client, keys)).find((h) => h.shard?.index === shard.index);
+      const holder = (await runHolders(client, sql, keys)).find((h) => h.shard?.index === shard.index);
       throw refuse(`shard ${shard.index} of schema ${schema} is already being loaded${holder ? `: ${describeHolder(holder)}` : ''}`, 'each shard runs once at a time; if that run died, its lock is released when its connection closes');
     }
     return held;
@@ -107,20 +109,8 @@ interface Holder {
 }
 
 /** Sessions holding the run lock (or, for a run between its locks, a shard lock), with the shard each one loads. */
-async function runHolders(client: pg.ClientBase, keys: Keys): Promise<Holder[]> {
-  const { rows } = await client.query(
-    `WITH mine AS (
-       SELECT pid, classid::bigint AS class, objid::bigint AS id FROM pg_locks
-       WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-     )
-     SELECT a.pid, a.application_name, a.client_addr::text AS addr, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS since,
-       (SELECT MIN(id) FROM mine s WHERE s.pid = a.pid AND s.class = $3) AS shard_index,
-       (SELECT MIN(id) FROM mine s WHERE s.pid = a.pid AND s.class = $4) AS shard_count
-     FROM pg_stat_activity a
-     WHERE a.pid <> pg_backend_pid() AND a.pid IN (SELECT pid FROM mine WHERE (class = $1 AND id = $2) OR class = $3)
-     ORDER BY shard_index, a.pid`,
-    [keys.run[0], keys.run[1], keys.shardClass, keys.countClass],
-  );
+async function runHolders(client: pg.ClientBase, sql: AdvisoryLockSql, keys: Keys): Promise<Holder[]> {
+  const { rows } = await client.query(sql.holders, [keys.run[0], keys.run[1], keys.shardClass, keys.countClass]);
   return rows.map((r) => ({
     pid: r.pid,
     application: r.application_name,

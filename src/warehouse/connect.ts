@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describeTarget, type Config, type ConnectionSettings } from '../config/index.ts';
 import { dialectFor, TableNames, type Dialect } from '../dialect/index.ts';
+import { CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
+import { OTHER_LOADER_SESSIONS_SQL } from '../dialect/postgres-catalog.ts';
 import { describeError, SparkifyError, WarehouseError, pgFields } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { openEmbedded, type EmbeddedServer } from './embedded.ts';
@@ -81,8 +83,8 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
     application_name: `sparkify ${config.runner.host}:${config.runner.pid}`,
     connectionTimeoutMillis: config.load.timeoutSeconds * 1000,
     // No lock wait outlasts --timeout: another session's LOCK fails the statement (55P03, explained
-    // by explain.ts) instead of hanging the run. lock_timeout is no Redshift setting (REDSHIFT-FACTS §8).
-    lock_timeout: dialect.name === 'postgres' ? config.load.timeoutSeconds * 1000 : undefined,
+    // by explain.ts) instead of hanging the run, where the warehouse has the setting.
+    lock_timeout: dialect.lockTimeoutMs(config.load.timeoutSeconds),
     // A server that vanishes mid-COPY is noticed by TCP keepalive instead of hanging the run.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
@@ -107,7 +109,7 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
   try {
     const client = await pool.connect();
     try {
-      if (dialect.name === 'redshift') await refuseCaseInsensitive(client, description);
+      if (await dialect.caseInsensitive(client)) throw caseInsensitiveError(description);
     } finally {
       client.release();
     }
@@ -135,7 +137,7 @@ export async function openWarehouse(config: Config, log: Logger, options: OpenOp
       if (embedded) {
         // Leave the embedded server up while another sparkify run still uses it.
         const r = await pool
-          .query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sparkify %' AND pid <> pg_backend_pid() AND application_name <> $1`, [`sparkify ${config.runner.host}:${config.runner.pid}`])
+          .query(OTHER_LOADER_SESSIONS_SQL, [`sparkify ${config.runner.host}:${config.runner.pid}`])
           .catch(() => ({ rows: [{ n: 0 }] }));
         othersConnected = r.rows[0].n;
       }
@@ -168,24 +170,15 @@ async function iamLogin(target: Extract<Config['target'], { kind: 'redshift' }>,
 }
 
 /**
- * A database created `COLLATE CASE_INSENSITIVE` compares every string that
- * way [DG:r_CREATE_DATABASE, DG:r_DB_COLLATION]: 'Song' and 'song' would be
- * one song, one winning copy, one match. The loader's rules are case-exact,
- * so such a database is refused rather than silently given other results.
+ * A case-insensitive database (Redshift `COLLATE CASE_INSENSITIVE`) would
+ * make 'Song' and 'song' one song, one winning copy, one match. The loader's
+ * rules are case-exact, so such a database is refused rather than silently
+ * given other results.
  */
-async function refuseCaseInsensitive(client: pg.ClientBase, description: string): Promise<void> {
-  let collation: string | undefined;
-  try {
-    collation = (await client.query('SELECT db_collation() AS c')).rows[0]?.c;
-  } catch {
-    // Clusters from before database collations have no DB_COLLATION(): case-sensitive.
-    return;
-  }
-  if (String(collation).trim().toLowerCase() === 'case_insensitive') {
-    throw new WarehouseError('CONNECTION', `${description} is a case-insensitive database (COLLATE CASE_INSENSITIVE): the loader's keys, winning copies and song matches are case-exact and would silently differ there`, {
-      hint: 'load into a database created with the default collation (case_sensitive)',
-    });
-  }
+function caseInsensitiveError(description: string): WarehouseError {
+  return new WarehouseError('CONNECTION', `${description} is a case-insensitive database (COLLATE CASE_INSENSITIVE): the loader's keys, winning copies and song matches are case-exact and would silently differ there`, {
+    hint: 'load into a database created with the default collation (case_sensitive)',
+  });
 }
 
 function sslOptions(c: ConnectionSettings): pg.ClientConfig['ssl'] {
@@ -260,7 +253,7 @@ async function cancelAndRecord(pool: pg.Pool, clients: pg.PoolClient[], statemen
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for (const pid of pids) await client.query('SELECT pg_cancel_backend($1)', [pid]);
+    for (const pid of pids) await client.query(CANCEL_BACKEND_SQL, [pid]);
     for (const s of statements) await client.query(s.sql, s.params);
   } finally {
     await client.end().catch(() => undefined);

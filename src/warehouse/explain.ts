@@ -5,14 +5,11 @@
  * to lock timeout": this finds which of the loader's tables another session
  * holds, and who that session is. A full disk names the table being written.
  */
-import { DISK_FULL, DISK_FULL_HINT, sqlStateOf, SparkifyError, WarehouseError } from '../common/errors.ts';
+import { DISK_FULL, DISK_FULL_HINT, LOCK_NOT_AVAILABLE, sqlStateOf, SparkifyError, WarehouseError } from '../common/errors.ts';
 import type { Warehouse } from './connect.ts';
 
-/** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout. */
-const LOCK_TIMEOUT = '55P03';
-
 export function isLockTimeout(err: unknown): boolean {
-  return sqlStateOf(err) === LOCK_TIMEOUT;
+  return sqlStateOf(err) === LOCK_NOT_AVAILABLE;
 }
 
 /** `err`, or an error that says more: a lock wait that timed out, a full disk. */
@@ -32,8 +29,9 @@ async function explainDiskFull(wh: Warehouse, err: unknown): Promise<unknown> {
   const message = err instanceof Error ? err.message : String(err);
   let table = err instanceof WarehouseError ? err.table : undefined;
   const file = /"(?:base\/\d+|pg_tblspc\/(\d+)\/[^/"]+\/\d+)\/(\d+)(?:\.\d+)?"/.exec(message);
-  if (!table && file && wh.dialect.name === 'postgres') {
-    const found = await wh.pool.query('SELECT pg_filenode_relation($1, $2)::text AS rel', [Number(file[1] ?? 0), Number(file[2])]).catch(() => undefined);
+  const diagnostics = wh.dialect.diagnostics;
+  if (!table && file && diagnostics) {
+    const found = await wh.pool.query(diagnostics.fileRelationSql, [Number(file[1] ?? 0), Number(file[2])]).catch(() => undefined);
     table = found?.rows[0]?.rel ?? undefined;
   }
   if (err instanceof SparkifyError && err.hint === DISK_FULL_HINT && (!table || message.includes(table))) return err;
@@ -47,22 +45,13 @@ async function explainDiskFull(wh: Warehouse, err: unknown): Promise<unknown> {
 
 /** A lock wait that timed out: an error naming the table and the session holding it. */
 async function explainLockTimeout(wh: Warehouse, err: unknown, timeoutSeconds: number): Promise<unknown> {
-  if (!isLockTimeout(err) || wh.dialect.name !== 'postgres') return err;
+  const diagnostics = wh.dialect.diagnostics;
+  if (!isLockTimeout(err) || !diagnostics) return err;
   const known = err instanceof WarehouseError ? err.table : undefined;
   let holder: { rel: string; pid: number; app: string; usr: string; addr: string | null; since: string | null; query: string; mode: string } | undefined;
   try {
     // Locks that block writes (or reads, for ACCESS EXCLUSIVE), held by a session other than this loader's.
-    const { rows } = await wh.pool.query(
-      `SELECT c.relname AS rel, l.mode, a.pid, a.application_name AS app, a.usename AS usr, host(a.client_addr) AS addr,
-              to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS since, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 120) AS query
-       FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
-       WHERE l.granted AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock')
-         AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = COALESCE($1, current_schema()))
-         AND a.application_name IS DISTINCT FROM current_setting('application_name')
-       ORDER BY (c.relname = $2) DESC, a.xact_start
-       LIMIT 1`,
-      [wh.names.schema ?? null, known ?? ''],
-    );
+    const { rows } = await wh.pool.query(diagnostics.lockHolderSql, [wh.names.schema ?? null, known ?? '']);
     holder = rows[0];
   } catch {
     // Explaining is a courtesy: without it the error still says a lock wait timed out.
@@ -74,7 +63,7 @@ async function explainLockTimeout(wh: Warehouse, err: unknown, timeoutSeconds: n
   const base = err instanceof SparkifyError ? err.message.replace(/: canceling statement due to lock timeout.*$/s, '') : 'a statement';
   return new WarehouseError('LOCKED', `${base}: waited ${timeoutSeconds} s for ${what}${who}`, {
     cause: err,
-    sqlState: LOCK_TIMEOUT,
+    sqlState: LOCK_NOT_AVAILABLE,
     table: holder?.rel ?? known,
     hint: 'end that session or wait for it, then run again; --timeout sets how long the loader waits for a lock',
   });

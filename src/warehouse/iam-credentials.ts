@@ -15,6 +15,7 @@
  */
 import type { IamSignIn } from '../config/index.ts';
 import { WarehouseError } from '../common/errors.ts';
+import { isTransientStatus } from '../common/retry.ts';
 import { registerSecret } from '../common/redact.ts';
 
 export interface TemporaryCredentials {
@@ -75,7 +76,7 @@ export function awsCredentialsFetcher(iam: IamSignIn, options: FetchOptions): ()
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       throw new WarehouseError('CONNECTION', `cannot sign in to Redshift with IAM: ${api} for ${options.serverless ? 'workgroup' : 'cluster'} ${iam.name} in ${iam.region} failed: ${e.name && !e.message?.includes(e.name) ? `${e.name}: ` : ''}${e.message ?? String(err)}`, {
         cause: err,
-        retryable: (e.$metadata?.httpStatusCode ?? 0) >= 500,
+        retryable: isTransientStatus(e.$metadata?.httpStatusCode),
         hint: `the AWS identity needs ${options.serverless ? 'redshift-serverless:GetCredentials on the workgroup' : iam.dbUser ? 'redshift:GetClusterCredentials on the dbuser and dbname' : 'redshift:GetClusterCredentialsWithIAM on the dbname'} (README "Running on Redshift")`,
       });
     }

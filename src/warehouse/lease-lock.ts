@@ -1,14 +1,13 @@
 /**
  * The run lock on Redshift, which has no advisory locks: one lease row of
- * etl_lock per holder — `run` for an exclusive holder, `shard I/N` for each
- * shard run — taken under an explicit LOCK of that table and renewed by a
- * heartbeat. Every write to the table runs under that LOCK, so concurrent
- * shards queue on it instead of failing each other with error 1023
- * [DG:c_serial_isolation].
+ * the ledger's lease table per holder — `run` for an exclusive holder,
+ * `shard I/N` for each shard run — taken under an explicit LOCK of that table
+ * and renewed by a heartbeat. Every write to the table runs under that LOCK,
+ * so concurrent shards queue on it instead of failing each other with error
+ * 1023 [DG:c_serial_isolation]. The statements are the dialect's
+ * (dialect/redshift-lease.ts).
  *
- * Every time in it is the warehouse's (GETDATE(), [DG:r_GETDATE]; `now()` is
- * a leader-node-only function Redshift refuses next to a table
- * [DG:c_SQL_functions_leader_node_only]), so clients with skewed clocks agree
+ * Every time in it is the warehouse's, so clients with skewed clocks agree
  * on a lease's age. A loader that dies stops renewing; its lease is taken
  * over once it is `staleMs` old, or at once by a run on the same host when
  * the holder's process is gone. A holder whose heartbeat finds its row gone
@@ -16,8 +15,9 @@
  * lease: `lost` aborts and the run stops.
  */
 import { WarehouseError } from '../common/errors.ts';
-import { leaseTable } from '../dialect/redshift.ts';
+import type { LeaseSql } from '../dialect/types.ts';
 import { quoteIdent } from '../dialect/sql.ts';
+import { LEASE_TABLE } from '../ledger/names.ts';
 import { parseShard, shardName, type Shard } from '../common/shard.ts';
 import { inTransaction, type Warehouse } from './connect.ts';
 import type { LockOptions, LockRunner, RunLock } from './lock.ts';
@@ -36,8 +36,8 @@ interface Lease {
 }
 
 /** Takes the lease: the `run` row (exclusive) or this shard's row. */
-export async function acquireLease(wh: Warehouse, runner: LockRunner, options: LockOptions, shard?: Shard): Promise<RunLock> {
-  const table = wh.names.t('etl_lock');
+export async function acquireLease(wh: Warehouse, sql: LeaseSql, runner: LockRunner, options: LockOptions, shard?: Shard): Promise<RunLock> {
+  const table = wh.names.t(LEASE_TABLE);
   const me = `${runner.host}:${runner.pid}`;
   const name = shard ? `shard ${shardName(shard)}` : 'run';
   const staleMs = options.staleMs ?? LEASE_STALE_MS;
@@ -47,10 +47,10 @@ export async function acquireLease(wh: Warehouse, runner: LockRunner, options: L
   try {
     // The lease table may not exist yet: create-tables takes the lock before it creates anything.
     if (wh.names.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(wh.names.schema)}`);
-    await client.query(leaseTable(wh.names));
+    await client.query(sql.createTable(table));
     await client.query('BEGIN');
-    await client.query(`LOCK ${table}`);
-    const { rows } = await client.query(`SELECT name, holder, heartbeat_at, acquired_at, GETDATE() AS now FROM ${table}`);
+    await client.query(sql.lock(table));
+    const { rows } = await client.query(sql.read(table));
     const leases = rows.map((r) => ({ ...toLease(r), live: r.holder !== me && !leaseStale(r.holder, ageMs(r.now, r.heartbeat_at), runner.host, staleMs) }));
     const refusal = refuse(leases.filter((l) => l.live), shard, where, staleMs);
     if (refusal) {
@@ -59,8 +59,8 @@ export async function acquireLease(wh: Warehouse, runner: LockRunner, options: L
     }
     // Stale leases (and one of ours left behind) are taken over.
     const gone = [...new Set([name, ...leases.filter((l) => !l.live).map((l) => l.name)])];
-    await client.query(`DELETE FROM ${table} WHERE name IN (${gone.map((_, i) => `$${i + 1}`).join(', ')})`, gone);
-    await client.query(`INSERT INTO ${table} (name, holder, acquired_at, heartbeat_at) VALUES ($1, $2, GETDATE(), GETDATE())`, [name, me]);
+    await client.query(sql.remove(table, gone.length), gone);
+    await client.query(sql.take(table), [name, me]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -75,13 +75,13 @@ export async function acquireLease(wh: Warehouse, runner: LockRunner, options: L
     lost.abort(new WarehouseError('LOCKED', `lost the run lease on ${where}: ${why}`, { hint: 'another run may be loading; this run stopped without finishing, and the next one picks up where it left off' }));
   };
   /** One write to the lease table, queued behind every other (no error 1023 between shards). */
-  const locked = (sql: string) =>
+  const locked = (statement: string) =>
     inTransaction(wh.pool, async (c) => {
-      await c.query(`LOCK ${table}`);
-      return c.query(sql, [name, me]);
+      await c.query(sql.lock(table));
+      return c.query(statement, [name, me]);
     });
   const timer = setInterval(() => {
-    locked(`UPDATE ${table} SET heartbeat_at = GETDATE() WHERE name = $1 AND holder = $2`)
+    locked(sql.renew(table))
       .then((r) => {
         if (r.rowCount === 0) lose('its row was taken over or removed (this run stopped renewing it for too long)');
         else renewed = Date.now();
@@ -98,7 +98,7 @@ export async function acquireLease(wh: Warehouse, runner: LockRunner, options: L
     async ensure() {},
     async release() {
       clearInterval(timer);
-      await locked(`DELETE FROM ${table} WHERE name = $1 AND holder = $2`).catch(() => undefined);
+      await locked(sql.release(table)).catch(() => undefined);
     },
   };
 }

@@ -71,7 +71,8 @@ const WAIT_POLL_MS = 500;
  * model build waits for the shards).
  */
 export async function acquireRunLock(wh: Warehouse, runner: LockRunner, wait: LockWait & LockOptions = {}): Promise<RunLock> {
-  const attempt = () => (wh.dialect.name === 'redshift' ? acquireLease(wh, runner, wait, wait.shard) : acquireAdvisoryLock(wh, wait.shard));
+  const sql = wh.dialect.runLock;
+  const attempt = () => (sql.kind === 'lease' ? acquireLease(wh, sql, runner, wait, wait.shard) : acquireAdvisoryLock(wh, sql, wait.shard));
   const deadline = Date.now() + (wait.waitSeconds ?? 0) * 1000;
   let told = false;
   for (;;) {

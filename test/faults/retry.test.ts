@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, SourceError, UsageError, WarehouseError } from '../../src/common/errors.ts';
 import { s3Error } from '../../src/extract/s3-source.ts';
-import { isTransient, withRetry } from '../../src/common/retry.ts';
+import { isTransient, isTransientStatus, withRetry } from '../../src/common/retry.ts';
 
 const nodeError = (code: string, message = code) => Object.assign(new Error(message), { code });
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });
@@ -35,6 +35,19 @@ describe('isTransient', () => {
     expect(isTransient({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })).toBe(false);
     expect(isTransient(new UsageError('bad flag', { cause: nodeError('ECONNRESET') }))).toBe(false);
     expect(isTransient(undefined)).toBe(false);
+  });
+
+  it('judges an HTTP status the same for S3, the IAM sign-in and everything else: server errors and throttling', () => {
+    for (const status of [500, 502, 503, 429, 403, 404, 400, 301]) {
+      const sdk = { name: `Http${status}`, $metadata: { httpStatusCode: status } };
+      const expected = status >= 500 || status === 429;
+      expect(isTransientStatus(status), String(status)).toBe(expected);
+      expect(isTransient(sdk), String(status)).toBe(expected);
+      const source = s3Error(sdk, 'cannot read s3://b/k', 'k');
+      expect(source.code).toBe('SOURCE');
+      expect(source.retryable, String(status)).toBe(expected);
+    }
+    expect(isTransientStatus(undefined)).toBe(false);
   });
 
   it('sees through the loader’s own errors to their cause', () => {

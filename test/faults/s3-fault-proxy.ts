@@ -36,6 +36,8 @@ export interface S3ProxyOptions {
   objectDelayMs?: number;
   /** Extra delay before answering a listing. */
   listDelayMs?: number;
+  /** Called once the upstream server answered a request, before the proxy answers it; the answer waits for what it returns. */
+  beforeAnswer?: (req: S3Request, kind: 'list' | 'get' | 'other') => unknown;
 }
 
 export interface S3FaultProxy {
@@ -96,6 +98,7 @@ export async function startS3FaultProxy(options: S3ProxyOptions): Promise<S3Faul
     }
 
     const answer = await forward(req, body);
+    await options.beforeAnswer?.(s3req, isList ? 'list' : isGet ? 'get' : 'other');
     const delay = isGet ? options.objectDelayMs : isList ? options.listDelayMs : undefined;
     if (delay) await new Promise((r) => setTimeout(r, delay));
     const headers = { ...answer.headers };

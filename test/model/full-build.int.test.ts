@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDatabase, SAMPLE_DIR } from '../support/services.ts';
 import { etl } from '../support/in-process.ts';
+import { signalled } from '../support/wait.ts';
+import { silentLogger } from '../../src/common/log.ts';
 
 const REFERENCE = { songplays: 6820, users: 97, songs: 71, artists: 69, time: 6813 };
 
@@ -56,11 +58,14 @@ describe('full build', () => {
   };
 
   it('waits for a gap in a long read instead of queueing other readers behind it', async () => {
-    // A report holds songplays open (ACCESS SHARE) for two seconds.
+    // A report holds songplays open (ACCESS SHARE).
     await analyst.query('BEGIN');
     await analyst.query('SELECT count(*) FROM songplays');
-    const load = etl({ ...flags, fullRefresh: true, swapWait: '30' });
-    const release = new Promise<void>((resolve) => setTimeout(() => void analyst.query('COMMIT').then(() => resolve()), 2000));
+    // The read ends once the swap has tried, given up and said it waits for a gap.
+    const swapWaits = signalled();
+    const log = { ...silentLogger, info: (message: string) => void (/the swap waits for a gap/.test(message) && swapWaits.fire()) };
+    const load = etl({ ...flags, fullRefresh: true, swapWait: '30' }, { log });
+    const release = swapWaits.promise.then(() => analyst.query('COMMIT'));
     const reads = pollReads(load);
     const [summary, polled] = await Promise.all([load, reads, release]);
     expect(summary.status).toBe('ok');

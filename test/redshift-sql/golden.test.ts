@@ -8,20 +8,23 @@
  * 2. all of them are scanned for Postgres-only constructs Redshift lacks
  *    (REDSHIFT-FACTS §5) — this part needs no update when SQL changes.
  *
- * After a deliberate change: UPDATE_GOLDEN=1 npx vitest run test/redshift-sql,
- * then review the diff against the documentation before committing.
+ * After a deliberate change: `npm run update-golden` (UPDATE_GOLDEN=1 npx vitest
+ * run test/redshift-sql), then review the diff against the documentation before
+ * committing. A missing golden file fails (test/support/golden.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { goldenText } from '../support/golden.ts';
 import { redshift } from '../../src/dialect/redshift.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
 import { copyCsvManifest, copyJsonManifest } from '../../src/dialect/redshift-copy.ts';
 import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql } from '../../src/model/star-schema.ts';
 import { fullBuildStatements } from '../../src/model/full-build.ts';
-import { forgetObjects, recordObjects } from '../../src/stage/bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects } from '../../src/ledger/index.ts';
 import { stagingColumns } from '../../src/common/datasets.ts';
 import { REJECT_COLUMNS } from '../../src/stage/reject-spool.ts';
 import { eventJsonPaths } from '../../src/stage/redshift-direct.ts';
+import { ledgerStatements } from './ledger-statements.ts';
 
 const names = new TableNames('dwh');
 const m = { names, dialect: redshift };
@@ -48,12 +51,13 @@ async function allStatements(): Promise<Record<string, string[]>> {
       copyJsonManifest({ table: 'tmp_direct_songs', columns: stagingColumns('songs').slice(0, -2), manifestUrl: 's3://staging/sparkify-run-1-ab/d1/source-1.manifest', iamRole: ROLE, jsonPaths: 'auto', maxError: 100000 }),
     ],
     'bookkeeping.sql': [
-      ...redshift.lockForLoad(names),
+      ...(await captured((c) => lockForLoad(c as never, m))),
       ...redshift.afterStaging(names, ['stg_events', 'stg_songs']),
       ...(await captured((c) => forgetObjects(c as never, m, 'events', [object.key]))),
       ...(await captured((c) => forgetObjects(c as never, m, 'songs', ['song_data/A/A/A/TRAAAAW128F429D538.json']))),
       ...(await captured((c) => recordObjects(c as never, m, 1, [{ object, rows: 10, rejects: 0, format: 'ndjson' }], new Date(0)))),
     ],
+    ...(await ledgerStatements()),
   };
 }
 
@@ -64,8 +68,7 @@ describe('Redshift SQL', () => {
   it('matches the documented golden files', async () => {
     for (const [file, statements] of Object.entries(await allStatements())) {
       const text = render(statements);
-      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden(file))) writeFileSync(golden(file), text);
-      expect(text, file).toBe(readFileSync(golden(file), 'utf8'));
+      expect(text, file).toBe(goldenText(golden(file), text));
     }
   });
 

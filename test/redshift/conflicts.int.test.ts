@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { redshift } from '../../src/dialect/redshift.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
-import { forgetObjects, lockForLoad, recordObjects } from '../../src/stage/bookkeeping.ts';
+import { forgetObjects, lockForLoad, recordObjects } from '../../src/ledger/index.ts';
 import { json, runCli, s3Env } from '../support/cli.ts';
 import { expectReferenceFigures, REFERENCE_COUNTS } from '../support/reference.ts';
 import { asPostgresUrl } from '../redshift-standin/test-harness.ts';

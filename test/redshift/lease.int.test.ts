@@ -53,7 +53,9 @@ describe('Redshift run lease', () => {
       await createTables(wh);
       const lock = await acquireRunLock(wh, { host: 'etl-host', pid: 4242 }, { heartbeatMs: 50 });
       try {
-        await new Promise((r) => setTimeout(r, 200));
+        // Heartbeats that find the row still theirs keep the lease.
+        const [first] = await lease(c);
+        await vi.waitFor(async () => expect((await lease(c))[0].heartbeat).not.toBe(first.heartbeat), { timeout: 5000 });
         expect(lock.lost.aborted).toBe(false);
         // Paused past the stale age, then another run took the lease over.
         await c.query(`UPDATE dwh.etl_lock SET holder = 'other-host:77'`);

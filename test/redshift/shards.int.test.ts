@@ -14,6 +14,7 @@ import { json, runCli, s3Env, startCli } from '../support/cli.ts';
 import { withWarehouse } from '../support/in-process.ts';
 import { expectReferenceFigures, REFERENCE_COUNTS } from '../support/reference.ts';
 import { s3Endpoint } from '../support/services.ts';
+import { until } from '../support/wait.ts';
 import { startS3FaultProxy } from '../faults/s3-fault-proxy.ts';
 import { shardOfKey } from '../../src/common/shard.ts';
 import { readStatus, renderStatus } from '../../src/cli/status.ts';
@@ -49,14 +50,10 @@ describe('shards on Redshift', () => {
         }
         return out;
       };
-      const deadline = Date.now() + 60_000;
-      while ((await victimUnits()).length === 0 || logGets < 2) {
-        if (Date.now() > deadline) {
-          victim.kill();
-          throw new Error(`shard 1 never wrote a unit: ${(await victim.done).stderr}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until('shard 1 to write a unit', async () => logGets >= 2 && (await victimUnits()).length > 0, { timeoutMs: 60_000, everyMs: 50 }).catch(async () => {
+        victim.kill();
+        throw new Error(`shard 1 never wrote a unit: ${(await victim.done).stderr}`);
+      });
       victim.kill();
       expect((await victim.done).signal).toBe('SIGKILL');
       for (const r of await Promise.all(others)) {

@@ -54,6 +54,7 @@ describe('IAM sign-in', () => {
       expect(c.api.calls[0].params).toMatchObject({ ClusterIdentifier: 'dwh', DbUser: 'loader', DbName: expect.any(String), AutoCreate: 'false' });
       // The password expired: connections already open keep working, new ones get a fresh one.
       const held = await wh.pool.connect();
+      // Past the password's lifetime (1 s): a clock to outlast, not an event to wait for.
       await new Promise((r) => setTimeout(r, 1100));
       const fresh = await Promise.all([wh.pool.connect(), wh.pool.connect()]);
       expect((await fresh[1].query('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);

@@ -1,7 +1,8 @@
 /** Runs the loader in the test process (fast enough for hundreds of runs). */
 import { resolveConfig, type Flags } from '../../src/config/index.ts';
-import { runEtl, type EtlSummary } from '../../src/run/etl.ts';
-import { silentLogger } from '../../src/common/log.ts';
+import { runEtl } from '../../src/run/etl.ts';
+import type { EtlSummary } from '../../src/run/summary.ts';
+import { silentLogger, type Logger } from '../../src/common/log.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/connect.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
 import { S3_TEST_CREDENTIALS, s3Endpoint } from './services.ts';
@@ -16,12 +17,13 @@ export function testConfig(flags: Flags) {
   return resolveConfig({ ignoreConfigFile: true, s3Endpoint: s3Endpoint(), s3PathStyle: true, s3Region: 'us-east-1', ...flags }, {});
 }
 
-export async function etl(flags: Flags, options: { reset?: boolean } = {}): Promise<EtlSummary> {
+export async function etl(flags: Flags, options: { reset?: boolean; log?: Logger } = {}): Promise<EtlSummary> {
   const config = testConfig(flags);
-  const wh = await openWarehouse(config, silentLogger);
+  const log = options.log ?? silentLogger;
+  const wh = await openWarehouse(config, log);
   try {
     await createTables(wh, { reset: options.reset });
-    return await runEtl(wh, config, 'etl', { log: silentLogger });
+    return await runEtl(wh, config, 'etl', { log });
   } finally {
     await wh.close();
   }

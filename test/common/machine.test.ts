@@ -1,6 +1,6 @@
 /** The rule for the number of worker threads, and what counts as a Postgres on this machine. */
 import { describe, expect, it } from 'vitest';
-import { autoWorkers, isLocalHost } from '../../src/stage/workers.ts';
+import { autoWorkers, isLocalHost } from '../../src/common/machine.ts';
 
 describe('worker threads by default', () => {
   it('are the cores left by the main thread and by the COPY streams of a local server: none on 2 cores, else 2 to 2 per stream', () => {

@@ -1,5 +1,7 @@
 /**
- * How many worker threads encode rows (encode-pool.ts) when nobody says
+ * Facts about this machine that config needs, pure so that config may use
+ * them without importing a stage. How many worker threads encode rows
+ * (stage/encode-pool.ts) when nobody says
  * (`--workers`, `[ETL] WORKERS`): the cores the warehouse connection does not
  * need. It needs one for the main thread (which reads objects, cuts them into
  * pieces and writes the COPY streams) and, when the Postgres server runs on

@@ -9,16 +9,17 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/index.ts';
-import type { Dataset } from '../common/datasets.ts';
 import { describeError, SparkifyError } from '../common/errors.ts';
 import { keyFilter, relativeToSource } from '../extract/key-filter.ts';
-import { localSource } from '../extract/local-source.ts';
-import { parseSourceUrl } from '../extract/source-url.ts';
 import type { Source } from '../extract/source.ts';
 import type { Logger } from '../common/log.ts';
 import { describeDestination } from '../run/etl.ts';
+import { configuredSources, datasetOf, openSources } from '../run/sources.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/connect.ts';
 import { tablesExist } from '../warehouse/tables.ts';
+import { CURRENT_SCHEMA_SQL, DATABASE_CREATE_PRIVILEGE_SQL, SCHEMA_CREATE_PRIVILEGE_SQL } from '../dialect/catalog.ts';
+import { configOf, logOf, type CommonOptions } from './options.ts';
+import { apiCall } from './session.ts';
 
 export interface DoctorResult {
   name: string;
@@ -48,10 +49,9 @@ export async function runDoctor(config: Config, log: Logger): Promise<DoctorResu
   let s3: S3Client | undefined;
   try {
     if (wh) await warehouseChecks(wh, config, pass, fail);
-    const sourceUrls = (['songs', 'logs'] as const).flatMap((name) => (config.sources[name] ? [[name, config.sources[name]!] as const] : []));
-    const needsS3 = sourceUrls.some(([, url]) => parseSourceUrl(url).kind === 's3') || config.target.kind === 'redshift';
-    const aws = needsS3 ? { ...(await import('../extract/s3-client.ts')), ...(await import('../extract/s3-source.ts')) } : undefined;
-    s3 = aws?.makeS3Client(config.s3, { maxAttempts: 2, timeoutMs: config.load.timeoutSeconds * 1000 });
+    const sourceUrls = configuredSources(config);
+    const opened = await openSources(config, sourceUrls, { maxAttempts: 2, timeoutMs: config.load.timeoutSeconds * 1000 });
+    s3 = opened.s3;
     if (s3 && !config.s3.anonymous) {
       try {
         const creds = await s3.config.credentials();
@@ -61,12 +61,7 @@ export async function runDoctor(config: Config, log: Logger): Promise<DoctorResu
       }
     }
     if (sourceUrls.length === 0) fail('sources', 'no source configured', 'give --logs and/or --songs, or set LOG_DATA / SONG_DATA under [S3] in dwh.cfg');
-    for (const [name, url] of sourceUrls) {
-      const dataset: Dataset = name === 'songs' ? 'songs' : 'events';
-      const loc = parseSourceUrl(url);
-      const source = loc.kind === 's3' ? aws!.s3Source(dataset, s3!, loc.bucket, loc.prefix) : localSource(dataset, loc.dir);
-      await sourceCheck(source, name, config, pass, fail);
-    }
+    for (const [name] of sourceUrls) await sourceCheck(opened.sources.get(datasetOf(name))!, name, config, pass, fail);
     if (config.target.kind === 'redshift' && s3) await redshiftChecks(config, s3, pass, fail);
   } finally {
     s3?.destroy();
@@ -90,10 +85,10 @@ async function warehouseChecks(wh: Warehouse, config: Config, pass: Pass, fail: 
   } finally {
     client.release();
   }
-  const schema = wh.names.schema ?? (await wh.pool.query('SELECT current_schema() AS s')).rows[0].s;
-  const { rows } = await wh.pool.query(`SELECT has_schema_privilege(s.nspname, 'CREATE') AS can FROM pg_namespace s WHERE s.nspname = $1`, [schema]);
+  const schema = wh.names.schema ?? (await wh.pool.query(CURRENT_SCHEMA_SQL)).rows[0].s;
+  const { rows } = await wh.pool.query(SCHEMA_CREATE_PRIVILEGE_SQL, [schema]);
   if (rows.length === 0) {
-    const { rows: db } = await wh.pool.query(`SELECT has_database_privilege(current_database(), 'CREATE') AS can`);
+    const { rows: db } = await wh.pool.query(DATABASE_CREATE_PRIVILEGE_SQL);
     if (db[0].can) pass('schema', `${schema} does not exist yet; \`sparkify create-tables\` creates it`);
     else fail('schema', `${schema} does not exist and the user may not create schemas`, `create it (CREATE SCHEMA ${schema}) or grant CREATE on the database`);
   } else if (rows[0].can) {
@@ -162,7 +157,10 @@ async function redshiftChecks(config: Config, s3: S3Client, pass: Pass, fail: Fa
   }
 }
 
-/** One line per check: `PASS name — detail` or `FAIL name — detail; fix: …`. */
-export function renderDoctor(results: readonly DoctorResult[]): string {
-  return results.map((r) => `${r.ok ? 'PASS' : 'FAIL'} ${r.name} — ${r.detail}${r.fix ? `\n     fix: ${r.fix}` : ''}`).join('\n');
+/** `sparkify doctor`: every check that applies to the configuration; `ok` when all passed. */
+export function doctor(options: CommonOptions = {}): Promise<{ ok: boolean; checks: DoctorResult[] }> {
+  return apiCall(async () => {
+    const checks = await runDoctor(configOf(options), logOf(options));
+    return { ok: checks.every((r) => r.ok), checks };
+  });
 }
