@@ -64,14 +64,15 @@ async function lockSession(wh: Warehouse, sql: AdvisoryLockSql, shard: Shard | u
   const client = await wh.pool.connect();
   const held = { client, lost: false };
   // A lost connection is reported by ensure(), not as a crash; the locks went with it.
-  client.on('error', () => (held.lost = true));
-  client.on('end', () => (held.lost = true));
+  const onLost = () => (held.lost = true);
+  client.on('error', onLost);
+  client.on('end', onLost);
   try {
     const schema: string = wh.names.schema ?? (await client.query(CURRENT_SCHEMA_SQL)).rows[0].s;
     const keys = keysOf(schema);
     const tryLock = async (key: Key, shared: boolean) =>
       (await client.query(sql.tryLock(shared), [...key])).rows[0].ok as boolean;
-    // A refused session is destroyed (below), and whatever it took with it.
+    // A refused session lets go of whatever it took (below).
     const refuse = (message: string, hint: string) => new WarehouseError('LOCKED', `${context}${message}`, { hint });
     if (!(await tryLock(keys.run, shard !== undefined))) {
       const holders = await runHolders(client, sql, keys);
@@ -94,7 +95,15 @@ async function lockSession(wh: Warehouse, sql: AdvisoryLockSql, shard: Shard | u
     }
     return held;
   } catch (err) {
-    client.release(true);
+    // Let go of what this session took before saying so: a destroyed connection's locks outlive
+    // it until the server notices, and a run started right after the refusal would find them.
+    try {
+      await client.query(sql.unlockAll);
+      client.off('error', onLost).off('end', onLost);
+      client.release();
+    } catch {
+      client.release(true);
+    }
     throw err;
   }
 }
