@@ -30,7 +30,7 @@ export type { CommonOptions, Settings } from './api/options.ts';
 
 export type { EtlSummary } from './run/summary.ts';
 export type { Phase, ProgressReporter, ProgressSnapshot } from './run/progress.ts';
-export type { StatusReport } from './cli/status.ts';
+export type { StatusReport } from './ledger/status.ts';
 export type { RejectList, RejectRow } from './ledger/index.ts';
 export type { CheckResult } from './check/index.ts';
 export type { Report } from './report/index.ts';

@@ -7,7 +7,7 @@ import { describeTarget, type Config } from '../config/index.ts';
 import { UsageError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { checksPassed, runChecks, type CheckResult } from '../check/index.ts';
-import { readStatus, type StatusReport } from '../cli/status.ts';
+import { readStatus, type StatusReport } from '../ledger/status.ts';
 import { findRejects, type RejectList, type RejectQuery } from '../ledger/index.ts';
 import type { Report } from '../report/index.ts';
 import { describeDestination } from '../run/etl.ts';

@@ -51,3 +51,6 @@ export const countKey = (table: StarTable): string => `rows:${table}`;
 
 /** etl_state entries naming a shard's folder of staged parts: `shard-parts 1/3` (stage/shard-parts.ts). */
 export const SHARD_PARTS = 'shard-parts ';
+
+/** Columns of the rejects table that a load fills (a COPY of the reject spool, or an INSERT), in order. */
+export const REJECT_COLUMNS = ['run_id', 'dataset', 'source_key', 'source_line', 'field', 'reason', 'raw_text', 'raw_escaped', 'raw_truncated', 'rejected_at'] as const;

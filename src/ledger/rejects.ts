@@ -1,11 +1,12 @@
 /**
- * etl_rejects, read: browsing rejects, counting them by reason, and the
- * retention that deletes old ones. (They are written by the load transaction
- * that stages their object's rows: COPY of the reject spool, stage/.)
+ * etl_rejects: browsing rejects, counting them by reason, the retention that
+ * deletes old ones, and the INSERT of Redshift's direct mode. (Otherwise they
+ * are written by the load transaction that stages their object's rows: a COPY
+ * of the reject spool into REJECT_COLUMNS, stage/.)
  */
 import type { Queryable } from '../dialect/carry-over.ts';
 import { sqlTimestamp, type TableNames } from '../dialect/sql.ts';
-import { LEDGER } from './names.ts';
+import { LEDGER, REJECT_COLUMNS } from './names.ts';
 import type { Ledger } from './objects.ts';
 
 export interface RejectQuery {
@@ -84,4 +85,28 @@ export async function rejectCounts(db: Queryable, names: TableNames): Promise<{ 
 export async function deleteRejectsBefore(db: Queryable, names: TableNames, cutoff: Date): Promise<number> {
   const { rowCount } = await db.query(`DELETE FROM ${names.t(LEDGER.rejects)} WHERE rejected_at < $1`, [sqlTimestamp(cutoff)]);
   return rowCount ?? 0;
+}
+
+/** A reject as a load records it: where, which field, why, and the source's raw text. */
+export interface RejectRecord {
+  dataset: string;
+  key: string;
+  line: number;
+  field: string | undefined;
+  reason: string;
+  raw: { text: string; escaped: boolean; truncated: boolean };
+}
+
+/** Inserts rejects of run `runId`, 200 rows a statement (Redshift direct mode, where no spool is copied). */
+export async function insertRejects(db: Queryable, names: TableNames, runId: number, rejects: readonly RejectRecord[]): Promise<void> {
+  const at = sqlTimestamp(new Date());
+  for (let i = 0; i < rejects.length; i += 200) {
+    const values: unknown[] = [];
+    const rows = rejects.slice(i, i + 200).map((r) => {
+      const base = values.length;
+      values.push(runId, r.dataset, r.key, r.line, r.field ?? null, r.reason, r.raw.text, r.raw.escaped, r.raw.truncated, at);
+      return `(${REJECT_COLUMNS.map((_, k) => `$${base + k + 1}`).join(', ')})`;
+    });
+    await db.query(`INSERT INTO ${names.t(LEDGER.rejects)} (${REJECT_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, values);
+  }
 }

@@ -15,7 +15,7 @@ import type { Source, SourceObject } from '../extract/source.ts';
 import { copyFromStdin } from '../dialect/postgres-copy.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { objectOutcome, type LocalStagingBackend } from './backend.ts';
-import { forgetObjects, recordObjects } from '../ledger/index.ts';
+import { forgetObjects, LEDGER, recordObjects } from '../ledger/index.ts';
 import type { ObjectOutcome } from './outcome.ts';
 import { readObject, type ObjectRead, type ReadHooks, type ReadOptions, type WholeObject } from './read-object.ts';
 import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
@@ -70,7 +70,7 @@ export function postgresBackend(wh: Warehouse, runId: number, neverLoaded?: Set<
   async function copyRejects(client: pg.ClientBase, spools: readonly RejectSpool[]): Promise<void> {
     const withRows = spools.filter((s) => s.count > 0);
     if (withRows.length === 0) return;
-    await copy(client, 'etl_rejects', REJECT_COLUMNS, 'csv', (async function* () {
+    await copy(client, LEDGER.rejects, REJECT_COLUMNS, 'csv', (async function* () {
       for (const s of withRows) yield* s.chunks();
     })());
   }

@@ -20,7 +20,7 @@ import type { Shard } from '../common/shard.ts';
 import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { objectOutcome, type LocalStagingBackend } from './backend.ts';
-import { forgetObjects, lockForLoad, recordObjects, registerShardArea } from '../ledger/index.ts';
+import { forgetObjects, LEDGER, lockForLoad, recordObjects, registerShardArea } from '../ledger/index.ts';
 import type { ObjectOutcome } from './outcome.ts';
 import { copyManifest } from './copy-manifest.ts';
 import { readObject, type ObjectRead, type ReadHooks, type ReadOptions, type WholeObject } from './read-object.ts';
@@ -83,7 +83,7 @@ export function redshiftStageBackend(wh: Warehouse, runId: number, s3: S3Client,
         const loaded = await copy(client, STAGING_TABLE[dataset], stagingColumns(dataset), rowsManifest, folder);
         if (loaded !== expected) throw new WarehouseError('COPY', `COPY into ${STAGING_TABLE[dataset]} loaded ${loaded} rows, ${expected} were staged`, { table: STAGING_TABLE[dataset] });
       }
-      if (rejectsManifest) await copy(client, 'etl_rejects', REJECT_COLUMNS, rejectsManifest, folder);
+      if (rejectsManifest) await copy(client, LEDGER.rejects, REJECT_COLUMNS, rejectsManifest, folder);
       await recordObjects(client, ctx, runId, outcomes);
     });
     return false;

@@ -26,11 +26,10 @@ import { cutString, rawText, type RawText } from '../extract/raw-text.ts';
 import { pipe } from '../common/pipe.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { objectOutcome, type RemoteStagingBackend } from './backend.ts';
-import { forgetObjects, lockForLoad, recordObjects } from '../ledger/index.ts';
+import { forgetObjects, insertRejects, lockForLoad, recordObjects } from '../ledger/index.ts';
 import type { ObjectOutcome } from './outcome.ts';
 import { findLoadErrorSource, readLoadErrors, type LoadError, type LoadErrorSource } from './load-errors.ts';
 import { type Reject } from './reject-spool.ts';
-import { sqlTimestamp } from '../dialect/sql.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 
 export interface RedshiftDirectSettings {
@@ -102,7 +101,7 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     await client.query(emptyDirectTemp(temp));
     const errors = await readLoadErrors(wh.pool, tx.source, { sessionId: tx.sessionId, since: tx.since, file: url, queryId });
     const rejects = [...(await toRejects(object, errors)), ...unloadable];
-    await insertRejects(client, rejects);
+    await insertRejects(client, wh.names, runId, rejects);
     return objectOutcome({ object, rows: Number(loaded.n), format: 'json', rejects: { count: rejects.length, samples: rejects } });
   }
 
@@ -164,19 +163,6 @@ export function redshiftDirectBackend(wh: Warehouse, runId: number, area: Stagin
     } catch {
       // The object changed or vanished since the COPY: the reject keeps its reason and line.
       return new Map();
-    }
-  }
-
-  async function insertRejects(client: pg.ClientBase, rejects: readonly Reject[]): Promise<void> {
-    const at = sqlTimestamp(new Date());
-    for (let i = 0; i < rejects.length; i += 200) {
-      const values: unknown[] = [];
-      const rows = rejects.slice(i, i + 200).map((r) => {
-        const base = values.length;
-        values.push(runId, r.dataset, r.key, r.line, r.field ?? null, r.reason, r.raw.text, r.raw.escaped, r.raw.truncated, at);
-        return `(${Array.from({ length: 10 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-      });
-      await client.query(`INSERT INTO ${wh.names.t('etl_rejects')} (run_id, dataset, source_key, source_line, field, reason, raw_text, raw_escaped, raw_truncated, rejected_at) VALUES ${rows.join(', ')}`, values);
     }
   }
 

@@ -11,8 +11,7 @@ import { sqlTimestamp } from '../dialect/sql.ts';
 import type { RawText } from '../extract/raw-text.ts';
 import { csvRow } from './csv-encode.ts';
 
-/** Columns of etl_rejects that a COPY fills, in order. */
-export const REJECT_COLUMNS = ['run_id', 'dataset', 'source_key', 'source_line', 'field', 'reason', 'raw_text', 'raw_escaped', 'raw_truncated', 'rejected_at'] as const;
+export { REJECT_COLUMNS } from '../ledger/names.ts';
 
 export interface Reject {
   dataset: string;

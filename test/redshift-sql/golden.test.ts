@@ -24,6 +24,9 @@ import { forgetObjects, lockForLoad, recordObjects } from '../../src/ledger/inde
 import { stagingColumns } from '../../src/common/datasets.ts';
 import { REJECT_COLUMNS } from '../../src/stage/reject-spool.ts';
 import { eventJsonPaths } from '../../src/stage/redshift-direct.ts';
+import { countDirectTemp, createDirectTemp, dropDirectTemp, emptyDirectTemp, insertFromDirectTemp, LAST_COPY_ID, SESSION_AND_START, unconvertibleDirectRows } from '../../src/dialect/redshift-direct.ts';
+import { insertRejects } from '../../src/ledger/index.ts';
+import { EVENT_FIELDS } from '../../src/common/datasets.ts';
 import { ledgerStatements } from './ledger-statements.ts';
 
 const names = new TableNames('dwh');
@@ -56,6 +59,19 @@ async function allStatements(): Promise<Record<string, string[]>> {
       ...(await captured((c) => forgetObjects(c as never, m, 'events', [object.key]))),
       ...(await captured((c) => forgetObjects(c as never, m, 'songs', ['song_data/A/A/A/TRAAAAW128F429D538.json']))),
       ...(await captured((c) => recordObjects(c as never, m, 1, [{ object, rows: 10, rejects: 0, format: 'ndjson' }], new Date(0)))),
+    ],
+    // Direct mode's load transaction: the temp table of one data set's COPYs, what it checks, moves and records.
+    'direct.sql': [
+      SESSION_AND_START,
+      ...createDirectTemp('tmp_direct_events', EVENT_FIELDS),
+      LAST_COPY_ID,
+      unconvertibleDirectRows('tmp_direct_events').select,
+      unconvertibleDirectRows('tmp_direct_events').remove,
+      countDirectTemp('tmp_direct_events'),
+      insertFromDirectTemp(names, 'stg_events', 'tmp_direct_events', stagingColumns('events').slice(0, -2)),
+      emptyDirectTemp('tmp_direct_events'),
+      dropDirectTemp('tmp_direct_events'),
+      ...(await captured((c) => insertRejects(c as never, names, 1, [{ dataset: 'events', key: object.key, line: 0, field: 'ts', reason: 'r', raw: { text: '', escaped: false, truncated: false } }]))),
     ],
     ...(await ledgerStatements()),
   };
