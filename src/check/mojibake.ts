@@ -29,11 +29,18 @@ const NAME_COLUMNS = [
 /** Counts distinct names that look double-encoded, per column; never fails the run (ok is true), but says `warning`. */
 export function mojibakeCheck(names: TableNames): CheckSpec {
   const literal = `'${MOJIBAKE_PATTERN.replace(/'/g, "''")}'`;
-  // The pattern runs once per distinct name (a million events name a few thousand songs), in one pass per column.
-  const parts = NAME_COLUMNS.map(([table, column], i) => `(SELECT COUNT(*) AS n, MIN(v) AS e FROM (SELECT DISTINCT ${column} AS v FROM ${names.t(table)}) d WHERE v ~ ${literal}) c${i}`);
+  // The pattern runs once per distinct value, not per row (a million events name a few thousand
+  // songs), and each table is read once: its distinct combinations of name columns, then each column.
+  const tables = [...new Set(NAME_COLUMNS.map(([table]) => table))];
+  const parts = tables.map((table, t) => {
+    const columns = NAME_COLUMNS.map(([tb, column], i) => ({ tb, column, i })).filter((c) => c.tb === table);
+    const match = (c: string) => `CASE WHEN d.${c} ~ ${literal} THEN d.${c} END`;
+    const figures = columns.map(({ column, i }) => `COUNT(DISTINCT ${match(column)}) AS n${i}, MIN(${match(column)}) AS e${i}`);
+    return `(SELECT ${figures.join(', ')} FROM (SELECT DISTINCT ${columns.map((c) => c.column).join(', ')} FROM ${names.t(table)}) d) t${t}`;
+  });
   return {
     name: 'names without double-encoded UTF-8',
-    sql: `SELECT ${NAME_COLUMNS.map((_, i) => `c${i}.n AS n${i}, c${i}.e AS e${i}`).join(', ')} FROM ${parts.join(' CROSS JOIN ')}`,
+    sql: `SELECT ${NAME_COLUMNS.map((_, i) => `n${i}, e${i}`).join(', ')} FROM ${parts.join(' CROSS JOIN ')}`,
     judge: (r) => {
       const found = NAME_COLUMNS.map(([table, column], i) => ({ where: `${table}.${column}`, count: Number(r[`n${i}`] ?? 0), example: r[`e${i}`] as string | null })).filter((f) => f.count > 0);
       if (found.length === 0) return { ok: true, detail: 'no name looks like UTF-8 decoded twice' };
