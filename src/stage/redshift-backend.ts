@@ -20,11 +20,11 @@ import type { Shard } from '../common/shard.ts';
 import { NULL_MARKER } from '../dialect/redshift-staging.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
 import { objectOutcome, type LocalStagingBackend } from './backend.ts';
-import { forgetObjects, LEDGER, lockForLoad, recordObjects, registerShardArea } from '../ledger/index.ts';
+import { forgetObjects, LEDGER, lockForLoad, recordObjects, registerShardArea, REJECT_COLUMNS } from '../ledger/index.ts';
 import type { ObjectOutcome } from './outcome.ts';
 import { copyManifest } from './copy-manifest.ts';
 import { readObject, type ObjectRead, type ReadHooks, type ReadOptions, type WholeObject } from './read-object.ts';
-import { REJECT_COLUMNS, type RejectSpool } from './reject-spool.ts';
+import { type RejectSpool } from './reject-spool.ts';
 import { StagingArea, type StagingLocation } from './s3-staging.ts';
 import { writeUnitDescriptor } from './shard-parts.ts';
 

@@ -11,7 +11,6 @@ import { sqlTimestamp } from '../dialect/sql.ts';
 import type { RawText } from '../extract/raw-text.ts';
 import { csvRow } from './csv-encode.ts';
 
-export { REJECT_COLUMNS } from '../ledger/names.ts';
 
 export interface Reject {
   dataset: string;

@@ -27,10 +27,9 @@ import type { Logger } from '../common/log.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../common/retry.ts';
 import { shardName, type Shard } from '../common/shard.ts';
 import { inTransaction, type Warehouse } from '../warehouse/connect.ts';
-import { forgetObjects, LEDGER, loadedKeys, lockForLoad, pendingShardAreas, recordObjects, unregisterShardAreas } from '../ledger/index.ts';
+import { forgetObjects, LEDGER, loadedKeys, lockForLoad, pendingShardAreas, recordObjects, REJECT_COLUMNS, unregisterShardAreas } from '../ledger/index.ts';
 import type { ObjectOutcome } from './outcome.ts';
 import { copyManifest } from './copy-manifest.ts';
-import { REJECT_COLUMNS } from './reject-spool.ts';
 import { listFolder, parseS3Url, StagingArea, type StagingLocation } from './s3-staging.ts';
 
 const DESCRIPTOR = 'unit.json';

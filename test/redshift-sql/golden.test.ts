@@ -22,7 +22,7 @@ import { incrementalBuildStatements, incrementalFinishStatements, writtenSongpla
 import { fullBuildStatements } from '../../src/model/full-build.ts';
 import { forgetObjects, lockForLoad, recordObjects } from '../../src/ledger/index.ts';
 import { stagingColumns } from '../../src/common/datasets.ts';
-import { REJECT_COLUMNS } from '../../src/stage/reject-spool.ts';
+import { REJECT_COLUMNS } from '../../src/ledger/index.ts';
 import { eventJsonPaths } from '../../src/stage/redshift-direct.ts';
 import { countDirectTemp, createDirectTemp, dropDirectTemp, emptyDirectTemp, insertFromDirectTemp, LAST_COPY_ID, SESSION_AND_START, unconvertibleDirectRows } from '../../src/dialect/redshift-direct.ts';
 import { insertRejects } from '../../src/ledger/index.ts';

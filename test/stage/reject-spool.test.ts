@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { REJECT_COLUMNS, RejectSpool, type Reject } from '../../src/stage/reject-spool.ts';
+import { REJECT_COLUMNS } from '../../src/ledger/index.ts';
+import { RejectSpool, type Reject } from '../../src/stage/reject-spool.ts';
 
 const reject = (line: number, text = `{"bad":${line}}`): Reject => ({
   dataset: 'events',
