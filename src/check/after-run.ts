@@ -34,27 +34,36 @@ const REFERENCES = [
   ['artist_id', 'artists', 'noArtist'],
 ] as const;
 
-/** The checks after an etl run, in the order and with the names of `sparkify check`. Read-only. */
+/**
+ * The checks after an etl run, in the order and with the names of `sparkify check`. Read-only.
+ * Its queries do not depend on each other: on a pool they run side by side, each on its own
+ * connection, so the checks take as long as the longest of them (the names check).
+ */
 export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable = wh.pool): Promise<CheckResult[]> {
   const n = wh.names;
   const sources = rowSources(n);
-  const probes = (await db.query(`SELECT ${ROW_TABLES.map((t) => `${sources[t][0]} AS ${t}`).join(', ')}`)).rows[0];
-  const results: CheckResult[] = ROW_TABLES.map((t) => hasRows(t, run.tables[t] ?? 0, Number(probes[t]), sources[t][1]));
+  const [probes, keys, refs, last] = await Promise.all([
+    db.query(`SELECT ${ROW_TABLES.map((t) => `${sources[t][0]} AS ${t}`).join(', ')}`).then((r) => r.rows[0]),
+    keyChecks(wh, run, db),
+    references(wh, run, db),
+    Promise.all([rejectsSummary(n), mojibakeCheck(n)].map((spec) => runSpecs(db, [spec]))).then((r) => r.flat()),
+  ]);
+  const rows: CheckResult[] = ROW_TABLES.map((t) => hasRows(t, run.tables[t] ?? 0, Number(probes[t]), sources[t][1]));
+  return [...rows, ...keys, ...refs, reconciliation(run), ...last];
+}
 
+async function keyChecks(wh: Warehouse, run: RunFacts, db: Queryable): Promise<CheckResult[]> {
   const enforced = await wh.dialect.enforcedKeys(db, wh.names);
   const written = run.model?.written;
+  const results: CheckResult[] = [];
   for (const [table, columns] of KEYS) {
     const name = columns.length === 1 ? `${table}.${columns[0]} unique and not null` : `${table} (${columns.join(', ')}) unique and not null`;
     const count = plural(run.tables[table] ?? 0, 'row');
     if (enforced.has(keyName(table, columns))) results.push({ name, ok: true, detail: `${count}, enforced by a unique index on NOT NULL columns` });
     else if (written && table === 'songplays' && columns.length === 2)
       results.push({ name, ok: written.duplicatedKeys === 0, detail: `${count}; ${plural(written.duplicatedKeys, 'key')} held twice among the ${plural(written.rows, 'songplay')} this run wrote` });
-    else results.push(...(await runSpecs(db, [keyCheck(n.t(table), table, [...columns], false, groupKey(wh.dialect))])));
+    else results.push(...(await runSpecs(db, [keyCheck(wh.names.t(table), table, [...columns], false, groupKey(wh.dialect))])));
   }
-
-  results.push(...(await references(wh, run, db)));
-  results.push(reconciliation(run));
-  results.push(...(await runSpecs(db, [rejectsSummary(n), mojibakeCheck(n)])));
   return results;
 }
 

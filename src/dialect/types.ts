@@ -19,9 +19,9 @@ export interface Dialect {
   /** CREATE statements for every table, idempotent (IF NOT EXISTS), in order. */
   createTables(names: TableNames): string[];
   /**
-   * Indexes of stg_events (Postgres: by source_key, by event, latest event
-   * per user), as idempotent CREATE statements. A bulk load drops them
-   * (dropModelIndexes) and the model step creates them again, which is
+   * Indexes of stg_events (Postgres: by event, latest event per user, by
+   * source_key), as idempotent CREATE statements. A bulk load drops those a
+   * COPY maintains row by row (dropModelIndexes) and the model step creates them again, which is
    * cheaper than maintaining them row by row during a big COPY. The first is
    * the one by event (session_id, item_in_session). Empty where the
    * warehouse has none.
@@ -29,8 +29,8 @@ export interface Dialect {
   modelIndexes(names: TableNames): string[];
   /** The CREATE statements of modelIndexes whose index is missing, read from the catalog (no lock on stg_events when none is). */
   missingModelIndexes(db: Queryable, names: TableNames): Promise<string[]>;
-  /** Drops the indexes of stg_events; the source_key one only with `sourceKey` (no staged object will be deleted before the model step). */
-  dropModelIndexes(names: TableNames, options: { sourceKey: boolean }): string[];
+  /** Drops the indexes of stg_events that a COPY would maintain row by row (the model step builds them again). */
+  dropModelIndexes(names: TableNames): string[];
   /** DROP statements for every table the loader owns. */
   dropTables(names: TableNames): string[];
   /** Empties a table inside a transaction (Redshift's TRUNCATE would commit it). */
@@ -98,8 +98,8 @@ export interface Dialect {
    * empty where the warehouse keeps statistics itself.
    */
   afterStaging(names: TableNames, tables: readonly string[]): string[];
-  /** Statements run outside any transaction before a full build (VACUUM, light statistics). */
-  prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[] };
+  /** Before a full build: statements outside any transaction (VACUUM), then in one (light statistics); `beside`: statements a free session runs beside the build once those are done (Postgres: the BRIN summaries of new pages). */
+  prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[]; beside: string[] };
   /** Statements run outside any transaction after a full build swapped in (`inPlace`: tables reloaded by DELETE + INSERT). */
   afterFullBuild(names: TableNames, inPlace: readonly StarTable[]): string[];
   /** Sessions a full build may use at once (steps that do not depend on each other run side by side). */

@@ -171,6 +171,7 @@ function buildPlan(m: ModelSql): BuildStep[] {
     ...songplaysIndexSteps,
     ...(songplaysKeys.constraints.length ? [{ name: 'songplays keys', after: songplaysIndexSteps.map((s) => s.name), statements: () => songplaysKeys.constraints }] : []),
     ...indexSteps.slice(1),
+    ...(prepare.beside.length ? [{ name: 'staging summaries', after: ['prepare', ...indexSteps.map((s) => s.name)], statements: () => prepare.beside }] : []),
     {
       // Postgres finds each user's latest event through a staging index.
       name: 'users',

@@ -269,9 +269,8 @@ async function planOnly(run: EtlRun, plan: Plan, haveTables: boolean): Promise<v
 async function stageAll(run: EtlRun, wh: Warehouse, plan: Plan, sources: Map<Dataset, Source>, makeBackend: BackendFactory): Promise<ObjectOutcome[]> {
   const { config, summary, log } = run;
   const backend = makeBackend(wh, run.runId!, run.s3, plan.neverLoaded);
-  const firstLoad = ![...plan.loaded.values()].some((l) => l.dataset === 'events');
   // Shards leave the indexes as they are (one shard's DROP or CREATE INDEX would stall the others' COPYs); the model step makes sure they exist.
-  const objects = config.load.shard ? objectsToLoad(run, plan) : holdUntilBulkKnown(objectsToLoad(run, plan), await bulkLoadFrom(wh), (bulk, bytes) => stagingIndexes(wh, bulk, bytes, firstLoad, log));
+  const objects = config.load.shard ? objectsToLoad(run, plan) : holdUntilBulkKnown(objectsToLoad(run, plan), await bulkLoadFrom(wh), (bulk, bytes) => stagingIndexes(wh, bulk, bytes, log));
   const stageStarted = Date.now();
   let staged: ObjectOutcome[];
   try {
@@ -381,13 +380,13 @@ async function bulkLoadFrom(wh: Warehouse): Promise<number> {
  * step left them dropped). Called once, before the run's first event COPY
  * (stage/bulk-gate.ts).
  */
-async function stagingIndexes(wh: Warehouse, bulk: boolean, bytes: number, firstLoad: boolean, log: Logger): Promise<void> {
+async function stagingIndexes(wh: Warehouse, bulk: boolean, bytes: number, log: Logger): Promise<void> {
   if (!bulk) {
     for (const sql of await wh.dialect.missingModelIndexes(wh.pool, wh.names)) await wh.pool.query(sql);
     return;
   }
-  log.info(`bulk load (${Math.round(bytes / 1048576)} MB of events so far): the indexes of stg_events are built after staging${firstLoad ? '' : ' (but the one by source_key: this run replaces staged objects)'}`);
-  for (const sql of wh.dialect.dropModelIndexes(wh.names, { sourceKey: firstLoad })) await wh.pool.query(sql);
+  log.info(`bulk load (${Math.round(bytes / 1048576)} MB of events so far): the indexes of stg_events by event and by user are built after staging`);
+  for (const sql of wh.dialect.dropModelIndexes(wh.names)) await wh.pool.query(sql);
 }
 
 /** Statistics of the staging tables this run loaded into, where the warehouse needs asking (outside any transaction). */
