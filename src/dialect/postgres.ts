@@ -166,6 +166,15 @@ export const postgres: Dialect = {
   // Autovacuum analyzes staging; the model step refreshes what it reads when much changed.
   afterStaging: () => [],
   buildSessions: 2,
+  buildParts: {
+    pagesSql: (n) => `SELECT relpages AS pages FROM pg_class WHERE oid = ${quoteLiteral(n.t('stg_events'))}::regclass`,
+    // Ranges of pages, each read by a TID range scan (Postgres 14+; before, a filter on a whole scan).
+    pageRange(alias, i, parts, pages) {
+      const bound = (k: number) => `'(${Math.floor((Math.max(0, pages) * k) / parts)},0)'::tid`;
+      return [i > 0 ? `${alias}.ctid >= ${bound(i)}` : '', i < parts - 1 ? `${alias}.ctid < ${bound(i + 1)}` : ''].filter(Boolean).join(' AND ') || 'TRUE';
+    },
+    timestampPart: (expr, i, parts) => `(timestamp_hash(${expr}) & 2147483647) % ${parts} = ${i}`,
+  },
   carryOver(db, n, pairs) {
     return carryOverPostgres(db, this, n, pairs, (table) => {
       const spec = STAR[table];

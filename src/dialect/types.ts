@@ -104,6 +104,18 @@ export interface Dialect {
   afterFullBuild(names: TableNames, inPlace: readonly StarTable[]): string[];
   /** Sessions a full build may use at once (steps that do not depend on each other run side by side). */
   readonly buildSessions: number;
+  /**
+   * Where a full build's big steps can be cut into parts that sessions fill
+   * side by side: songplays by ranges of stg_events' pages (`pagesSql` reads
+   * its size as `pages`; `pageRange` filters the scan `alias` to part `i` of
+   * `parts`, and the parts cover the table whatever `pages` says), and the
+   * time table by a hash of the timestamp `expr` (`timestampPart`).
+   */
+  readonly buildParts?: {
+    pagesSql(names: TableNames): string;
+    pageRange(alias: string, i: number, parts: number, pages: number): string;
+    timestampPart(expr: string, i: number, parts: number): string;
+  };
   /** What swapping each build table in for its live table must carry over (grants…), read from the catalog; see carry-over.ts. */
   carryOver(db: Queryable, names: TableNames, pairs: readonly SwapPair[]): Promise<Map<StarTable, CarryOver>>;
   /** SELECT of the ACLs and owners of `tables` as text (`table_name`, `acl`, `owner` columns); binds the configured schema ($1), if any. */

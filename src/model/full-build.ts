@@ -14,7 +14,9 @@
  * Where the warehouse has the sessions for it (dialect.buildSessions), steps
  * that do not depend on each other run side by side: the staging lookup
  * indexes build while the songplays table fills, and the time table fills
- * from songplays beside songplays' keys.
+ * from songplays beside songplays' keys. Where the dialect can cut them
+ * (dialect.buildParts), the two big steps run in parts, one per session:
+ * songplays from ranges of staging's pages, time by a hash of the start time.
  *
  * Everything before the swap writes only build and helper tables: a crash or
  * a failure leaves the live tables and the dirty sets as they were, and the
@@ -64,6 +66,8 @@ interface Context {
   counts: Partial<Record<StarTable, number>>;
   duplicates: number;
   carry: Map<StarTable, CarryOver>;
+  /** stg_events' size in pages, where the build cuts its scan into parts (dialect.buildParts). */
+  pages: number;
 }
 
 /** Builds every star table afresh and swaps them in; the caller retries on a transient error. */
@@ -74,7 +78,7 @@ export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOp
     for (const s of sessions) void wh.pool.query(CANCEL_BACKEND_SQL, [s.pid]).catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
-  const context: Context = { counts: {}, duplicates: 0, carry: new Map() };
+  const context: Context = { counts: {}, duplicates: 0, carry: new Map(), pages: 0 };
   try {
     const steps = buildSteps(m, log);
     const timings = await runSteps(steps, sessions.map((s) => s.client), context, options.signal);
@@ -108,7 +112,8 @@ interface BuildStep {
  * first step that is ready): the chain to the songplays table and its keys
  * is the longest, so it goes first; the time table fills from the songplays
  * table once it is built, beside songplays' keys, and the staging indexes (for
- * the next incremental run) fill the gaps.
+ * the next incremental run) fill the gaps. Tables filled in parts are created
+ * by the first step, and keyed once all their parts are in.
  */
 function buildPlan(m: ModelSql): BuildStep[] {
   const { names: n, dialect: d } = m;
@@ -121,15 +126,50 @@ function buildPlan(m: ModelSql): BuildStep[] {
   const prepare = d.prepareStagingForBuild(n);
   // The indexes of stg_events for the next incremental run (dropped by a bulk load), built beside the star tables.
   const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({ name: `staging index ${i + 1}`, after: ['prepare'], statements: () => [...d.modelSettings(), sql] }));
+  const withKeys = (t: StarTable) => [...keys(t).indexes, ...keys(t).constraints];
   const count = (table: StarTable) => (c: Context, rows: number) => {
-    c.counts[table] = rows;
+    c.counts[table] = (c.counts[table] ?? 0) + rows;
   };
+  // songplays and time fill in parts side by side where the dialect can cut them (buildParts): songplays
+  // by ranges of staging's pages, time by a hash of the start time. Their build tables are made first.
+  const split = d.buildParts && d.buildSessions > 1 ? d.buildParts : undefined;
+  const parts = split ? d.buildSessions : 1;
+  const partName = (table: string, i: number) => (parts > 1 ? `${table} ${i + 1}/${parts}` : table);
+  const songplaysParts: BuildStep[] = Array.from({ length: parts }, (_, i) => ({
+    name: partName('songplays', i),
+    after: ['songs and artists', 'duplicate events'],
+    statements: (c: Context) => [
+      ...d.modelSettings(),
+      ...(split ? [] : [create('songplays')]),
+      {
+        sql: insertAllSongplays(m, build('songplays'), helper(BUILD_HELPERS.songMatch), duplicates(c), split ? { where: split.pageRange('e', i, parts, c.pages), ranked: i === 0 } : undefined),
+        rows: count('songplays'),
+      },
+    ],
+  }));
+  const songplaysBuilt = songplaysParts.map((s) => s.name);
+  // The time rows from the distinct start times of the songplays just built (not the events again).
+  const timeParts: BuildStep[] = Array.from({ length: parts }, (_, i) => ({
+    name: partName('time', i),
+    after: songplaysBuilt,
+    statements: () => [
+      ...d.modelSettings(),
+      ...(split ? [] : [create('time')]),
+      { sql: insertAllTimes(m, build('time'), build('songplays'), split?.timestampPart('p.start_time', i, parts)), rows: count('time') },
+      ...(split ? [] : withKeys('time')),
+    ],
+  }));
+  const timeKeys: BuildStep[] = split ? [{ name: 'time keys', after: timeParts.map((s) => s.name), statements: () => [...d.modelSettings(), ...withKeys('time')] }] : [];
   // songplays' keys build side by side, then become its constraints.
   const songplaysKeys = keys('songplays');
-  const songplaysIndexSteps: BuildStep[] = songplaysKeys.indexes.map((sql, i) => ({ name: `songplays index ${i + 1}`, after: ['songplays'], statements: () => [...d.modelSettings(), sql] }));
-  const withKeys = (t: StarTable) => [...keys(t).indexes, ...keys(t).constraints];
+  const songplaysIndexSteps: BuildStep[] = songplaysKeys.indexes.map((sql, i) => ({ name: `songplays index ${i + 1}`, after: songplaysBuilt, statements: () => [...d.modelSettings(), sql] }));
   return [
-    { name: 'prepare', outside: [...dropStatements(m), ...prepare.outside], statements: () => prepare.inside },
+    {
+      name: 'prepare',
+      outside: [...dropStatements(m), ...prepare.outside],
+      // Tables filled in parts are made here: each part fills them from a session of its own.
+      statements: () => [...prepare.inside, ...(split ? [{ sql: split.pagesSql(n), read: (c: Context, r: pg.QueryResult) => void (c.pages = Number(r.rows[0]?.pages ?? 0)) }, create('songplays'), create('time')] : [])],
+    },
     // The first staging index is the event key's: the duplicates are read from it (cheaper than hashing every event).
     ...indexSteps.slice(0, 1),
     {
@@ -157,18 +197,10 @@ function buildPlan(m: ModelSql): BuildStep[] {
         ...analyze(helper(BUILD_HELPERS.songMatch)),
       ],
     },
-    {
-      name: 'songplays',
-      after: ['songs and artists', 'duplicate events'],
-      statements: (c) => [...d.modelSettings(), create('songplays'), { sql: insertAllSongplays(m, build('songplays'), helper(BUILD_HELPERS.songMatch), duplicates(c)), rows: count('songplays') }],
-    },
-    // The time rows from the distinct start times of the songplays just built (not the events again).
-    {
-      name: 'time',
-      after: ['songplays'],
-      statements: () => [...d.modelSettings(), create('time'), { sql: insertAllTimes(m, build('time'), build('songplays')), rows: count('time') }, ...withKeys('time')],
-    },
+    ...songplaysParts,
+    ...timeParts,
     ...songplaysIndexSteps,
+    ...timeKeys,
     ...(songplaysKeys.constraints.length ? [{ name: 'songplays keys', after: songplaysIndexSteps.map((s) => s.name), statements: () => songplaysKeys.constraints }] : []),
     ...indexSteps.slice(1),
     ...(prepare.beside.length ? [{ name: 'staging summaries', after: ['prepare', ...indexSteps.map((s) => s.name)], statements: () => prepare.beside }] : []),
@@ -211,7 +243,7 @@ function buildSteps(m: ModelSql, log: Logger): Step<Context>[] {
  * and the in-place reload of one table for a table that cannot be swapped.
  */
 export function fullBuildStatements(m: ModelSql): string[] {
-  const c: Context = { counts: { songplays: 1, users: 1, songs: 1, artists: 1, time: 1 }, duplicates: 1, carry: new Map() };
+  const c: Context = { counts: { songplays: 1, users: 1, songs: 1, artists: 1, time: 1 }, duplicates: 1, carry: new Map(), pages: 1000 };
   const text = (s: Statement) => (typeof s === 'string' ? s : s.sql);
   return [
     ...buildPlan(m).flatMap((p) => [...(p.outside ?? []), ...p.statements(c).map(text)]),
@@ -292,7 +324,8 @@ async function dropLeftovers(db: Pick<pg.ClientBase, 'query'>, m: ModelSql): Pro
   for (const sql of dropStatements(m)) await db.query(sql);
 }
 
-type Statement = string | { sql: string; rows: (c: Context, rows: number) => void };
+/** A statement, with what its row count (`rows`) or its result (`read`) tells the context. */
+type Statement = string | { sql: string; rows?: (c: Context, rows: number) => void; read?: (c: Context, result: pg.QueryResult) => void };
 
 /** Runs statements in one transaction on `db`, naming the step in any error. */
 async function inTransaction(db: pg.ClientBase, step: string, statements: readonly Statement[], context?: Context): Promise<void> {
@@ -300,7 +333,10 @@ async function inTransaction(db: pg.ClientBase, step: string, statements: readon
   try {
     for (const s of statements) {
       const r = await run(db, typeof s === 'string' ? s : s.sql, step);
-      if (typeof s !== 'string' && context) s.rows(context, r.rowCount ?? Number.NaN);
+      if (typeof s !== 'string' && context) {
+        s.rows?.(context, r.rowCount ?? Number.NaN);
+        s.read?.(context, r);
+      }
     }
     await run(db, 'COMMIT', step);
   } catch (err) {

@@ -107,19 +107,28 @@ const isPlay = (e: string) => `${e}.page = 'NextSong' AND ${e}.user_id <> ''`;
 /** The order in which copies of one event compete: the latest wins. */
 const latestCopy = (d: Dialect, e: string) => `ROW_NUMBER() OVER (PARTITION BY ${e}.session_id, ${e}.item_in_session ORDER BY ${d.byteOrder(`${e}.source_key`)} DESC, ${e}.source_line DESC)`;
 
+/** One of the parts a full build's scan of staging is split into: a filter on the scan, and whether this part ranks the duplicate keys. */
+export interface ScanPart {
+  where: string;
+  ranked: boolean;
+}
+
 /**
  * The events (staged columns `columns`) whose latest copy is a play, over all
- * of staging: the full build's songplays and time read this. An event staged
- * once is its own latest copy, so only the keys listed in `duplicates` (a
- * table of (session_id, item_in_session) staged more than once) are ranked:
- * no sort of the whole staging table, whatever it holds.
+ * of staging: the full build's songplays read this. An event staged once is
+ * its own latest copy, so only the keys listed in `duplicates` (a table of
+ * (session_id, item_in_session) staged more than once) are ranked: no sort of
+ * the whole staging table, whatever it holds. With `part`, only the events
+ * staged once that its filter keeps, and the ranked keys if it says so.
  */
-export function winningPlays({ names: n, dialect: d }: ModelSql, columns: readonly string[], duplicates: string | undefined): string {
-  const single = `SELECT ${columns.map((c) => `e.${c}`).join(', ')} FROM ${n.t('stg_events')} e WHERE ${isPlay('e')}`;
+export function winningPlays({ names: n, dialect: d }: ModelSql, columns: readonly string[], duplicates: string | undefined, part?: ScanPart): string {
+  const single = `SELECT ${columns.map((c) => `e.${c}`).join(', ')} FROM ${n.t('stg_events')} e WHERE ${isPlay('e')}${part ? ` AND ${part.where}` : ''}`;
   if (!duplicates) return single;
+  const notDuplicate = `${single}
+  AND NOT EXISTS (SELECT 1 FROM ${duplicates} k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)`;
+  if (part && !part.ranked) return notDuplicate;
   const ranked = [...new Set([...columns, 'page', 'user_id'])];
-  return `${single}
-  AND NOT EXISTS (SELECT 1 FROM ${duplicates} k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
+  return `${notDuplicate}
 UNION ALL
 SELECT ${columns.map((c) => `w.${c}`).join(', ')} FROM (
   SELECT ${ranked.map((c) => `e.${c}`).join(', ')}, ${latestCopy(d, 'e')} AS rn
@@ -134,11 +143,11 @@ export function duplicateKeysSelect({ names: n }: ModelSql): string {
 
 const PLAY_COLUMNS = ['ts', 'user_id', 'level', 'song', 'artist', 'length', 'session_id', 'item_in_session', 'location', 'user_agent'] as const;
 
-/** Full build: every songplay into `table`. */
-export function insertAllSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string | undefined): string {
+/** Full build: every songplay into `table` (with `part`, that part's). */
+export function insertAllSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string | undefined, part?: ScanPart): string {
   return `${into(table, 'songplays')}
 SELECT ${songplayValues(m.dialect, 'p', 'sm')}
-FROM (${winningPlays(m, PLAY_COLUMNS, duplicates)}) p
+FROM (${winningPlays(m, PLAY_COLUMNS, duplicates, part)}) p
 ${songJoin(m.dialect, songMatch, 'p')}`;
 }
 
@@ -148,11 +157,11 @@ function timeValues(d: Dialect, t: string): string {
   return `${t}.start_time, ${part('hour')}, ${part('day')}, ${part('week')}, ${part('month')}, ${part('year')}, ${part('dow')}`;
 }
 
-/** Full build: the time rows, one per distinct start time of the songplays just built into `songplays`. */
-export function insertAllTimes(m: ModelSql, table: string, songplays: string): string {
+/** Full build: the time rows, one per distinct start time of the songplays just built into `songplays` (with `part`, those it keeps). */
+export function insertAllTimes(m: ModelSql, table: string, songplays: string, part?: string): string {
   return `${into(table, 'time')}
 SELECT ${timeValues(m.dialect, 't')}
-FROM (SELECT DISTINCT p.start_time FROM ${songplays} p) t`;
+FROM (SELECT DISTINCT p.start_time FROM ${songplays} p${part ? ` WHERE ${part}` : ''}) t`;
 }
 
 /** Users into `table`: each from its latest event. */

@@ -1,0 +1,66 @@
+/**
+ * A full build fills songplays and time in parts, one per session: songplays
+ * by ranges of stg_events' pages, time by a hash of the start time. Whatever
+ * the page count the parts are cut by (stale, zero, far too big), together
+ * they give every winning play and every start time exactly once, with keys
+ * staged more than once ranked in one part only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { postgres } from '../../src/dialect/postgres.ts';
+import { TableNames } from '../../src/dialect/sql.ts';
+import { duplicateKeysSelect, insertAllTimes, winningPlays, type ModelSql } from '../../src/model/star-schema.ts';
+import { createDatabase, SAMPLE_DIR } from '../support/services.ts';
+import { etl } from '../support/in-process.ts';
+
+const m: ModelSql = { names: new TableNames(undefined), dialect: postgres };
+const parts = postgres.buildParts!;
+
+describe('full build in parts', () => {
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    const target = await createDatabase('build_parts');
+    expect((await etl({ target, songs: `${SAMPLE_DIR}song_data`, logs: `${SAMPLE_DIR}log_data` })).status).toBe('ok');
+    db = new pg.Client({ connectionString: target });
+    await db.connect();
+    // Copies of 300 events from a later object: some stay plays, some become other pages (then no songplay).
+    await db.query(`INSERT INTO stg_events SELECT * FROM stg_events WHERE page = 'NextSong' ORDER BY source_key, source_line LIMIT 300`);
+    await db.query(`UPDATE stg_events SET source_key = source_key || '~again', page = CASE WHEN source_line % 3 = 0 THEN 'Home' ELSE page END
+      WHERE ctid IN (SELECT ctid FROM stg_events ORDER BY ctid DESC LIMIT 300)`);
+    await db.query(`CREATE TABLE dups AS ${duplicateKeysSelect(m)}`);
+  });
+  afterAll(async () => {
+    await db?.end();
+  });
+
+  const plays = async (sql: string) => (await db.query(`SELECT session_id, item_in_session, ts, page FROM (${sql}) p ORDER BY 1, 2`)).rows;
+
+  it('give every winning play once, whatever page count cuts them', async () => {
+    expect(Number((await db.query('SELECT count(*) AS n FROM dups')).rows[0].n)).toBe(300);
+    const whole = await plays(winningPlays(m, ['session_id', 'item_in_session', 'ts', 'page'], 'dups'));
+    const pages = Number((await db.query(parts.pagesSql(m.names))).rows[0].pages);
+    expect(pages).toBeGreaterThan(1);
+    for (const [n, count] of [[2, pages], [3, pages], [2, 0], [2, 1], [2, pages * 10], [2, Math.floor(pages / 3)]]) {
+      const rows = [];
+      for (let i = 0; i < n; i++) rows.push(...(await plays(winningPlays(m, ['session_id', 'item_in_session', 'ts', 'page'], 'dups', { where: parts.pageRange('e', i, n, count), ranked: i === 0 }))));
+      rows.sort((a, b) => Number(a.session_id) - Number(b.session_id) || a.item_in_session - b.item_in_session);
+      expect(rows, `${n} parts of ${count} pages`).toEqual(whole);
+    }
+    // The copies that became other pages took their songplays away.
+    expect(whole.length).toBeLessThan(6820);
+    expect(whole.length).toBeGreaterThan(6820 - 300);
+  });
+
+  it('give every start time once', async () => {
+    await db.query(`CREATE TABLE sp AS SELECT TIMESTAMP 'epoch' + ts * INTERVAL '1 millisecond' AS start_time FROM stg_events WHERE page = 'NextSong'`);
+    await db.query(`CREATE TABLE t_whole (start_time timestamp, hour int, day int, week int, month int, year int, weekday int)`);
+    await db.query(`CREATE TABLE t_parts (LIKE t_whole)`);
+    await db.query(insertAllTimes(m, 't_whole', 'sp'));
+    for (let i = 0; i < 3; i++) await db.query(insertAllTimes(m, 't_parts', 'sp', parts.timestampPart('p.start_time', i, 3)));
+    const rows = async (t: string) => (await db.query(`SELECT count(*) AS n, count(DISTINCT start_time) AS d, sum(hashtext(${t}::text)) AS h FROM ${t}`)).rows[0];
+    const whole = await rows('t_whole');
+    expect(Number(whole.n)).toBeGreaterThan(6000);
+    expect(await rows('t_parts')).toEqual(whole);
+  });
+});
