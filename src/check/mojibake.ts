@@ -26,8 +26,12 @@ const NAME_COLUMNS = [
   ['stg_events', 'song'],
 ] as const;
 
-/** Counts distinct names that look double-encoded, per column; never fails the run (ok is true), but says `warning`. */
-export function mojibakeCheck(names: TableNames): CheckSpec {
+/**
+ * Counts distinct names that look double-encoded, per column; never fails the run (ok is true), but says `warning`.
+ * With `stagedEvents` (a condition on stg_events' rows), only those events are read: the check after a
+ * daily run reads the events that run staged, not the whole table again.
+ */
+export function mojibakeCheck(names: TableNames, stagedEvents?: string): CheckSpec {
   const literal = `'${MOJIBAKE_PATTERN.replace(/'/g, "''")}'`;
   // The pattern runs once per distinct value, not per row (a million events name a few thousand
   // songs), and each table is read once: its distinct combinations of name columns, then each column.
@@ -36,17 +40,19 @@ export function mojibakeCheck(names: TableNames): CheckSpec {
     const columns = NAME_COLUMNS.map(([tb, column], i) => ({ tb, column, i })).filter((c) => c.tb === table);
     const match = (c: string) => `CASE WHEN d.${c} ~ ${literal} THEN d.${c} END`;
     const figures = columns.map(({ column, i }) => `COUNT(DISTINCT ${match(column)}) AS n${i}, MIN(${match(column)}) AS e${i}`);
-    return `(SELECT ${figures.join(', ')} FROM (SELECT DISTINCT ${columns.map((c) => c.column).join(', ')} FROM ${names.t(table)}) d) t${t}`;
+    const where = table === 'stg_events' && stagedEvents ? ` WHERE ${stagedEvents}` : '';
+    return `(SELECT ${figures.join(', ')} FROM (SELECT DISTINCT ${columns.map((c) => c.column).join(', ')} FROM ${names.t(table)}${where}) d) t${t}`;
   });
   return {
     name: 'names without double-encoded UTF-8',
     sql: `SELECT ${NAME_COLUMNS.map((_, i) => `n${i}, e${i}`).join(', ')} FROM ${parts.join(' CROSS JOIN ')}`,
     judge: (r) => {
       const found = NAME_COLUMNS.map(([table, column], i) => ({ where: `${table}.${column}`, count: Number(r[`n${i}`] ?? 0), example: r[`e${i}`] as string | null })).filter((f) => f.count > 0);
-      if (found.length === 0) return { ok: true, detail: 'no name looks like UTF-8 decoded twice' };
+      if (found.length === 0) return { ok: true, detail: `no name looks like UTF-8 decoded twice${stagedEvents ? ' (stg_events: the events this run staged)' : ''}` };
       const total = found.reduce((s, f) => s + f.count, 0);
       const examples = found.map((f) => `${f.where} ${f.count} (e.g. ${JSON.stringify(f.example)})`).join(', ');
-      return { ok: true, warning: true, detail: `${plural(total, 'distinct name')} look like UTF-8 decoded twice: ${examples}; the source has them so, fix them upstream` };
+      const scope = stagedEvents ? ' (stg_events: the events this run staged)' : '';
+      return { ok: true, warning: true, detail: `${plural(total, 'distinct name')} look like UTF-8 decoded twice: ${examples}${scope}; the source has them so, fix them upstream` };
     },
   };
 }

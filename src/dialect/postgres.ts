@@ -152,10 +152,11 @@ export const postgres: Dialect = {
     // rewrites by the first readers) and gives the planner the table sizes.
     // Without index cleanup: the BRIN index's new pages are summarized beside the build.
     outside: [`VACUUM (INDEX_CLEANUP OFF) ${n.t('stg_events')}`, `VACUUM ${n.t('stg_songs')}`],
-    // Coarse statistics of the columns the build filters and joins on are enough to plan it.
+    // Coarse statistics of the columns the build filters and joins on are enough to plan it; source_key's
+    // (its order on disk) let the next runs' lookups by object read their pages through the BRIN index.
     inside: [
       `SET LOCAL default_statistics_target = 10`,
-      `ANALYZE ${n.t('stg_events')} (session_id, item_in_session, page, user_id, song, artist, length, ts)`,
+      `ANALYZE ${n.t('stg_events')} (session_id, item_in_session, page, user_id, song, artist, length, ts, source_key)`,
       `ANALYZE ${n.t('stg_songs')}`,
     ],
     // The source_key index's summaries of the pages staged since the last VACUUM (lookups read unsummarized pages whole).
