@@ -63,10 +63,10 @@ export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable
  */
 async function stagedByRun(wh: Warehouse, run: RunFacts, db: Queryable): Promise<string | undefined> {
   if (run.runId === undefined) return 'FALSE';
-  const objects = (where: string) => `SELECT source_key FROM ${wh.names.t(LEDGER.objects)} WHERE dataset = 'events'${where}`;
-  const mine = ` AND run_id = ${Number(run.runId)}`;
-  const r = (await db.query(`SELECT (SELECT COUNT(*) FROM (${objects(mine)}) m) AS mine, (SELECT COUNT(*) FROM (${objects('')}) a) AS total`)).rows[0];
-  return Number(r.mine) === Number(r.total) ? undefined : wh.dialect.anyOf('source_key', objects(mine));
+  const objects = `${wh.names.t(LEDGER.objects)} WHERE dataset = 'events'`;
+  const mine = `run_id = ${Number(run.runId)}`;
+  const r = (await db.query(`SELECT SUM(CASE WHEN ${mine} THEN 1 ELSE 0 END) AS mine, COUNT(*) AS total FROM ${objects}`)).rows[0];
+  return Number(r.mine ?? 0) === Number(r.total) ? undefined : wh.dialect.anyOf('source_key', `SELECT source_key FROM ${objects} AND ${mine}`);
 }
 
 async function keyChecks(wh: Warehouse, run: RunFacts, db: Queryable): Promise<CheckResult[]> {

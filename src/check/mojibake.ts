@@ -46,15 +46,15 @@ export function mojibakeCheck(names: TableNames, stagedEvents?: string): CheckSp
     const where = ` WHERE ${nonAscii}${table === 'stg_events' && stagedEvents ? ` AND ${stagedEvents}` : ''}`;
     return `(SELECT ${figures.join(', ')} FROM (SELECT DISTINCT ${columns.map((c) => c.column).join(', ')} FROM ${names.t(table)}${where}) d) t${t}`;
   });
+  const scope = stagedEvents ? ' (stg_events: the events this run staged)' : '';
   return {
     name: 'names without double-encoded UTF-8',
     sql: `SELECT ${NAME_COLUMNS.map((_, i) => `n${i}, e${i}`).join(', ')} FROM ${parts.join(' CROSS JOIN ')}`,
     judge: (r) => {
       const found = NAME_COLUMNS.map(([table, column], i) => ({ where: `${table}.${column}`, count: Number(r[`n${i}`] ?? 0), example: r[`e${i}`] as string | null })).filter((f) => f.count > 0);
-      if (found.length === 0) return { ok: true, detail: `no name looks like UTF-8 decoded twice${stagedEvents ? ' (stg_events: the events this run staged)' : ''}` };
+      if (found.length === 0) return { ok: true, detail: `no name looks like UTF-8 decoded twice${scope}` };
       const total = found.reduce((s, f) => s + f.count, 0);
       const examples = found.map((f) => `${f.where} ${f.count} (e.g. ${JSON.stringify(f.example)})`).join(', ');
-      const scope = stagedEvents ? ' (stg_events: the events this run staged)' : '';
       return { ok: true, warning: true, detail: `${plural(total, 'distinct name')} look like UTF-8 decoded twice: ${examples}${scope}; the source has them so, fix them upstream` };
     },
   };

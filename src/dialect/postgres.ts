@@ -193,7 +193,7 @@ export const postgres: Dialect = {
     const { rows } = await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'stg_events' AND schemaname = ${n.schema ? '$1' : 'current_schema()'}`, n.schema ? [n.schema] : []);
     const present = new Set(rows.map((r) => r.indexname as string));
     return [
-      ...MODEL_INDEXES.filter(([name]) => !present.has(name)).map(([name, columns]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`),
+      ...MODEL_INDEXES.filter(([name]) => !present.has(name)).map((index) => createModelIndex(n, index)),
       ...(present.has(LEGACY_SOURCE_KEY_INDEX) ? [`DROP INDEX IF EXISTS ${inSchema(n, LEGACY_SOURCE_KEY_INDEX)}`] : []),
     ];
   },
@@ -257,8 +257,8 @@ CROSS JOIN LATERAL (
  * ranges that may hold the key. It is built by one pass over the table (no
  * sort of every key, which the btree it replaces cost: a quarter of the full
  * build's index work), and a COPY onto new pages leaves it alone: those
- * ranges are read by every lookup until VACUUM (the full build's first step,
- * or autovacuum) summarizes them. So a bulk load keeps it.
+ * ranges are read by every lookup until they are summarized (beside the full
+ * build: prepareStagingForBuild's `beside`, or by autovacuum). So a bulk load keeps it.
  */
 const MODEL_INDEXES: [string, string][] = [
   // First: the full build reads the duplicate events from it (model/full-build.ts).
@@ -271,8 +271,10 @@ const LEGACY_SOURCE_KEY_INDEX = 'stg_events_source_key';
 /** The indexes a bulk load drops (and the model step builds again): the btrees, maintained row by row by a COPY. */
 const BULK_DROPPED = new Set(['stg_events_event', 'stg_events_user_latest']);
 
+const createModelIndex = (n: TableNames, [name, columns]: [string, string]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`;
+
 function modelIndexes(n: TableNames): string[] {
-  return MODEL_INDEXES.map(([name, columns]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`);
+  return MODEL_INDEXES.map((index) => createModelIndex(n, index));
 }
 
 function bookkeeping(n: TableNames): string[] {
