@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/common/log.ts';
+import pg from 'pg';
 import { openEmbedded } from '../src/warehouse/embedded.ts';
 import type { CliResult } from './support/cli.ts';
 
@@ -108,6 +109,26 @@ describe('a server that asks for a password nobody gave', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(r.stderr.trim()).toBe(`error: cannot connect to postgres://postgres@127.0.0.1:${server.connection.port}/postgres: the server asks for a password and none was given (set PGPASSWORD, or put the password in the URL or [CLUSTER] DB_PASSWORD)`);
     } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a new embedded server', () => {
+  it('is set up for bulk loads: no data page checksums (a hint bit would cost a page of WAL), WAL kept minimal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sparkify-settings-'));
+    chmodSync(dir, 0o755);
+    const server = await openEmbedded(dir, silentLogger);
+    const client = new pg.Client({ host: server.connection.host, port: server.connection.port, database: 'postgres', user: server.connection.user, password: server.connection.password });
+    try {
+      await client.connect();
+      const setting = async (name: string) => (await client.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v as string;
+      expect(await setting('data_checksums')).toBe('off');
+      expect(await setting('wal_level')).toBe('minimal');
+      expect(await setting('synchronous_commit')).toBe('off');
+    } finally {
+      await client.end().catch(() => undefined);
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
