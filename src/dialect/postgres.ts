@@ -3,11 +3,11 @@
  * and the indexes the incremental model step relies on.
  */
 import { EVENT_FIELDS, SONG_FIELDS, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
-import { LATEST_EVENT_ORDER, userIdInt } from './shared.ts';
+import { userIdInt } from './shared.ts';
 import { carryOverPostgres } from './carry-over.ts';
 import { postgresAdvisory } from './postgres-advisory.ts';
 import { enforcedKeys, FILE_RELATION_SQL, LOCK_HOLDER_SQL } from './postgres-catalog.ts';
-import { OWNED_TABLES } from '../ledger/names.ts';
+import { OWNED_TABLES, USER_LATEST_TABLE } from '../ledger/names.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
 import type { Dialect, StarKeys } from './types.ts';
 
@@ -151,7 +151,8 @@ export const postgres: Dialect = {
     // Sets hint bits and the visibility map once (index-only scans, no page
     // rewrites by the first readers) and gives the planner the table sizes.
     // Without index cleanup: the BRIN index's new pages are summarized beside the build.
-    outside: [`VACUUM (INDEX_CLEANUP OFF) ${n.t('stg_events')}`, `VACUUM ${n.t('stg_songs')}`],
+    // (And the swap records each user's latest event: tables made by versions from before it lack that table.)
+    outside: [`VACUUM (INDEX_CLEANUP OFF) ${n.t('stg_events')}`, `VACUUM ${n.t('stg_songs')}`, userLatestTable(n)],
     // Coarse statistics of the columns the build filters and joins on are enough to plan it; source_key's
     // (its order on disk) let the next runs' lookups by object read their pages through the BRIN index.
     inside: [
@@ -190,15 +191,21 @@ export const postgres: Dialect = {
   exactKey: (expr) => expr,
   modelIndexes,
   async missingModelIndexes(db, n) {
-    const { rows } = await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'stg_events' AND schemaname = ${n.schema ? '$1' : 'current_schema()'}`, n.schema ? [n.schema] : []);
-    const present = new Set(rows.map((r) => r.indexname as string));
+    const schema = n.schema ? '$1' : 'current_schema()';
+    const { rows } = await db.query(
+      `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'stg_events' AND schemaname = ${schema} UNION ALL SELECT tablename FROM pg_tables WHERE tablename = '${USER_LATEST_TABLE}' AND schemaname = ${schema}`,
+      n.schema ? [n.schema] : [],
+    );
+    const present = new Set(rows.map((r) => r.name as string));
     return [
+      // Tables made by versions from before it lack etl_user_latest: their daily runs find users' latest events by one scan, once.
+      ...(present.has(USER_LATEST_TABLE) ? [] : [userLatestTable(n)]),
       ...MODEL_INDEXES.filter(([name]) => !present.has(name)).map((index) => createModelIndex(n, index)),
-      ...(present.has(LEGACY_SOURCE_KEY_INDEX) ? [`DROP INDEX IF EXISTS ${inSchema(n, LEGACY_SOURCE_KEY_INDEX)}`] : []),
+      ...LEGACY_INDEXES.filter((name) => present.has(name)).map((name) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
     ];
   },
-  dropModelIndexes: (n) => [...BULK_DROPPED, LEGACY_SOURCE_KEY_INDEX].map((name) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
-  dropTables: (n) => OWNED_TABLES.map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  dropModelIndexes: (n) => [...BULK_DROPPED, ...LEGACY_INDEXES].map((name) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
+  dropTables: (n) => [...OWNED_TABLES, USER_LATEST_TABLE].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
   // Whole days, then the milliseconds left: interval * bigint multiplies in float8, so one
   // product of over 2^53 µs (ts past year 2255) would be microseconds off.
@@ -215,7 +222,14 @@ export const postgres: Dialect = {
   // per btree, no merge of runs on disk) and without parallel workers: the build's two sessions
   // already keep two cores busy, and workers beside them only contend (10M events on 2 cores:
   // the event-key index 11.5 → 6.2 s, the whole build 43.6 → 39.7 s).
-  modelSettings: () => [`SET LOCAL work_mem = '256MB'`, `SET LOCAL maintenance_work_mem = '1GB'`, `SET LOCAL max_parallel_maintenance_workers = 0`],
+  // A daily run's statements read few rows each, but the planner prices some (a scan that runs only for
+  // users whose latest event was replaced) as big: JIT compiling them took 30–90 ms a statement.
+  modelSettings: (step = 'full') => [
+    `SET LOCAL work_mem = '256MB'`,
+    `SET LOCAL maintenance_work_mem = '1GB'`,
+    `SET LOCAL max_parallel_maintenance_workers = 0`,
+    ...(step === 'incremental' ? [`SET LOCAL jit = off`] : []),
+  ],
   param: (i) => `$${i}`,
   enforcedKeys,
   runLock: postgresAdvisory,
@@ -223,34 +237,14 @@ export const postgres: Dialect = {
   // Postgres has no case-insensitive database default: a nondeterministic collation is named per column, and the DDL names none.
   caseInsensitive: async () => false,
   diagnostics: { lockHolderSql: LOCK_HOLDER_SQL, fileRelationSql: FILE_RELATION_SQL },
-
-  latestEventPerUser(n, affectedUsers) {
-    // One index probe per user (stg_events_user_latest) instead of sorting
-    // every event: a daily run probes its affected users; a full build walks
-    // the distinct users through the same index (a "loose index scan").
-    const user = userIdInt('e.user_id');
-    const users =
-      affectedUsers ??
-      `(WITH RECURSIVE u AS (
-    (SELECT ${user} AS user_id FROM ${n.t('stg_events')} e WHERE ${user} IS NOT NULL ORDER BY 1 LIMIT 1)
-    UNION ALL
-    SELECT (SELECT ${user} FROM ${n.t('stg_events')} e WHERE ${user} > u.user_id ORDER BY 1 LIMIT 1) FROM u WHERE u.user_id IS NOT NULL
-  ) SELECT user_id FROM u WHERE user_id IS NOT NULL)`;
-    return `SELECT a.user_id, l.first_name, l.last_name, l.gender, l.level
-FROM ${users} a
-CROSS JOIN LATERAL (
-  SELECT e.first_name, e.last_name, e.gender, e.level FROM ${n.t('stg_events')} e
-  WHERE ${userIdInt('e.user_id')} = a.user_id
-  ORDER BY ${LATEST_EVENT_ORDER(byteOrder)}
-  LIMIT 1
-) l`;
-  },
+  usersLatest: 'ledger',
 };
 
 /**
  * The indexes of stg_events: deletes of a re-delivered object and the
  * incremental scan of new rows go by source_key; the incremental model looks
- * up winners per event and the latest event per user.
+ * up the copies of each event it touches, and a user's latest event by its
+ * event key (etl_user_latest keeps which one it is: no index by user).
  *
  * The source_key one is a BRIN index: an object's rows are written together,
  * so each range of pages holds a few objects' keys, and a lookup reads the
@@ -263,19 +257,27 @@ CROSS JOIN LATERAL (
 const MODEL_INDEXES: [string, string][] = [
   // First: the full build reads the duplicate events from it (model/full-build.ts).
   ['stg_events_event', '(session_id, item_in_session)'],
-  ['stg_events_user_latest', `((${userIdInt('user_id')}), ts, session_id, item_in_session)`],
   ['stg_events_source_key_brin', 'USING brin (source_key)'],
 ];
-/** The btree by source_key that versions before the BRIN one built (dropped where found). */
-const LEGACY_SOURCE_KEY_INDEX = 'stg_events_source_key';
+/**
+ * Indexes earlier versions built, dropped where found: the btree by
+ * source_key the BRIN one replaced, and the one by user and time that found
+ * each user's latest event before etl_user_latest kept it (a tenth of a
+ * full build's work, and a btree every COPY of a daily run kept up).
+ */
+const LEGACY_INDEXES = ['stg_events_source_key', 'stg_events_user_latest'];
 /** The indexes a bulk load drops (and the model step builds again): the btrees, maintained row by row by a COPY. */
-const BULK_DROPPED = new Set(['stg_events_event', 'stg_events_user_latest']);
+const BULK_DROPPED = ['stg_events_event'];
 
 const createModelIndex = (n: TableNames, [name, columns]: [string, string]) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${n.t('stg_events')} ${columns}`;
 
 function modelIndexes(n: TableNames): string[] {
   return MODEL_INDEXES.map((index) => createModelIndex(n, index));
 }
+
+/** Each user's latest staged event: its ts and the key that finds its row (model/star-schema.ts). */
+const userLatestTable = (n: TableNames) =>
+  `CREATE TABLE IF NOT EXISTS ${n.t(USER_LATEST_TABLE)} (user_id integer PRIMARY KEY, ts bigint NOT NULL, session_id bigint NOT NULL, item_in_session integer NOT NULL, source_key text NOT NULL, source_line bigint NOT NULL)`;
 
 function bookkeeping(n: TableNames): string[] {
   return [
@@ -328,5 +330,6 @@ function bookkeeping(n: TableNames): string[] {
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_events')} (session_id bigint, item_in_session integer, user_id text)`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_dirty_songs')} (song_id text, artist_id text, title text, artist_name text, duration double precision)`,
     `CREATE TABLE IF NOT EXISTS ${n.t('etl_state')} (name text PRIMARY KEY, value text NOT NULL)`,
+    userLatestTable(n),
   ];
 }

@@ -18,7 +18,6 @@
  *   quoted with quoteRedshiftLiteral.
  */
 import { EVENT_FIELDS, SONG_FIELDS, SOURCE_KEY_MAX_BYTES, STAR_TABLES, type Field, type StarTable } from '../common/datasets.ts';
-import { latestEventPerUserWindow } from './shared.ts';
 import { carryGrants } from './carry-over.ts';
 import { LEASE_TABLE, OWNED_TABLES } from '../ledger/names.ts';
 import { redshiftLease } from './redshift-lease.ts';
@@ -195,9 +194,7 @@ export const redshift: Dialect = {
     }
     return String(collation).trim().toLowerCase() === 'case_insensitive';
   },
-  latestEventPerUser(n, affected) {
-    return latestEventPerUserWindow(n, affected, this.byteOrder);
-  },
+  usersLatest: 'window',
 };
 
 function bookkeeping(n: TableNames): string[] {

@@ -27,7 +27,7 @@ export interface Dialect {
    * warehouse has none.
    */
   modelIndexes(names: TableNames): string[];
-  /** The CREATE statements of modelIndexes whose index is missing, read from the catalog (no lock on stg_events when none is). */
+  /** The CREATE statements of modelIndexes whose index is missing, and of the ledger tables the incremental model step reads that older versions did not make, read from the catalog (no lock on stg_events when none is). */
   missingModelIndexes(db: Queryable, names: TableNames): Promise<string[]>;
   /** Drops the indexes of stg_events that a COPY would maintain row by row (the model step builds them again). */
   dropModelIndexes(names: TableNames): string[];
@@ -53,16 +53,20 @@ export interface Dialect {
   createTempTableAs(name: string, select: string): string;
   /** Drops a temp table created by createTempTableAs, where it outlives the transaction. */
   dropTempTable(name: string): string | undefined;
-  /** Settings for the model step's transaction (e.g. a larger work_mem). */
-  modelSettings(): string[];
+  /** Settings for the model step's transactions (e.g. a larger work_mem); `incremental`: those of a daily run's step, which touches few rows. */
+  modelSettings(step?: 'full' | 'incremental'): string[];
   /** Refreshes planner statistics of a (temp) table, or undefined when not needed. */
   analyze(table: string): string | undefined;
   /**
-   * SELECT of the latest event of each user in `affectedUsers` (a table with a
-   * `user_id` INTEGER column), or of every user when undefined; columns
-   * user_id, first_name, last_name, gender, level.
+   * How the model step finds each user's latest event (model/star-schema.ts):
+   * `window` ranks every staged event of the users it needs (Redshift, whose
+   * scans read only the columns they name); `ledger` keeps each user's latest
+   * event in etl_user_latest: a full build finds it by each user's greatest
+   * ts, and a daily run compares it with the users' new events, reading all
+   * the events only of users whose latest event's object was replaced or
+   * deleted (Postgres: no index over every event to build or keep up).
    */
-  latestEventPerUser(names: TableNames, affectedUsers: string | undefined): string;
+  readonly usersLatest: 'window' | 'ledger';
   /**
    * A star table created under another name (`as`, a build table of the full
    * build): its columns, NOT NULL and identity, without keys or indexes,

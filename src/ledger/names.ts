@@ -22,11 +22,20 @@ export const LEDGER = {
   state: 'etl_state',
 } as const;
 
+/**
+ * Postgres only (dialect.usersLatest 'ledger'): each user's latest staged
+ * event, by the key that finds its row again (model/star-schema.ts).
+ */
+export const USER_LATEST_TABLE = 'etl_user_latest';
+
 /** Redshift only: the run lease (warehouse/lease-lock.ts; Postgres uses advisory locks). */
 export const LEASE_TABLE = 'etl_lock';
 
 /** The full build's helper tables (model/full-build.ts): the ledger's prefix keeps them apart from the data. */
 export const BUILD_HELPERS = { duplicates: 'etl_build_duplicates', songMatch: 'etl_build_song_match' } as const;
+
+/** The full build's helper of each user's latest event, where the ledger keeps them (USER_LATEST_TABLE). */
+export const BUILD_USER_LATEST = 'etl_build_user_latest';
 
 /** The bookkeeping tables in drop order. */
 export const LEDGER_TABLES = [LEDGER.objects, LEDGER.rejects, LEDGER.runs, LEDGER.dirtyObjects, LEDGER.dirtyEvents, LEDGER.dirtySongs, LEDGER.state] as const;

@@ -17,6 +17,9 @@
  * from songplays beside songplays' keys. Where the dialect can cut them
  * (dialect.buildParts), the two big steps run in parts, one per session:
  * songplays from ranges of staging's pages, time by a hash of the start time.
+ * The songplays parts then take every play at once, and the keys staged more
+ * than once (found through the event-key index, built meanwhile) are put
+ * right afterwards: their rows go, their winning copies come in.
  *
  * Everything before the swap writes only build and helper tables: a crash or
  * a failure leaves the live tables and the dirty sets as they were, and the
@@ -30,16 +33,21 @@ import { describeError, LOCK_NOT_AVAILABLE, pgFields, WarehouseError } from '../
 import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
-import { BUILD_HELPERS, clearDirtyStatements, recordStarCounts } from '../ledger/index.ts';
+import { BUILD_HELPERS, BUILD_USER_LATEST, clearDirtyStatements, recordStarCounts } from '../ledger/index.ts';
 import { runSteps, type Step, type StepTiming } from './steps.ts';
 import {
   STAR_COLUMNS,
   duplicateKeysSelect,
+  deleteDuplicateSongplays,
   insertAllSongplays,
   insertAllTimes,
+  insertRankedSongplays,
   insertArtists,
   insertSongs,
   insertUsers,
+  insertUsersFromLatest,
+  latestEventOfEveryUser,
+  recordUserLatest,
   songMatchSelect,
   type ModelSql,
 } from './star-schema.ts';
@@ -132,22 +140,36 @@ function buildPlan(m: ModelSql): BuildStep[] {
   };
   // songplays and time fill in parts side by side where the dialect can cut them (buildParts): songplays
   // by ranges of staging's pages, time by a hash of the start time. Their build tables are made first.
+  // The parts take every play, without waiting for the duplicate keys (which wait for an index); the
+  // keys staged more than once are put right afterwards: their rows go, their winners come in.
   const split = d.buildParts && d.buildSessions > 1 ? d.buildParts : undefined;
   const parts = split ? d.buildSessions : 1;
   const partName = (table: string, i: number) => (parts > 1 ? `${table} ${i + 1}/${parts}` : table);
+  const songMatch = helper(BUILD_HELPERS.songMatch);
   const songplaysParts: BuildStep[] = Array.from({ length: parts }, (_, i) => ({
     name: partName('songplays', i),
-    after: ['songs and artists', 'duplicate events'],
+    after: split ? ['songs and artists'] : ['songs and artists', 'duplicate events'],
     statements: (c: Context) => [
       ...d.modelSettings(),
       ...(split ? [] : [create('songplays')]),
-      {
-        sql: insertAllSongplays(m, build('songplays'), helper(BUILD_HELPERS.songMatch), duplicates(c), split ? { where: split.pageRange('e', i, parts, c.pages), ranked: i === 0 } : undefined),
-        rows: count('songplays'),
-      },
+      { sql: split ? insertAllSongplays(m, build('songplays'), songMatch, undefined, split.pageRange('e', i, parts, c.pages)) : insertAllSongplays(m, build('songplays'), songMatch, duplicates(c)), rows: count('songplays') },
     ],
   }));
-  const songplaysBuilt = songplaysParts.map((s) => s.name);
+  const rankedSongplays: BuildStep[] = split
+    ? [
+        {
+          name: 'songplays of duplicate events',
+          after: [...songplaysParts.map((s) => s.name), 'duplicate events'],
+          statements: (c: Context) => {
+            const keys = duplicates(c);
+            if (!keys) return [];
+            const removed = (ctx: Context, rows: number) => void (ctx.counts.songplays = (ctx.counts.songplays ?? 0) - rows);
+            return [...d.modelSettings(), { sql: deleteDuplicateSongplays(build('songplays'), keys), rows: removed }, { sql: insertRankedSongplays(m, build('songplays'), songMatch, keys), rows: count('songplays') }];
+          },
+        },
+      ]
+    : [];
+  const songplaysBuilt = [...songplaysParts, ...rankedSongplays].map((s) => s.name);
   // The time rows from the distinct start times of the songplays just built (not the events again).
   const timeParts: BuildStep[] = Array.from({ length: parts }, (_, i) => ({
     name: partName('time', i),
@@ -198,6 +220,7 @@ function buildPlan(m: ModelSql): BuildStep[] {
       ],
     },
     ...songplaysParts,
+    ...rankedSongplays,
     ...timeParts,
     ...songplaysIndexSteps,
     ...timeKeys,
@@ -205,10 +228,16 @@ function buildPlan(m: ModelSql): BuildStep[] {
     ...indexSteps.slice(1),
     ...(prepare.beside.length ? [{ name: 'staging summaries', after: ['prepare', ...indexSteps.map((s) => s.name)], statements: () => prepare.beside }] : []),
     {
-      // Postgres finds each user's latest event through a staging index.
+      // Where the ledger keeps each user's latest event, it is found by each user's greatest ts and kept for the swap.
       name: 'users',
-      after: ['prepare', ...indexSteps.map((s) => s.name)],
-      statements: () => [...d.modelSettings(), create('users'), { sql: insertUsers(m, build('users')), rows: count('users') }, ...withKeys('users')],
+      after: ['prepare'],
+      statements: () => [
+        ...d.modelSettings(),
+        ...(d.usersLatest === 'ledger' ? [d.helperTableAs(n.t(BUILD_USER_LATEST), latestEventOfEveryUser(m))] : []),
+        create('users'),
+        { sql: d.usersLatest === 'ledger' ? insertUsersFromLatest(build('users'), n.t(BUILD_USER_LATEST)) : insertUsers(m, build('users')), rows: count('users') },
+        ...withKeys('users'),
+      ],
     },
   ];
 }
@@ -261,6 +290,7 @@ function swapStatements(m: ModelSql, c: Context, swapped: readonly StarTable[]):
     ...(swapped.length ? d.lockForSwap(swapped.map((t) => n.t(t))) : []),
     ...STAR_TABLES.flatMap((t) => (swapped.includes(t) ? [`DROP TABLE ${n.t(t)}`, ...d.renameBuildTable(n, t, buildTable(t)), ...(c.carry.get(t)?.afterRename ?? [])] : reloadInPlace(m, t))),
     ...clearDirtyStatements(n),
+    ...(d.usersLatest === 'ledger' ? recordUserLatest(n, n.t(BUILD_USER_LATEST)) : []),
     ...recordStarCounts(n, c.counts),
   ];
 }
@@ -316,8 +346,8 @@ function reloadInPlace({ names: n }: ModelSql, t: StarTable): string[] {
 }
 
 /** Drops the build and helper tables a build left (this one, or one that died). */
-function dropStatements({ names: n }: ModelSql): string[] {
-  return [...STAR_TABLES.map(buildTable), ...Object.values(BUILD_HELPERS)].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
+function dropStatements({ names: n, dialect: d }: ModelSql): string[] {
+  return [...STAR_TABLES.map(buildTable), ...Object.values(BUILD_HELPERS), ...(d.usersLatest === 'ledger' ? [BUILD_USER_LATEST] : [])].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`);
 }
 
 async function dropLeftovers(db: Pick<pg.ClientBase, 'query'>, m: ModelSql): Promise<void> {

@@ -54,8 +54,9 @@ export interface ModelOptions {
 /** Staging changes above this share of the staged rows refresh the planner's statistics first. */
 const ANALYZE_SHARE = 0.2;
 
+/** Makes what the incremental step looks up: the staging indexes a bulk load dropped, and ledger tables older versions did not make. */
 async function ensureModelIndexes(wh: Warehouse): Promise<void> {
-  const statements = wh.dialect.modelIndexes(wh.names);
+  const statements = await wh.dialect.missingModelIndexes(wh.pool, wh.names);
   if (statements.length === 0) return;
   await inTransaction(wh.pool, async (client) => {
     for (const sql of [...wh.dialect.modelSettings(), ...statements]) await client.query(sql);

@@ -11,8 +11,8 @@
 import type { StarTable } from '../common/datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
-import { userIdInt } from '../dialect/shared.ts';
-import { clearDirtyStatements, LEDGER } from '../ledger/index.ts';
+import { LATEST_EVENT_ORDER, latestEventPerUserWindow, userIdInt } from '../dialect/shared.ts';
+import { clearDirtyStatements, LEDGER, USER_LATEST_TABLE } from '../ledger/index.ts';
 
 export interface ModelSql {
   names: TableNames;
@@ -107,30 +107,29 @@ const isPlay = (e: string) => `${e}.page = 'NextSong' AND ${e}.user_id <> ''`;
 /** The order in which copies of one event compete: the latest wins. */
 const latestCopy = (d: Dialect, e: string) => `ROW_NUMBER() OVER (PARTITION BY ${e}.session_id, ${e}.item_in_session ORDER BY ${d.byteOrder(`${e}.source_key`)} DESC, ${e}.source_line DESC)`;
 
-/** One of the parts a full build's scan of staging is split into: a filter on the scan, and whether this part ranks the duplicate keys. */
-export interface ScanPart {
-  where: string;
-  ranked: boolean;
-}
-
 /**
  * The events (staged columns `columns`) whose latest copy is a play, over all
  * of staging: the full build's songplays read this. An event staged once is
  * its own latest copy, so only the keys listed in `duplicates` (a table of
  * (session_id, item_in_session) staged more than once) are ranked: no sort of
- * the whole staging table, whatever it holds. With `part`, only the events
- * staged once that its filter keeps, and the ranked keys if it says so.
+ * the whole staging table, whatever it holds. Without `duplicates`, every
+ * play (where the build fills its parts first and puts the ranked keys right
+ * after: deleteDuplicateSongplays, insertRankedSongplays); with `where`, only
+ * the events that filter on the scan keeps.
  */
-export function winningPlays({ names: n, dialect: d }: ModelSql, columns: readonly string[], duplicates: string | undefined, part?: ScanPart): string {
-  const single = `SELECT ${columns.map((c) => `e.${c}`).join(', ')} FROM ${n.t('stg_events')} e WHERE ${isPlay('e')}${part ? ` AND ${part.where}` : ''}`;
+export function winningPlays(m: ModelSql, columns: readonly string[], duplicates: string | undefined, where?: string): string {
+  const single = `SELECT ${columns.map((c) => `e.${c}`).join(', ')} FROM ${m.names.t('stg_events')} e WHERE ${isPlay('e')}${where ? ` AND ${where}` : ''}`;
   if (!duplicates) return single;
-  const notDuplicate = `${single}
-  AND NOT EXISTS (SELECT 1 FROM ${duplicates} k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)`;
-  if (part && !part.ranked) return notDuplicate;
-  const ranked = [...new Set([...columns, 'page', 'user_id'])];
-  return `${notDuplicate}
+  return `${single}
+  AND NOT EXISTS (SELECT 1 FROM ${duplicates} k WHERE k.session_id = e.session_id AND k.item_in_session = e.item_in_session)
 UNION ALL
-SELECT ${columns.map((c) => `w.${c}`).join(', ')} FROM (
+${rankedPlays(m, columns, duplicates)}`;
+}
+
+/** The latest copies of the keys in `duplicates` that are plays (staged columns `columns`). */
+export function rankedPlays({ names: n, dialect: d }: ModelSql, columns: readonly string[], duplicates: string): string {
+  const ranked = [...new Set([...columns, 'page', 'user_id'])];
+  return `SELECT ${columns.map((c) => `w.${c}`).join(', ')} FROM (
   SELECT ${ranked.map((c) => `e.${c}`).join(', ')}, ${latestCopy(d, 'e')} AS rn
   FROM ${n.t('stg_events')} e JOIN ${duplicates} k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
 ) w WHERE w.rn = 1 AND ${isPlay('w')}`;
@@ -143,11 +142,24 @@ export function duplicateKeysSelect({ names: n }: ModelSql): string {
 
 const PLAY_COLUMNS = ['ts', 'user_id', 'level', 'song', 'artist', 'length', 'session_id', 'item_in_session', 'location', 'user_agent'] as const;
 
-/** Full build: every songplay into `table` (with `part`, that part's). */
-export function insertAllSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string | undefined, part?: ScanPart): string {
+/** Full build: every songplay into `table` (without `duplicates`, every play; with `where`, those its filter on the scan keeps). */
+export function insertAllSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string | undefined, where?: string): string {
   return `${into(table, 'songplays')}
 SELECT ${songplayValues(m.dialect, 'p', 'sm')}
-FROM (${winningPlays(m, PLAY_COLUMNS, duplicates, part)}) p
+FROM (${winningPlays(m, PLAY_COLUMNS, duplicates, where)}) p
+${songJoin(m.dialect, songMatch, 'p')}`;
+}
+
+/** Full build, songplays filled from every play: the rows of the keys staged more than once go (insertRankedSongplays puts their winners back). */
+export function deleteDuplicateSongplays(table: string, duplicates: string): string {
+  return `DELETE FROM ${table} p USING ${duplicates} k WHERE k.session_id = p.session_id AND k.item_in_session = p.item_in_session`;
+}
+
+/** Full build, songplays filled from every play: the latest copies of the keys staged more than once that are plays. */
+export function insertRankedSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string): string {
+  return `${into(table, 'songplays')}
+SELECT ${songplayValues(m.dialect, 'p', 'sm')}
+FROM (${rankedPlays(m, PLAY_COLUMNS, duplicates)}) p
 ${songJoin(m.dialect, songMatch, 'p')}`;
 }
 
@@ -164,10 +176,83 @@ SELECT ${timeValues(m.dialect, 't')}
 FROM (SELECT DISTINCT p.start_time FROM ${songplays} p${part ? ` WHERE ${part}` : ''}) t`;
 }
 
-/** Users into `table`: each from its latest event. */
-export function insertUsers(m: ModelSql, table: string, scope: Scope = {}): string {
+/** Users into `table`, each from its latest event, by ranking every staged event of the users in scope (usersLatest 'window'). */
+export function insertUsers({ names: n, dialect: d }: ModelSql, table: string, scope: Scope = {}): string {
   return `${into(table, 'users')}
-${m.dialect.latestEventPerUser(m.names, scope.users)}`;
+${latestEventPerUserWindow(n, scope.users, d.byteOrder)}`;
+}
+
+/** What etl_user_latest keeps of a user's latest event (usersLatest 'ledger'): its ts, and the key that finds its row. */
+export const USER_LATEST_COLUMNS = ['user_id', 'ts', 'session_id', 'item_in_session', 'source_key', 'source_line'] as const;
+
+/** A staged event `e` as a candidate for its user's latest event: USER_LATEST_COLUMNS, then the users columns. */
+const userEvent = (e: string) =>
+  `${userIdInt(`${e}.user_id`)} AS user_id, ${e}.ts, ${e}.session_id, ${e}.item_in_session, ${e}.source_key, ${e}.source_line, ${e}.first_name, ${e}.last_name, ${e}.gender, ${e}.level`;
+
+/** The first of each user's `candidates` (columns of userEvent) in LATEST_EVENT_ORDER. */
+function latestOf(d: Dialect, candidates: string): string {
+  return `SELECT ${[...USER_LATEST_COLUMNS, ...STAR_COLUMNS.users.slice(1)].join(', ')} FROM (
+  SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.user_id ORDER BY ${LATEST_EVENT_ORDER(d.byteOrder, 'c')}) AS rn FROM (${candidates}) c
+) latest WHERE rn = 1`;
+}
+
+/**
+ * Full build, usersLatest 'ledger': every user's latest event (the columns
+ * of userEvent). Each user's greatest ts comes from a hash over staging, and
+ * only the events at that ts are ranked: two scans, no sort or index of
+ * every event.
+ */
+export function latestEventOfEveryUser({ names: n, dialect: d }: ModelSql): string {
+  return latestOf(
+    d,
+    `SELECT ${userEvent('e')} FROM ${n.t('stg_events')} e
+  JOIN (SELECT ${userIdInt('user_id')} AS user_id, MAX(ts) AS ts FROM ${n.t('stg_events')} WHERE user_id <> '' GROUP BY 1) m ON m.user_id = ${userIdInt('e.user_id')} AND m.ts = e.ts`,
+  );
+}
+
+/** Users into `table` from a table of their latest events (latestEventOfEveryUser's columns). */
+export function insertUsersFromLatest(table: string, latest: string): string {
+  const columns = STAR_COLUMNS.users.join(', ');
+  return `${into(table, 'users')} SELECT ${columns} FROM ${latest}`;
+}
+
+/** The statements that make etl_user_latest hold the user keys of `latest` (a table of latestEventOfEveryUser's columns) for the users of `users` (undefined: every user). */
+export function recordUserLatest(n: TableNames, latest: string, users?: string): string[] {
+  const columns = USER_LATEST_COLUMNS.join(', ');
+  return [
+    `DELETE FROM ${n.t(USER_LATEST_TABLE)}${users ? ` WHERE user_id IN (SELECT user_id FROM ${users})` : ''}`,
+    `INSERT INTO ${n.t(USER_LATEST_TABLE)} (${columns}) SELECT ${columns} FROM ${latest}`,
+  ];
+}
+
+/**
+ * Incremental, usersLatest 'ledger': the latest event of each affected user
+ * (tmp_aff_users) into tmp_user_latest. A user whose recorded latest event
+ * is still staged, in an object no load replaced since, has that event and
+ * their new events (the objects staged since) to choose from: nothing else
+ * changed. The others (their latest event's object was replaced or pruned,
+ * or the ledger has none for them) rank all their events, by one scan of
+ * staging that runs only when there are such users.
+ */
+function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, newEvents: string, dirtyEventObjects: string): { name: string; select: string }[] {
+  return [
+    {
+      name: 'tmp_user_kept',
+      select: `SELECT ${userEvent('e')} FROM ${n.t(USER_LATEST_TABLE)} l JOIN tmp_aff_users a ON a.user_id = l.user_id
+  JOIN ${n.t('stg_events')} e ON e.session_id = l.session_id AND e.item_in_session = l.item_in_session AND e.source_key = l.source_key AND e.source_line = l.source_line
+  WHERE NOT (${d.anyOf('l.source_key', dirtyEventObjects)})`,
+    },
+    { name: 'tmp_user_rescan', select: `SELECT user_id FROM tmp_aff_users EXCEPT SELECT user_id FROM tmp_user_kept` },
+    {
+      name: 'tmp_user_latest',
+      select: latestOf(
+        d,
+        `SELECT * FROM tmp_user_kept
+  UNION ALL SELECT ${userEvent('e')} FROM ${newEvents} AND e.user_id <> ''
+  UNION ALL SELECT ${userEvent('e')} FROM ${n.t('stg_events')} e WHERE EXISTS (SELECT 1 FROM tmp_user_rescan) AND ${userIdInt('e.user_id')} IN (SELECT user_id FROM tmp_user_rescan)`,
+      ),
+    },
+  ];
 }
 
 /**
@@ -203,8 +288,8 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
   // Temp tables a later statement joins get statistics; those read whole or through anyOf need none.
   const tmp = (name: string, select: string, analyze = true): ModelStatement[] =>
     [d.createTempTableAs(name, select), analyze ? d.analyze(name) : undefined].filter((s): s is string => !!s).map((sql) => ({ sql }));
-  const newRows = (dataset: string, table: string, alias: string) =>
-    `${n.t(table)} ${alias} WHERE ${d.anyOf(`${alias}.source_key`, `SELECT source_key FROM ${n.t(LEDGER.dirtyObjects)} WHERE dataset = '${dataset}'`)}`;
+  const dirtyObjects = (dataset: string) => `SELECT source_key FROM ${n.t(LEDGER.dirtyObjects)} WHERE dataset = '${dataset}'`;
+  const newRows = (dataset: string, table: string, alias: string) => `${n.t(table)} ${alias} WHERE ${d.anyOf(`${alias}.source_key`, dirtyObjects(dataset))}`;
   const newSongs = `SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM ${newRows('songs', 'stg_songs', 's')}`;
   const changedSongs = `SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t(LEDGER.dirtySongs)} UNION ALL ${newSongs}`;
   const eventKeys = [
@@ -218,7 +303,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
   const columns = STAR_COLUMNS.songplays.join(', ');
   const count = (sql: string, table: StarTable, sign: 1 | -1): ModelStatement => ({ sql, counts: { table, sign } });
   return [
-    ...d.modelSettings().map((sql) => ({ sql })),
+    ...d.modelSettings('incremental').map((sql) => ({ sql })),
     // The rows the run staged, found once through the source_key index.
     ...tmp('tmp_new_events', `SELECT e.session_id, e.item_in_session, ${userIdInt('e.user_id')} AS user_id FROM ${newRows('events', 'stg_events', 'e')}`, false),
     ...tmp('tmp_changed_songs', changedSongs),
@@ -243,14 +328,18 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     ...tmp('tmp_aff_times', `SELECT start_time FROM tmp_old_songplays UNION SELECT start_time FROM tmp_new_songplays`, false),
     count(`DELETE FROM ${n.t('time')} WHERE ${d.anyOf('start_time', 'SELECT start_time FROM tmp_aff_times')}`, 'time', -1),
     count(insertTime(m, 'tmp_aff_times'), 'time', 1),
+    ...(d.usersLatest === 'ledger' ? latestOfAffectedUsers(m, newRows('events', 'stg_events', 'e'), dirtyObjects('events')).flatMap((t) => tmp(t.name, t.select, false)) : []),
     count(`DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`, 'users', -1),
-    count(insertUsers(m, n.t('users'), { users: 'tmp_aff_users' }), 'users', 1),
+    ...(d.usersLatest === 'ledger'
+      ? [count(insertUsersFromLatest(n.t('users'), 'tmp_user_latest'), 'users', 1), ...recordUserLatest(n, 'tmp_user_latest', 'tmp_aff_users').map((sql) => ({ sql }))]
+      : [count(insertUsers(m, n.t('users'), { users: 'tmp_aff_users' }), 'users', 1)]),
   ];
 }
 
 /** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
 export function incrementalFinishStatements(m: ModelSql): string[] {
   const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_aff_times'];
+  if (m.dialect.usersLatest === 'ledger') temps.push('tmp_user_kept', 'tmp_user_rescan', 'tmp_user_latest');
   return [...clearDirtyStatements(m.names), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
 

@@ -385,7 +385,7 @@ async function stagingIndexes(wh: Warehouse, bulk: boolean, bytes: number, log: 
     for (const sql of await wh.dialect.missingModelIndexes(wh.pool, wh.names)) await wh.pool.query(sql);
     return;
   }
-  log.info(`bulk load (${Math.round(bytes / 1048576)} MB of events so far): the indexes of stg_events by event and by user are built after staging`);
+  log.info(`bulk load (${Math.round(bytes / 1048576)} MB of events so far): the index of stg_events by event key is built after staging`);
   for (const sql of wh.dialect.dropModelIndexes(wh.names)) await wh.pool.query(sql);
 }
 
