@@ -197,17 +197,22 @@ function latestOf(d: Dialect, candidates: string): string {
 }
 
 /**
- * Full build, usersLatest 'ledger': every user's latest event (the columns
- * of userEvent). Each user's greatest ts comes from a hash over staging, and
- * only the events at that ts are ranked: two scans, no sort or index of
- * every event.
+ * The events at each user's greatest ts (the columns of userEvent), of every
+ * user or of the users in `users` (a table of user_id; with `gate`, a
+ * condition that skips both scans when false): each user's greatest ts from
+ * a hash over staging, then the events at it. Two scans, no sort or index of
+ * every event; the caller ranks the few events found.
  */
+function eventsAtGreatestTs(n: TableNames, users?: string, gate?: string): string {
+  const uid = userIdInt('user_id');
+  const filter = users ? `${gate ? `${gate} AND ` : ''}${uid} IN (SELECT user_id FROM ${users})` : `user_id <> ''`;
+  return `SELECT ${userEvent('e')} FROM ${n.t('stg_events')} e
+  JOIN (SELECT ${uid} AS user_id, MAX(ts) AS ts FROM ${n.t('stg_events')} WHERE ${filter} GROUP BY 1) m ON m.user_id = ${userIdInt('e.user_id')} AND m.ts = e.ts${gate ? `\n  WHERE ${gate}` : ''}`;
+}
+
+/** Full build, usersLatest 'ledger': every user's latest event (the columns of userEvent). */
 export function latestEventOfEveryUser({ names: n, dialect: d }: ModelSql): string {
-  return latestOf(
-    d,
-    `SELECT ${userEvent('e')} FROM ${n.t('stg_events')} e
-  JOIN (SELECT ${userIdInt('user_id')} AS user_id, MAX(ts) AS ts FROM ${n.t('stg_events')} WHERE user_id <> '' GROUP BY 1) m ON m.user_id = ${userIdInt('e.user_id')} AND m.ts = e.ts`,
-  );
+  return latestOf(d, eventsAtGreatestTs(n));
 }
 
 /** Users into `table` from a table of their latest events (latestEventOfEveryUser's columns). */
@@ -231,8 +236,8 @@ export function recordUserLatest(n: TableNames, latest: string, users?: string):
  * is still staged, in an object no load replaced since, has that event and
  * their new events (the objects staged since) to choose from: nothing else
  * changed. The others (their latest event's object was replaced or pruned,
- * or the ledger has none for them) rank all their events, by one scan of
- * staging that runs only when there are such users.
+ * or the ledger has none for them) rank their events at their greatest ts,
+ * found by two scans of staging that run only when there are such users.
  */
 function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, newEvents: string, dirtyEventObjects: string): { name: string; select: string }[] {
   return [
@@ -249,7 +254,7 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, newEvents: st
         d,
         `SELECT * FROM tmp_user_kept
   UNION ALL SELECT ${userEvent('e')} FROM ${newEvents} AND e.user_id <> ''
-  UNION ALL SELECT ${userEvent('e')} FROM ${n.t('stg_events')} e WHERE EXISTS (SELECT 1 FROM tmp_user_rescan) AND ${userIdInt('e.user_id')} IN (SELECT user_id FROM tmp_user_rescan)`,
+  UNION ALL ${eventsAtGreatestTs(n, 'tmp_user_rescan', 'EXISTS (SELECT 1 FROM tmp_user_rescan)')}`,
       ),
     },
   ];
