@@ -11,7 +11,7 @@
 import type { StarTable } from '../common/datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
-import { LATEST_EVENT_ORDER, latestEventPerUserWindow, userIdInt } from '../dialect/shared.ts';
+import { LATEST_EVENT_ORDER, userIdInt } from '../dialect/shared.ts';
 import { clearDirtyStatements, LEDGER, USER_LATEST_TABLE } from '../ledger/index.ts';
 
 export interface ModelSql {
@@ -178,8 +178,13 @@ FROM (SELECT DISTINCT p.start_time FROM ${songplays} p${part ? ` WHERE ${part}` 
 
 /** Users into `table`, each from its latest event, by ranking every staged event of the users in scope (usersLatest 'window'). */
 export function insertUsers({ names: n, dialect: d }: ModelSql, table: string, scope: Scope = {}): string {
+  const filter = scope.users ? `JOIN ${scope.users} a ON a.user_id = ${userIdInt('e.user_id')}` : `WHERE e.user_id <> ''`;
   return `${into(table, 'users')}
-${latestEventPerUserWindow(n, scope.users, d.byteOrder)}`;
+SELECT user_id, first_name, last_name, gender, level FROM (
+  SELECT ${userIdInt('e.user_id')} AS user_id, e.first_name, e.last_name, e.gender, e.level,
+         ROW_NUMBER() OVER (PARTITION BY ${userIdInt('e.user_id')} ORDER BY ${LATEST_EVENT_ORDER(d.byteOrder)}) AS rn
+  FROM ${n.t('stg_events')} e ${filter}
+) latest WHERE rn = 1`;
 }
 
 /** What etl_user_latest keeps of a user's latest event (usersLatest 'ledger'): its ts, and the key that finds its row. */
@@ -234,12 +239,12 @@ export function recordUserLatest(n: TableNames, latest: string, users?: string):
  * Incremental, usersLatest 'ledger': the latest event of each affected user
  * (tmp_aff_users) into tmp_user_latest. A user whose recorded latest event
  * is still staged, in an object no load replaced since, has that event and
- * their new events (the objects staged since) to choose from: nothing else
+ * their new events (tmp_new_events: the objects staged since) to choose from: nothing else
  * changed. The others (their latest event's object was replaced or pruned,
  * or the ledger has none for them) rank their events at their greatest ts,
  * found by two scans of staging that run only when there are such users.
  */
-function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, newEvents: string, dirtyEventObjects: string): { name: string; select: string }[] {
+function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObjects: string): { name: string; select: string }[] {
   return [
     {
       name: 'tmp_user_kept',
@@ -253,7 +258,7 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, newEvents: st
       select: latestOf(
         d,
         `SELECT * FROM tmp_user_kept
-  UNION ALL SELECT ${userEvent('e')} FROM ${newEvents} AND e.user_id <> ''
+  UNION ALL SELECT * FROM tmp_new_events WHERE user_id IS NOT NULL
   UNION ALL ${eventsAtGreatestTs(n, 'tmp_user_rescan', 'EXISTS (SELECT 1 FROM tmp_user_rescan)')}`,
       ),
     },
@@ -309,8 +314,8 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
   const count = (sql: string, table: StarTable, sign: 1 | -1): ModelStatement => ({ sql, counts: { table, sign } });
   return [
     ...d.modelSettings('incremental').map((sql) => ({ sql })),
-    // The rows the run staged, found once through the source_key index.
-    ...tmp('tmp_new_events', `SELECT e.session_id, e.item_in_session, ${userIdInt('e.user_id')} AS user_id FROM ${newRows('events', 'stg_events', 'e')}`, false),
+    // The rows the run staged, found once through the source_key index (with what the users step compares, where the ledger keeps users' latest events).
+    ...tmp('tmp_new_events', `SELECT ${d.usersLatest === 'ledger' ? userEvent('e') : `e.session_id, e.item_in_session, ${userIdInt('e.user_id')} AS user_id`} FROM ${newRows('events', 'stg_events', 'e')}`, false),
     ...tmp('tmp_changed_songs', changedSongs),
     ...tmp('tmp_aff_songs', `SELECT DISTINCT song_id FROM tmp_changed_songs`),
     ...tmp('tmp_aff_artists', `SELECT DISTINCT artist_id FROM tmp_changed_songs`),
@@ -333,7 +338,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     ...tmp('tmp_aff_times', `SELECT start_time FROM tmp_old_songplays UNION SELECT start_time FROM tmp_new_songplays`, false),
     count(`DELETE FROM ${n.t('time')} WHERE ${d.anyOf('start_time', 'SELECT start_time FROM tmp_aff_times')}`, 'time', -1),
     count(insertTime(m, 'tmp_aff_times'), 'time', 1),
-    ...(d.usersLatest === 'ledger' ? latestOfAffectedUsers(m, newRows('events', 'stg_events', 'e'), dirtyObjects('events')).flatMap((t) => tmp(t.name, t.select, false)) : []),
+    ...(d.usersLatest === 'ledger' ? latestOfAffectedUsers(m, dirtyObjects('events')).flatMap((t) => tmp(t.name, t.select, false)) : []),
     count(`DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`, 'users', -1),
     ...(d.usersLatest === 'ledger'
       ? [count(insertUsersFromLatest(n.t('users'), 'tmp_user_latest'), 'users', 1), ...recordUserLatest(n, 'tmp_user_latest', 'tmp_aff_users').map((sql) => ({ sql }))]
