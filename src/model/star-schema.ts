@@ -266,25 +266,50 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObj
 }
 
 /**
+ * Rows of `t` in the sessions of `sessions` (a table of session_id): a
+ * Postgres index on (session_id, item_in_session) is then read once per
+ * session (a day holds ~8 events per session), not once per key, and the
+ * keys are matched by hash.
+ */
+const inSessions = (d: Dialect, t: string, sessions: string) => d.anyOf(`${t}.session_id`, `SELECT session_id FROM ${sessions}`);
+
+/**
  * Incremental: the songplays the affected keys now have, from the copies of
  * those keys: the latest copy wins, and it is a songplay if it is a play.
  */
-function affectedSongplays({ names: n, dialect: d }: ModelSql, songMatch: string, keys: string): string {
+function affectedSongplays({ names: n, dialect: d }: ModelSql, songMatch: string, keys: string, sessions: string): string {
   return `SELECT ${songplayValues(d, 'w', 'w')}
 FROM (
   SELECT e.ts, e.user_id, e.level, e.session_id, e.item_in_session, e.location, e.user_agent, e.page, sm.song_id, sm.artist_id,
          ${latestCopy(d, 'e')} AS rn
   FROM ${n.t('stg_events')} e JOIN ${keys} k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
   ${songJoin(d, songMatch, 'e')}
+  WHERE ${inSessions(d, 'e', sessions)}
 ) w
 WHERE w.rn = 1 AND ${isPlay('w')}`;
 }
 
-/** Incremental: the time rows of the affected start times that songplays still has. */
-function insertTime({ names: n, dialect: d }: ModelSql, times: string): string {
+/**
+ * Incremental: time is the distinct start times of songplays, and a time row
+ * depends on its start time alone. So after the affected songplays were
+ * replaced, the start times they had before go if no songplay has them now
+ * (songplays is read only at those), and the start times of the new rows
+ * (`times`, distinct) come in if time lacks them: a new day costs one probe
+ * of time's key per new start time.
+ */
+function deleteGoneTimes({ names: n, dialect: d }: ModelSql, old: string): string {
+  const oldTimes = `SELECT start_time FROM ${old}`;
+  return `DELETE FROM ${n.t('time')} WHERE ${d.anyOf('start_time', `${oldTimes} EXCEPT SELECT p.start_time FROM ${n.t('songplays')} p WHERE ${d.anyOf('p.start_time', oldTimes)}`)}`;
+}
+
+/** The start times of `times` (a table of distinct start_time) that time lacks: time's key probed once per start time. */
+const timesMissing = (d: Dialect, time: string, times: string) =>
+  `SELECT start_time FROM ${times} EXCEPT SELECT x.start_time FROM ${time} x WHERE ${d.anyOf('x.start_time', `SELECT start_time FROM ${times}`)}`;
+
+function insertNewTimes({ names: n, dialect: d }: ModelSql, times: string): string {
   return `${into(n.t('time'), 'time')}
 SELECT ${timeValues(d, 't')}
-FROM (SELECT DISTINCT p.start_time FROM ${n.t('songplays')} p WHERE ${d.anyOf('p.start_time', `SELECT start_time FROM ${times}`)}) t`;
+FROM (${timesMissing(d, n.t('time'), times)}) t`;
 }
 
 /**
@@ -322,22 +347,23 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     // No DISTINCT: on Redshift it would merge 'x' and 'x ', and the join below needs both.
     ...tmp('tmp_aff_triples', `SELECT title, artist_name, duration FROM tmp_changed_songs`),
     ...tmp('tmp_aff_keys', `SELECT DISTINCT session_id, item_in_session FROM (${eventKeys}) k`),
+    ...tmp('tmp_aff_sessions', `SELECT DISTINCT session_id FROM tmp_aff_keys`, false),
     ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t(LEDGER.dirtyEvents)} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
     // What the affected keys hold now (one probe each): the rows to replace, and their start times.
-    ...tmp('tmp_old_songplays', `SELECT p.songplay_id, p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session`, false),
+    ...tmp('tmp_old_songplays', `SELECT p.songplay_id, p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session WHERE ${inSessions(d, 'p', 'tmp_aff_sessions')}`, false),
     count(`DELETE FROM ${n.t('songs')} WHERE song_id IN (SELECT song_id FROM tmp_aff_songs)`, 'songs', -1),
     count(insertSongs(m, n.t('songs'), { songs: 'tmp_aff_songs' }), 'songs', 1),
     count(`DELETE FROM ${n.t('artists')} WHERE artist_id IN (SELECT artist_id FROM tmp_aff_artists)`, 'artists', -1),
     count(insertArtists(m, n.t('artists'), { artists: 'tmp_aff_artists' }), 'artists', 1),
     ...tmp('tmp_song_match', songMatchSelect(m)),
     // What they will hold: their winning copies that are plays.
-    ...tmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, 'tmp_song_match', 'tmp_aff_keys')}) p`, false),
+    ...tmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, 'tmp_song_match', 'tmp_aff_keys', 'tmp_aff_sessions')}) p`, false),
     count(`DELETE FROM ${songplays} WHERE ${d.anyOf('songplay_id', 'SELECT songplay_id FROM tmp_old_songplays')}`, 'songplays', -1),
     count(`INSERT INTO ${songplays} (${columns}) SELECT ${columns} FROM tmp_new_songplays`, 'songplays', 1),
-    // start_times the affected songplays had before, and have after.
-    ...tmp('tmp_aff_times', `SELECT start_time FROM tmp_old_songplays UNION SELECT start_time FROM tmp_new_songplays`, false),
-    count(`DELETE FROM ${n.t('time')} WHERE ${d.anyOf('start_time', 'SELECT start_time FROM tmp_aff_times')}`, 'time', -1),
-    count(insertTime(m, 'tmp_aff_times'), 'time', 1),
+    // The start times the affected songplays had before and no songplay has now go; theirs now come in.
+    count(deleteGoneTimes(m, 'tmp_old_songplays'), 'time', -1),
+    ...tmp('tmp_new_times', `SELECT DISTINCT start_time FROM tmp_new_songplays`, false),
+    count(insertNewTimes(m, 'tmp_new_times'), 'time', 1),
     ...(d.usersLatest === 'ledger' ? latestOfAffectedUsers(m, dirtyObjects('events')).flatMap((t) => tmp(t.name, t.select, false)) : []),
     count(`DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`, 'users', -1),
     ...(d.usersLatest === 'ledger'
@@ -348,7 +374,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
 
 /** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
 export function incrementalFinishStatements(m: ModelSql): string[] {
-  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_aff_times'];
+  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_sessions', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_new_times'];
   if (m.dialect.usersLatest === 'ledger') temps.push('tmp_user_kept', 'tmp_user_rescan', 'tmp_user_latest');
   return [...clearDirtyStatements(m.names), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
@@ -380,7 +406,7 @@ export function writtenSongplaysSql({ names: n, dialect: d }: ModelSql): string 
     : `(SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup)`;
   return `SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
   ${missing('user_id', 'users')} AS no_user,
-  ${missing('start_time', 'time')} AS no_time,
+  (SELECT COUNT(*) FROM (${timesMissing(d, n.t('time'), 'tmp_new_times')}) w) AS no_time,
   ${missing('song_id', 'songs')} AS no_song,
   ${missing('artist_id', 'artists')} AS no_artist,
   ${duplicated} AS duplicated_keys`;

@@ -10,9 +10,11 @@ CREATE TEMP TABLE tmp_aff_triples AS SELECT title, artist_name, duration FROM tm
 
 CREATE TEMP TABLE tmp_aff_keys AS SELECT DISTINCT session_id, item_in_session FROM (SELECT session_id, item_in_session FROM "dwh"."etl_dirty_events" UNION ALL SELECT session_id, item_in_session FROM tmp_new_events UNION ALL SELECT e.session_id, e.item_in_session FROM "dwh"."stg_events" e JOIN tmp_aff_triples t ON (t.title = e.song AND t.title || '|' = e.song || '|') AND (t.artist_name = e.artist AND t.artist_name || '|' = e.artist || '|') AND t.duration = e.length) k;
 
+CREATE TEMP TABLE tmp_aff_sessions AS SELECT DISTINCT session_id FROM tmp_aff_keys;
+
 CREATE TEMP TABLE tmp_aff_users AS SELECT DISTINCT user_id FROM (SELECT CAST(NULLIF(user_id, '') AS INTEGER) AS user_id FROM "dwh"."etl_dirty_events" UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL;
 
-CREATE TEMP TABLE tmp_old_songplays AS SELECT p.songplay_id, p.start_time FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session;
+CREATE TEMP TABLE tmp_old_songplays AS SELECT p.songplay_id, p.start_time FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session WHERE p.session_id IN (SELECT session_id FROM tmp_aff_sessions);
 
 DELETE FROM "dwh"."songs" WHERE song_id IN (SELECT song_id FROM tmp_aff_songs);
 
@@ -48,6 +50,7 @@ FROM (
          ROW_NUMBER() OVER (PARTITION BY e.session_id, e.item_in_session ORDER BY (e.source_key || CHR(1)) DESC, e.source_line DESC) AS rn
   FROM "dwh"."stg_events" e JOIN tmp_aff_keys k ON k.session_id = e.session_id AND k.item_in_session = e.item_in_session
   LEFT JOIN tmp_song_match sm ON (sm.title = e.song AND sm.title || '|' = e.song || '|') AND (sm.artist_name = e.artist AND sm.artist_name || '|' = e.artist || '|') AND sm.duration = e.length
+  WHERE e.session_id IN (SELECT session_id FROM tmp_aff_sessions)
 ) w
 WHERE w.rn = 1 AND w.page = 'NextSong' AND w.user_id <> '') p;
 
@@ -55,13 +58,13 @@ DELETE FROM "dwh"."songplays" WHERE songplay_id IN (SELECT songplay_id FROM tmp_
 
 INSERT INTO "dwh"."songplays" (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent) SELECT start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent FROM tmp_new_songplays;
 
-CREATE TEMP TABLE tmp_aff_times AS SELECT start_time FROM tmp_old_songplays UNION SELECT start_time FROM tmp_new_songplays;
+DELETE FROM "dwh"."time" WHERE start_time IN (SELECT start_time FROM tmp_old_songplays EXCEPT SELECT p.start_time FROM "dwh"."songplays" p WHERE p.start_time IN (SELECT start_time FROM tmp_old_songplays));
 
-DELETE FROM "dwh"."time" WHERE start_time IN (SELECT start_time FROM tmp_aff_times);
+CREATE TEMP TABLE tmp_new_times AS SELECT DISTINCT start_time FROM tmp_new_songplays;
 
 INSERT INTO "dwh"."time" (start_time, hour, day, week, month, year, weekday)
 SELECT t.start_time, CAST(DATE_PART('hour', t.start_time) AS INTEGER), CAST(DATE_PART('day', t.start_time) AS INTEGER), CAST(DATE_PART('week', t.start_time) AS INTEGER), CAST(DATE_PART('month', t.start_time) AS INTEGER), CAST(DATE_PART('year', t.start_time) AS INTEGER), CAST(DATE_PART('dow', t.start_time) AS INTEGER)
-FROM (SELECT DISTINCT p.start_time FROM "dwh"."songplays" p WHERE p.start_time IN (SELECT start_time FROM tmp_aff_times)) t;
+FROM (SELECT start_time FROM tmp_new_times EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_times)) t;
 
 DELETE FROM "dwh"."users" WHERE user_id IN (SELECT user_id FROM tmp_aff_users);
 
@@ -74,7 +77,7 @@ SELECT user_id, first_name, last_name, gender, level FROM (
 
 SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
   (SELECT COUNT(*) FROM (SELECT DISTINCT user_id FROM tmp_new_songplays WHERE user_id IS NOT NULL) w LEFT JOIN "dwh"."users" x ON x.user_id = w.user_id WHERE x.user_id IS NULL) AS no_user,
-  (SELECT COUNT(*) FROM (SELECT DISTINCT start_time FROM tmp_new_songplays WHERE start_time IS NOT NULL) w LEFT JOIN "dwh"."time" x ON x.start_time = w.start_time WHERE x.start_time IS NULL) AS no_time,
+  (SELECT COUNT(*) FROM (SELECT start_time FROM tmp_new_times EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_times)) w) AS no_time,
   (SELECT COUNT(*) FROM (SELECT DISTINCT song_id FROM tmp_new_songplays WHERE song_id IS NOT NULL) w LEFT JOIN "dwh"."songs" x ON x.song_id = w.song_id WHERE x.song_id IS NULL) AS no_song,
   (SELECT COUNT(*) FROM (SELECT DISTINCT artist_id FROM tmp_new_songplays WHERE artist_id IS NOT NULL) w LEFT JOIN "dwh"."artists" x ON x.artist_id = w.artist_id WHERE x.artist_id IS NULL) AS no_artist,
   (SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup) AS duplicated_keys;
@@ -99,6 +102,8 @@ DROP TABLE IF EXISTS tmp_aff_triples;
 
 DROP TABLE IF EXISTS tmp_aff_keys;
 
+DROP TABLE IF EXISTS tmp_aff_sessions;
+
 DROP TABLE IF EXISTS tmp_aff_users;
 
 DROP TABLE IF EXISTS tmp_old_songplays;
@@ -107,4 +112,4 @@ DROP TABLE IF EXISTS tmp_song_match;
 
 DROP TABLE IF EXISTS tmp_new_songplays;
 
-DROP TABLE IF EXISTS tmp_aff_times;
+DROP TABLE IF EXISTS tmp_new_times;
