@@ -63,8 +63,9 @@ export interface Dialect {
    * scans read only the columns they name); `ledger` keeps each user's latest
    * event in etl_user_latest: a full build finds it by each user's greatest
    * ts, and a daily run compares it with the users' new events, reading all
-   * the events only of users whose latest event's object was replaced or
-   * deleted (Postgres: no index over every event to build or keep up).
+   * the events only of users whose latest event's object was replaced
+   * without it or deleted (Postgres: no index over every event to build or
+   * keep up).
    */
   readonly usersLatest: 'window' | 'ledger';
   /**

@@ -235,14 +235,23 @@ export function recordUserLatest(n: TableNames, latest: string, users?: string):
   ];
 }
 
+/** Whether event `a` comes no earlier than event `b` in LATEST_EVENT_ORDER (both with its columns; Postgres row comparison). */
+const atLeastAsLate = (d: Dialect, a: string, b: string) => {
+  const key = (e: string) => `(${e}.ts, ${e}.session_id, ${e}.item_in_session, ${d.byteOrder(`${e}.source_key`)}, ${e}.source_line)`;
+  return `${key(a)} >= ${key(b)}`;
+};
+
 /**
  * Incremental, usersLatest 'ledger': the latest event of each affected user
  * (tmp_aff_users) into tmp_user_latest. A user whose recorded latest event
  * is still staged, in an object no load replaced since, has that event and
  * their new events (tmp_new_events: the objects staged since) to choose from: nothing else
- * changed. The others (their latest event's object was replaced or pruned,
- * or the ledger has none for them) rank their events at their greatest ts,
- * found by two scans of staging that run only when there are such users.
+ * changed. So does a user with a new event at least as late as the recorded
+ * one (an object delivered again with that event in it): every event outside
+ * the new objects is no later than the recorded one. The others (their
+ * latest event's object was replaced without it, or pruned, or the ledger
+ * has none for them) rank their events at their greatest ts, found by two
+ * scans of staging that run only when there are such users.
  */
 function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObjects: string): { name: string; select: string }[] {
   return [
@@ -252,7 +261,12 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObj
   JOIN ${n.t('stg_events')} e ON e.session_id = l.session_id AND e.item_in_session = l.item_in_session AND e.source_key = l.source_key AND e.source_line = l.source_line
   WHERE NOT (${d.anyOf('l.source_key', dirtyEventObjects)})`,
     },
-    { name: 'tmp_user_rescan', select: `SELECT user_id FROM tmp_aff_users EXCEPT SELECT user_id FROM tmp_user_kept` },
+    {
+      name: 'tmp_user_rescan',
+      select: `SELECT user_id FROM tmp_aff_users EXCEPT SELECT user_id FROM tmp_user_kept
+  EXCEPT SELECT e.user_id FROM tmp_new_events e JOIN ${n.t(USER_LATEST_TABLE)} l ON l.user_id = e.user_id
+  WHERE ${atLeastAsLate(d, 'e', 'l')}`,
+    },
     {
       name: 'tmp_user_latest',
       select: latestOf(
@@ -349,7 +363,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     ...tmp('tmp_aff_keys', `SELECT DISTINCT session_id, item_in_session FROM (${eventKeys}) k`),
     ...tmp('tmp_aff_sessions', `SELECT DISTINCT session_id FROM tmp_aff_keys`, false),
     ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t(LEDGER.dirtyEvents)} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
-    // What the affected keys hold now (one probe each): the rows to replace, and their start times.
+    // What the affected keys hold now (one index probe per session): the rows to replace, and their start times.
     ...tmp('tmp_old_songplays', `SELECT p.songplay_id, p.start_time FROM ${songplays} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session WHERE ${inSessions(d, 'p', 'tmp_aff_sessions')}`, false),
     count(`DELETE FROM ${n.t('songs')} WHERE song_id IN (SELECT song_id FROM tmp_aff_songs)`, 'songs', -1),
     count(insertSongs(m, n.t('songs'), { songs: 'tmp_aff_songs' }), 'songs', 1),
