@@ -245,7 +245,7 @@ const atLeastAsLate = (d: Dialect, a: string, b: string) => {
  * Incremental, usersLatest 'ledger': the latest event of each affected user
  * (tmp_aff_users) into tmp_user_latest. A user whose recorded latest event
  * is still staged, in an object no load replaced since, has that event and
- * their new events (tmp_new_events: the objects staged since) to choose from: nothing else
+ * their new events (tmp_new_events: the objects staged since; only those at their greatest new ts can win) to choose from: nothing else
  * changed. So does a user with a new event at least as late as the recorded
  * one (an object delivered again with that event in it): every event outside
  * the new objects is no later than the recorded one. The others (their
@@ -272,7 +272,7 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObj
       select: latestOf(
         d,
         `SELECT * FROM tmp_user_kept
-  UNION ALL SELECT * FROM tmp_new_events WHERE user_id IS NOT NULL
+  UNION ALL SELECT e.* FROM tmp_new_events e JOIN (SELECT user_id, MAX(ts) AS ts FROM tmp_new_events WHERE user_id IS NOT NULL GROUP BY user_id) m ON m.user_id = e.user_id AND m.ts = e.ts
   UNION ALL ${eventsAtGreatestTs(n, 'tmp_user_rescan', 'EXISTS (SELECT 1 FROM tmp_user_rescan)')}`,
       ),
     },
@@ -316,9 +316,13 @@ function deleteGoneTimes({ names: n, dialect: d }: ModelSql, old: string): strin
   return `DELETE FROM ${n.t('time')} WHERE ${d.anyOf('start_time', `${oldTimes} EXCEPT SELECT p.start_time FROM ${n.t('songplays')} p WHERE ${d.anyOf('p.start_time', oldTimes)}`)}`;
 }
 
-/** The start times of `times` (a table of distinct start_time) that time lacks: time's key probed once per start time. */
+/**
+ * The start times of `times` (a table of distinct start_time) that time
+ * lacks: time's key probed once per start time, except for those past the
+ * greatest start time time holds (a new day's, mostly), which it cannot have.
+ */
 const timesMissing = (d: Dialect, time: string, times: string) =>
-  `SELECT start_time FROM ${times} EXCEPT SELECT x.start_time FROM ${time} x WHERE ${d.anyOf('x.start_time', `SELECT start_time FROM ${times}`)}`;
+  `SELECT start_time FROM ${times} EXCEPT SELECT x.start_time FROM ${time} x WHERE ${d.anyOf('x.start_time', `SELECT start_time FROM ${times} WHERE start_time <= (SELECT MAX(start_time) FROM ${time})`)}`;
 
 function insertNewTimes({ names: n, dialect: d }: ModelSql, times: string): string {
   return `${into(n.t('time'), 'time')}
