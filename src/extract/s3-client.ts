@@ -1,6 +1,7 @@
 /** Builds the S3 client from resolved settings (the only place one is created). */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config/index.ts';
+import { Sha256 } from './sha256.ts';
 
 /**
  * Sockets per host: the reads in flight (up to 256 with --concurrency, 128 when
@@ -22,6 +23,8 @@ export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { ma
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: limits.maxAttempts,
     requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs, httpAgent: { maxSockets: MAX_SOCKETS }, httpsAgent: { maxSockets: MAX_SOCKETS } },
+    // Request signing with its HMAC keys made once (sha256.ts): the SDK's makes them on every request.
+    sha256: Sha256,
     ...overrides,
   };
   if (settings.endpoint) {
