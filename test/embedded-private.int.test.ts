@@ -116,7 +116,7 @@ describe('a server that asks for a password nobody gave', () => {
 });
 
 describe('a new embedded server', () => {
-  it('is set up for bulk loads: no data page checksums (a hint bit would cost a page of WAL), WAL kept minimal', async () => {
+  it('is set up for bulk loads: no data page checksums (a hint bit would cost a page of WAL), WAL kept minimal, reads by the backend', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sparkify-settings-'));
     chmodSync(dir, 0o755);
     const server = await openEmbedded(dir, silentLogger);
@@ -127,6 +127,7 @@ describe('a new embedded server', () => {
       expect(await setting('data_checksums')).toBe('off');
       expect(await setting('wal_level')).toBe('minimal');
       expect(await setting('synchronous_commit')).toBe('off');
+      expect(await setting('io_method')).toBe('sync');
     } finally {
       await client.end().catch(() => undefined);
       await server.stop();

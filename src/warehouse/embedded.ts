@@ -101,8 +101,11 @@ export async function openEmbedded(dir: string, log: Logger, options: { sharedRo
       [
         'start', '-D', dataDir, '-w', '-t', '60', '-l', join(dataDir, 'postgres.log'),
         // A single-node development database: no replication, so wal_level=minimal lets a full
-        // model build (TRUNCATE then INSERT in one transaction) skip the WAL entirely.
-        '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_wal_size=4GB -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0`,
+        // model build (TRUNCATE then INSERT in one transaction) skip the WAL entirely. Reads done
+        // by the backend itself (io_method=sync), not handed to I/O worker processes (Postgres
+        // 18's default): on two cores with the data in the page cache, a 1M-event full build took
+        // 5.5 s against 5.9 s (medians of 5 and 4 runs).
+        '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_wal_size=4GB -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0 -c io_method=sync`,
       ],
       { ...runAs, cwd: tmpdir() },
     );
