@@ -245,8 +245,9 @@ const atLeastAsLate = (d: Dialect, a: string, b: string) => {
  * Incremental, usersLatest 'ledger': the latest event of each affected user
  * (tmp_aff_users) into tmp_user_latest. A user whose recorded latest event
  * is still staged, in an object no load replaced since, has that event and
- * their new events (tmp_new_events: the objects staged since; only those at their greatest new ts can win) to choose from: nothing else
- * changed. So does a user with a new event at least as late as the recorded
+ * their new events (tmp_new_events: the objects staged since; only those at
+ * their greatest new ts can win) to choose from: nothing else changed. So
+ * does a user with a new event at least as late as the recorded
  * one (an object delivered again with that event in it): every event outside
  * the new objects is no later than the recorded one. The others (their
  * latest event's object was replaced without it, or pruned, or the ledger
