@@ -106,11 +106,13 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
           const before = await recordedStarCounts(n, client);
           const delta: Partial<Record<StarTable, number>> = {};
           let inserted = 0;
+          let timesInserted = 0;
           for (const { sql, counts } of statements) {
             if (signal?.aborted) throw signal.reason;
             const rows = (await runModelStatement(client, sql, log, signal)).rowCount ?? 0;
             if (counts) delta[counts.table] = (delta[counts.table] ?? 0) + counts.sign * rows;
             if (counts?.table === 'songplays' && counts.sign === 1) inserted += rows;
+            if (counts?.table === 'time' && counts.sign === 1) timesInserted += rows;
           }
           const w = (await runModelStatement(client, writtenSongplaysSql(m), log, signal)).rows[0] ?? {};
           const num = (v: unknown) => Number(v ?? 0);
@@ -118,7 +120,7 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
             rows: num(w.rows),
             inserted,
             noUser: num(w.no_user),
-            noTime: num(w.no_time),
+            noTime: num(w.missing_times) - timesInserted,
             noSong: num(w.no_song),
             noArtist: num(w.no_artist),
             duplicatedKeys: num(w.duplicated_keys),

@@ -319,16 +319,22 @@ function deleteGoneTimes({ names: n, dialect: d }: ModelSql, old: string): strin
 
 /**
  * The start times of `times` (a table of distinct start_time) that time
- * lacks: time's key probed once per start time, except for those past the
- * greatest start time time holds (a new day's, mostly), which it cannot have.
+ * lacks: those past the greatest start time time holds (a new day's,
+ * mostly), which it cannot have, pass straight through; time's key is probed
+ * once for each of the others.
  */
-const timesMissing = (d: Dialect, time: string, times: string) =>
-  `SELECT start_time FROM ${times} EXCEPT SELECT x.start_time FROM ${time} x WHERE ${d.anyOf('x.start_time', `SELECT start_time FROM ${times} WHERE start_time <= (SELECT MAX(start_time) FROM ${time})`)}`;
+function timesMissing(d: Dialect, time: string, times: string): string {
+  const greatest = `(SELECT MAX(start_time) FROM ${time})`;
+  const older = `SELECT start_time FROM ${times} WHERE start_time <= ${greatest}`;
+  return `SELECT start_time FROM ${times} WHERE start_time > ${greatest} OR ${greatest} IS NULL
+UNION ALL (${older} EXCEPT SELECT x.start_time FROM ${time} x WHERE ${d.anyOf('x.start_time', older)})`;
+}
 
-function insertNewTimes({ names: n, dialect: d }: ModelSql, times: string): string {
+/** The time rows of `missing` (a table of start_time that time lacks). */
+function insertTimes({ names: n, dialect: d }: ModelSql, missing: string): string {
   return `${into(n.t('time'), 'time')}
 SELECT ${timeValues(d, 't')}
-FROM (${timesMissing(d, n.t('time'), times)}) t`;
+FROM ${missing} t`;
 }
 
 /**
@@ -382,7 +388,9 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     // The start times the affected songplays had before and no songplay has now go; theirs now come in.
     count(deleteGoneTimes(m, 'tmp_old_songplays'), 'time', -1),
     ...tmp('tmp_new_times', `SELECT DISTINCT start_time FROM tmp_new_songplays`, false),
-    count(insertNewTimes(m, 'tmp_new_times'), 'time', 1),
+    // Those time lacks (after the deletes) are inserted, all of them: the check after counts on it (writtenSongplaysSql).
+    ...tmp('tmp_missing_times', timesMissing(d, n.t('time'), 'tmp_new_times'), false),
+    count(insertTimes(m, 'tmp_missing_times'), 'time', 1),
     ...(d.usersLatest === 'ledger' ? latestOfAffectedUsers(m, dirtyObjects('events')).flatMap((t) => tmp(t.name, t.select, false)) : []),
     count(`DELETE FROM ${n.t('users')} WHERE user_id IN (SELECT user_id FROM tmp_aff_users)`, 'users', -1),
     ...(d.usersLatest === 'ledger'
@@ -393,7 +401,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
 
 /** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
 export function incrementalFinishStatements(m: ModelSql): string[] {
-  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_sessions', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_new_times'];
+  const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_sessions', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_new_times', 'tmp_missing_times'];
   if (m.dialect.usersLatest === 'ledger') temps.push('tmp_user_kept', 'tmp_user_rescan', 'tmp_user_latest');
   return [...clearDirtyStatements(m.names), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
@@ -405,6 +413,12 @@ export interface WrittenSongplays {
   inserted: number;
   /** Distinct users, start times, songs and artists of those songplays missing from their tables. */
   noUser: number;
+  /**
+   * Start times: those time lacked after the step's deletes (tmp_missing_times) less the time rows it
+   * inserted, which were read from them. Time's key (or on Redshift, the EXCEPT that made them) keeps
+   * each once, so what the INSERT wrote is what is there: probing time's key again for every start
+   * time would cost a tenth of a daily run's model step.
+   */
   noTime: number;
   noSong: number;
   noArtist: number;
@@ -413,9 +427,11 @@ export interface WrittenSongplays {
 }
 
 /**
- * One query over the songplays the step wrote: each distinct user, start
- * time, song and artist they reference is looked up once in its table, so it
- * costs what the change costs. Columns as in WrittenSongplays, in snake case.
+ * One query over the songplays the step wrote: each distinct user, song and
+ * artist they reference is looked up once in its table, so it costs what the
+ * change costs; the start times time lacked are counted (`missing_times`:
+ * the caller subtracts the time rows the step inserted, see
+ * WrittenSongplays.noTime). Other columns as in WrittenSongplays, in snake case.
  */
 export function writtenSongplaysSql({ names: n, dialect: d }: ModelSql): string {
   const missing = (column: string, table: string) =>
@@ -425,7 +441,7 @@ export function writtenSongplaysSql({ names: n, dialect: d }: ModelSql): string 
     : `(SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup)`;
   return `SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
   ${missing('user_id', 'users')} AS no_user,
-  (SELECT COUNT(*) FROM (${timesMissing(d, n.t('time'), 'tmp_new_times')}) w) AS no_time,
+  (SELECT COUNT(*) FROM tmp_missing_times) AS missing_times,
   ${missing('song_id', 'songs')} AS no_song,
   ${missing('artist_id', 'artists')} AS no_artist,
   ${duplicated} AS duplicated_keys`;

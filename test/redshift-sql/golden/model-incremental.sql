@@ -62,9 +62,12 @@ DELETE FROM "dwh"."time" WHERE start_time IN (SELECT start_time FROM tmp_old_son
 
 CREATE TEMP TABLE tmp_new_times AS SELECT DISTINCT start_time FROM tmp_new_songplays;
 
+CREATE TEMP TABLE tmp_missing_times AS SELECT start_time FROM tmp_new_times WHERE start_time > (SELECT MAX(start_time) FROM "dwh"."time") OR (SELECT MAX(start_time) FROM "dwh"."time") IS NULL
+UNION ALL (SELECT start_time FROM tmp_new_times WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time") EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_times WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time")));
+
 INSERT INTO "dwh"."time" (start_time, hour, day, week, month, year, weekday)
 SELECT t.start_time, CAST(DATE_PART('hour', t.start_time) AS INTEGER), CAST(DATE_PART('day', t.start_time) AS INTEGER), CAST(DATE_PART('week', t.start_time) AS INTEGER), CAST(DATE_PART('month', t.start_time) AS INTEGER), CAST(DATE_PART('year', t.start_time) AS INTEGER), CAST(DATE_PART('dow', t.start_time) AS INTEGER)
-FROM (SELECT start_time FROM tmp_new_times EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_times WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time"))) t;
+FROM tmp_missing_times t;
 
 DELETE FROM "dwh"."users" WHERE user_id IN (SELECT user_id FROM tmp_aff_users);
 
@@ -77,7 +80,7 @@ SELECT user_id, first_name, last_name, gender, level FROM (
 
 SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
   (SELECT COUNT(*) FROM (SELECT DISTINCT user_id FROM tmp_new_songplays WHERE user_id IS NOT NULL) w LEFT JOIN "dwh"."users" x ON x.user_id = w.user_id WHERE x.user_id IS NULL) AS no_user,
-  (SELECT COUNT(*) FROM (SELECT start_time FROM tmp_new_times EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_times WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time"))) w) AS no_time,
+  (SELECT COUNT(*) FROM tmp_missing_times) AS missing_times,
   (SELECT COUNT(*) FROM (SELECT DISTINCT song_id FROM tmp_new_songplays WHERE song_id IS NOT NULL) w LEFT JOIN "dwh"."songs" x ON x.song_id = w.song_id WHERE x.song_id IS NULL) AS no_song,
   (SELECT COUNT(*) FROM (SELECT DISTINCT artist_id FROM tmp_new_songplays WHERE artist_id IS NOT NULL) w LEFT JOIN "dwh"."artists" x ON x.artist_id = w.artist_id WHERE x.artist_id IS NULL) AS no_artist,
   (SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup) AS duplicated_keys;
@@ -113,3 +116,5 @@ DROP TABLE IF EXISTS tmp_song_match;
 DROP TABLE IF EXISTS tmp_new_songplays;
 
 DROP TABLE IF EXISTS tmp_new_times;
+
+DROP TABLE IF EXISTS tmp_missing_times;
