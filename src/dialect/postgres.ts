@@ -61,6 +61,12 @@ const STAR: Record<StarTable, StarSpec> = {
   },
 };
 
+/**
+ * A transaction that writes WAL (a temp table's catalog rows) and commits synchronously: its commit
+ * flushes all the WAL written before it. (One that only takes an xid commits asynchronously anyway.)
+ */
+const FLUSH_WAL = `DO $$ BEGIN PERFORM set_config('synchronous_commit', 'on', true); CREATE TEMP TABLE etl_flush_wal ON COMMIT DROP AS SELECT 1 AS x; END $$`;
+
 const pkeyName = (table: string) => `${table}_pkey`;
 const uniqueName = (table: string, columns: string[]) => `${table}_${columns.join('_')}_key`;
 const indexName = (table: string, suffix: string) => `${table}_${suffix}`;
@@ -152,7 +158,10 @@ export const postgres: Dialect = {
     // rewrites by the first readers) and gives the planner the table sizes.
     // Without index cleanup: the BRIN index's new pages are summarized beside the build.
     // (And the swap records each user's latest event: tables made by versions from before it lack that table.)
-    outside: [`VACUUM (INDEX_CLEANUP OFF) ${n.t('stg_events')}`, `VACUUM ${n.t('stg_songs')}`, userLatestTable(n)],
+    // First the WAL is flushed: a server that commits asynchronously (synchronous_commit off, as the
+    // embedded one does) may not have flushed the staging commits yet, and VACUUM marks no page
+    // all-visible whose rows' commit is not flushed (it cannot set their hint bits).
+    outside: [FLUSH_WAL, `VACUUM (INDEX_CLEANUP OFF) ${n.t('stg_events')}`, `VACUUM ${n.t('stg_songs')}`, userLatestTable(n)],
     // Coarse statistics of the columns the build filters and joins on are enough to plan it; source_key's
     // (its order on disk) let the next runs' lookups by object read their pages through the BRIN index.
     inside: [

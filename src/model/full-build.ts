@@ -76,17 +76,20 @@ interface Context {
   carry: Map<StarTable, CarryOver>;
   /** stg_events' size in pages, where the build cuts its scan into parts (dialect.buildParts). */
   pages: number;
+  /** The staging indexes missing from the catalog (dialect.missingModelIndexes): only those are built. Undefined: all of them. */
+  missingIndexes?: ReadonlySet<string>;
 }
 
 /** Builds every star table afresh and swaps them in; the caller retries on a transient error. */
 export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOptions = {}): Promise<FullBuildResult> {
   const m: ModelSql = { names: wh.names, dialect: wh.dialect };
+  // An index the load kept needs no CREATE INDEX IF NOT EXISTS, whose lock would wait behind autovacuum's.
+  const context: Context = { counts: {}, duplicates: 0, carry: new Map(), pages: 0, missingIndexes: new Set(await wh.dialect.missingModelIndexes(wh.pool, wh.names)) };
   const sessions = await openSessions(wh, Math.max(1, Math.min(wh.dialect.buildSessions, 4)));
   const cancel = () => {
     for (const s of sessions) void wh.pool.query(CANCEL_BACKEND_SQL, [s.pid]).catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
-  const context: Context = { counts: {}, duplicates: 0, carry: new Map(), pages: 0 };
   try {
     const steps = buildSteps(m, log);
     const timings = await runSteps(steps, sessions.map((s) => s.client), context, options.signal);
@@ -133,7 +136,11 @@ function buildPlan(m: ModelSql): BuildStep[] {
   const duplicates = (c: Context) => (c.duplicates > 0 ? helper(BUILD_HELPERS.duplicates) : undefined);
   const prepare = d.prepareStagingForBuild(n);
   // The indexes of stg_events for the next incremental run (dropped by a bulk load), built beside the star tables.
-  const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({ name: `staging index ${i + 1}`, after: ['prepare'], statements: () => [...d.modelSettings(), sql] }));
+  const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({
+    name: `staging index ${i + 1}`,
+    after: ['prepare'],
+    statements: (c) => (c.missingIndexes && !c.missingIndexes.has(sql) ? [] : [...d.modelSettings(), sql]),
+  }));
   const withKeys = (t: StarTable) => [...keys(t).indexes, ...keys(t).constraints];
   const count = (table: StarTable) => (c: Context, rows: number) => {
     c.counts[table] = (c.counts[table] ?? 0) + rows;
