@@ -60,4 +60,30 @@ describe('local folder source', () => {
     expect(loaded).toMatchObject({ key: listed.key, size: 16 });
     expect(loaded.fingerprint).not.toBe(listed.fingerprint);
   });
+
+  it('reads small files at once and streams big ones in chunks, each exactly as opened', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sparkify-sizes-'));
+    const line = '{"a":"' + 'x'.repeat(90) + '"}\n';
+    writeFileSync(join(root, 'big.json'), line.repeat(4000)); // ~390 KB: several read chunks
+    writeFileSync(join(root, 'grown.json'), line);
+    writeFileSync(join(root, 'small.json'), line.repeat(3));
+    const source = localSource('events', root);
+    const listed = await list(root);
+    // Listed small, then grown past what is read at once: read whole, as opened.
+    writeFileSync(join(root, 'grown.json'), line.repeat(2000));
+    const read = async (o: SourceObject) => {
+      const opened = await source.open(o);
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened.body) chunks.push(chunk as Buffer);
+      return { chunks, text: Buffer.concat(chunks).toString(), version: opened.version };
+    };
+    const [big, grown, small] = await Promise.all(listed.map(read));
+    expect(big.text).toBe(line.repeat(4000));
+    expect(big.chunks.length).toBeGreaterThan(1);
+    expect(small.text).toBe(line.repeat(3));
+    expect(small.chunks).toHaveLength(1);
+    expect(small.version).toMatchObject({ size: listed[2].size, fingerprint: listed[2].fingerprint });
+    expect(grown.text).toBe(line.repeat(2000));
+    expect(grown.version?.size).toBe(line.length * 2000);
+  });
 });
