@@ -172,6 +172,14 @@ export const postgres: Dialect = {
     // The source_key index's summaries of the pages staged since the last VACUUM (lookups read unsummarized pages whole).
     beside: [`SELECT brin_summarize_new_values('${inSchema(n, 'stg_events_source_key_brin').replace(/'/g, "''")}'::regclass)`],
   }),
+  // The BRIN summaries of the page ranges up to three ranges short of the table's end: the COPYs
+  // still fill pages past them (each backend its current page and those it extended the table by),
+  // and a range summarized early would be kept up to date row by row, a comparison of source_key a
+  // row. (A VACUUM in each round as well read the pages still being filled again and again: staging
+  // took longer by about what the build's prepare step saved.)
+  bulkUpkeep: (n) => [
+    `SELECT count(*) AS ranges FROM generate_series(0, pg_relation_size(${quoteLiteral(n.t('stg_events'))}) / current_setting('block_size')::int - ${4 * BRIN_PAGES_PER_RANGE}, ${BRIN_PAGES_PER_RANGE}) AS b WHERE brin_summarize_range(${quoteLiteral(inSchema(n, 'stg_events_source_key_brin'))}::regclass, b) > 0`,
+  ],
   afterFullBuild: () => [],
   lockTables: () => [],
   // Autovacuum analyzes staging; the model step refreshes what it reads when much changed.
@@ -263,6 +271,8 @@ export const postgres: Dialect = {
  * ranges are read by every lookup until they are summarized (beside the full
  * build: prepareStagingForBuild's `beside`, or by autovacuum). So a bulk load keeps it.
  */
+/** The BRIN index's pages per range (Postgres' default; its CREATE INDEX names none). */
+const BRIN_PAGES_PER_RANGE = 128;
 const MODEL_INDEXES: [string, string][] = [
   // First: the full build reads the duplicate events from it (model/full-build.ts).
   ['stg_events_event', '(session_id, item_in_session)'],

@@ -141,6 +141,7 @@ export const redshift: Dialect = {
   // COPY runs with STATUPDATE OFF (by default it refreshes statistics only of an empty table, and
   // ON needs the owner): the staging tables are analyzed once per run instead [DG:copy-parameters-data-load, DG:r_ANALYZE].
   afterStaging: (n, tables) => tables.map((t) => `ANALYZE ${n.t(t)}`),
+  bulkUpkeep: () => [],
   lockTables: (tables) => [`LOCK ${tables.join(', ')}`],
   // VACUUM and ANALYZE cannot run in a transaction. Swapped-in tables have no
   // deleted rows; tables reloaded in place do.

@@ -103,6 +103,13 @@ export interface Dialect {
    * empty where the warehouse keeps statistics itself.
    */
   afterStaging(names: TableNames, tables: readonly string[]): string[];
+  /**
+   * During a bulk load, after events objects committed: statements (each on its own, outside a
+   * transaction, a lock wait bounded) that do part of prepareStagingForBuild's work on the pages
+   * staged so far, so that the build finds it mostly done (Postgres: the BRIN summaries of the page
+   * ranges no COPY writes any more; stage/upkeep.ts). Empty: nothing to do early.
+   */
+  bulkUpkeep(names: TableNames): string[];
   /** Before a full build: statements outside any transaction (VACUUM), then in one (light statistics); `beside`: statements a free session runs beside the build once those are done (Postgres: the BRIN summaries of new pages). */
   prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[]; beside: string[] };
   /** Statements run outside any transaction after a full build swapped in (`inPlace`: tables reloaded by DELETE + INSERT). */

@@ -24,6 +24,7 @@ import { countsOf, finish, judge, newSummary, type EtlSummary } from './summary.
 import { deleteRejectsBefore, finishRun, forgetDatasets, interruptedRun, LEDGER, loadedObjects, pruneObjects, stagedEventBytes, startRun, type RunStatus } from '../ledger/index.ts';
 import { holdUntilBulkKnown } from '../stage/bulk-gate.ts';
 import { stageObjects, type ObjectOutcome, type StagingBackend } from '../stage/index.ts';
+import { StagingUpkeep } from '../stage/upkeep.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { acquireRunLock, type LockOptions, type RunLock } from '../warehouse/lock.ts';
 import { shardName } from '../common/shard.ts';
@@ -269,15 +270,25 @@ async function planOnly(run: EtlRun, plan: Plan, haveTables: boolean): Promise<v
 async function stageAll(run: EtlRun, wh: Warehouse, plan: Plan, sources: Map<Dataset, Source>, makeBackend: BackendFactory): Promise<ObjectOutcome[]> {
   const { config, summary, log } = run;
   const backend = makeBackend(wh, run.runId!, run.s3, plan.neverLoaded);
+  // A bulk load tidies behind itself what the full build would otherwise do first (stage/upkeep.ts).
+  let upkeep: StagingUpkeep | undefined;
+  const decide = async (bulk: boolean, bytes: number) => {
+    await stagingIndexes(wh, bulk, bytes, log);
+    if (bulk) upkeep = new StagingUpkeep(wh.pool, wh.dialect.bulkUpkeep(wh.names), log);
+  };
   // Shards leave the indexes as they are (one shard's DROP or CREATE INDEX would stall the others' COPYs); the model step makes sure they exist.
-  const objects = config.load.shard ? objectsToLoad(run, plan) : holdUntilBulkKnown(objectsToLoad(run, plan), await bulkLoadFrom(wh), (bulk, bytes) => stagingIndexes(wh, bulk, bytes, log));
+  const objects = config.load.shard ? objectsToLoad(run, plan) : holdUntilBulkKnown(objectsToLoad(run, plan), await bulkLoadFrom(wh), decide);
   const stageStarted = Date.now();
   let staged: ObjectOutcome[];
   try {
-    staged = await stage(run, objects, sources, backend);
+    staged = await stage(run, objects, sources, backend, (o) => {
+      if (o.object.dataset === 'events') upkeep?.objectStaged();
+    });
   } finally {
+    await upkeep?.stop();
     await backend.close?.().catch((err: unknown) => log.warn(`cannot remove staged files: ${describeError(err)}`));
   }
+  if (upkeep?.rounds) log.debug(`staging upkeep: ${upkeep.rounds} round(s) during staging`);
   summary.timings.stageMs = Date.now() - stageStarted;
   return staged;
 }
@@ -329,7 +340,7 @@ export async function failedRun(wh: Warehouse | undefined, runId: number | undef
 }
 
 /** Stages `objects` through the backend, counting each one's rows and rejects into the summary and the progress. */
-async function stage(run: EtlRun, objects: AsyncIterable<SourceObject>, sources: Map<Dataset, Source>, backend: StagingBackend): Promise<ObjectOutcome[]> {
+async function stage(run: EtlRun, objects: AsyncIterable<SourceObject>, sources: Map<Dataset, Source>, backend: StagingBackend, staged?: (o: ObjectOutcome) => void): Promise<ObjectOutcome[]> {
   const { config, summary, progress, log } = run;
   // The totals grow as the sources list more (progress.planned).
   progress.start(0, 0, true);
@@ -350,6 +361,7 @@ async function stage(run: EtlRun, objects: AsyncIterable<SourceObject>, sources:
         summary.records.staged += o.rows;
         summary.records.rejected += o.rejects;
         progress.object(o.rows, o.rejects);
+        staged?.(o);
       },
       objectFailed: () => {
         summary.objects.failed++;
