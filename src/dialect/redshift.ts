@@ -135,7 +135,7 @@ export const redshift: Dialect = {
   helperTableAs: (name, select) => `CREATE TABLE ${name} AS ${select}`,
   // LOCK waits for readers (Redshift has no lock_timeout); the swap holds it for milliseconds.
   lockForSwap: (tables) => [`LOCK ${tables.join(', ')}`],
-  prepareStagingForBuild: () => ({ outside: [], inside: [], vacuum: [], beside: [] }),
+  prepareStagingForBuild: () => ({ outside: [], inside: [], beside: [] }),
   // Two transactions that read and write the same tables conflict (error 1023); taking the
   // tables first, in one order, makes the second wait instead [DG:c_serial_isolation, DG:r_LOCK].
   // COPY runs with STATUPDATE OFF (by default it refreshes statistics only of an empty table, and

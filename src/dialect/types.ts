@@ -110,13 +110,8 @@ export interface Dialect {
    * ranges no COPY writes any more; stage/upkeep.ts). Empty: nothing to do early.
    */
   bulkUpkeep(names: TableNames): string[];
-  /**
-   * Before a full build: statements outside any transaction, then in one (light statistics);
-   * `vacuum`: statements outside any transaction that a session runs beside the first steps, before
-   * the staging indexes are built (Postgres: VACUUM, for index-only scans); `beside`: statements a
-   * free session runs beside the build once the indexes are built (Postgres: the BRIN summaries of new pages).
-   */
-  prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[]; vacuum: string[]; beside: string[] };
+  /** Before a full build: statements outside any transaction (VACUUM), then in one (light statistics); `beside`: statements a free session runs beside the build once those are done (Postgres: the BRIN summaries of new pages). */
+  prepareStagingForBuild(names: TableNames): { outside: string[]; inside: string[]; beside: string[] };
   /** Statements run outside any transaction after a full build swapped in (`inPlace`: tables reloaded by DELETE + INSERT). */
   afterFullBuild(names: TableNames, inPlace: readonly StarTable[]): string[];
   /** Sessions a full build may use at once (steps that do not depend on each other run side by side). */

@@ -17,8 +17,7 @@
  * from songplays beside songplays' keys. Where the dialect can cut them
  * (dialect.buildParts), the two big steps run in parts that free sessions take:
  * songplays from ranges of staging's pages (one part more than sessions),
- * time by a hash of the start time (one part per session). Staging's VACUUM
- * runs beside the first steps, before the staging indexes.
+ * time by a hash of the start time (one part per session).
  * The songplays parts then take every play at once, and the keys staged more
  * than once (found through the event-key index, built meanwhile) are put
  * right afterwards: their rows go, their winning copies come in.
@@ -138,11 +137,9 @@ function buildPlan(m: ModelSql): BuildStep[] {
   const duplicates = (c: Context) => (c.duplicates > 0 ? helper(BUILD_HELPERS.duplicates) : undefined);
   const prepare = d.prepareStagingForBuild(n);
   // The indexes of stg_events for the next incremental run (dropped by a bulk load), built beside the star tables.
-  // VACUUM and CREATE INDEX take locks that exclude each other: the indexes wait for it (and the duplicate keys, read by index-only scans, with them).
-  const vacuumed = prepare.vacuum.length ? ['vacuum staging'] : [];
   const indexSteps: BuildStep[] = d.modelIndexes(n).map((sql, i) => ({
     name: `staging index ${i + 1}`,
-    after: ['prepare', ...vacuumed],
+    after: ['prepare'],
     statements: (c) => (c.missingIndexes && !c.missingIndexes.has(sql) ? [] : [...d.modelSettings(), sql]),
   }));
   const withKeys = (t: StarTable) => [...keys(t).indexes, ...keys(t).constraints];
@@ -207,7 +204,6 @@ function buildPlan(m: ModelSql): BuildStep[] {
       // Tables filled in parts are made here: each part fills them from a session of its own.
       statements: () => [...prepare.inside, ...(split ? [{ sql: split.pagesSql(n), read: (c: Context, r: pg.QueryResult) => void (c.pages = Number(r.rows[0]?.pages ?? 0)) }, create('songplays'), create('time')] : [])],
     },
-    ...(prepare.vacuum.length ? [{ name: 'vacuum staging', after: ['prepare'], outside: prepare.vacuum, statements: () => [] }] : []),
     // The first staging index is the event key's: the duplicates are read from it (cheaper than hashing every event).
     ...indexSteps.slice(0, 1),
     {
