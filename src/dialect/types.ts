@@ -104,8 +104,8 @@ export interface Dialect {
    */
   afterStaging(names: TableNames, tables: readonly string[]): string[];
   /**
-   * During a bulk load, after events objects committed: statements (each on its own, outside a
-   * transaction, a lock wait bounded) that do part of prepareStagingForBuild's work on the pages
+   * During a bulk load, after events objects committed: statements (in one transaction of their
+   * own, a lock wait bounded) that do part of prepareStagingForBuild's work on the pages
    * staged so far, so that the build finds it mostly done (Postgres: the BRIN summaries of the page
    * ranges no COPY writes any more; stage/upkeep.ts). Empty: nothing to do early.
    */

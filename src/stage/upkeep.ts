@@ -1,7 +1,7 @@
 /**
  * Tidying behind a bulk load. While the events stream in, part of what a full
  * build first does to staging (dialect.bulkUpkeep: on Postgres, the BRIN
- * summaries of the page ranges staged) is done on a connection of its own, in
+ * summaries of the page ranges staged) is done in a transaction of its own, in
  * rounds: one after an events object commits, never two at once (objects that
  * commit during a round are covered by the next). The warehouse has time to
  * spare there (the loader's parsing, not the COPYs, bounds staging), and the
@@ -14,6 +14,7 @@
 import type pg from 'pg';
 import { describeError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
+import { inTransaction } from '../warehouse/connect.ts';
 import { isLockTimeout } from '../warehouse/explain.ts';
 
 export class StagingUpkeep {
@@ -57,29 +58,17 @@ export class StagingUpkeep {
   }
 
   private async round(): Promise<void> {
-    let client: pg.PoolClient | undefined;
-    let broken = false;
-    // A connection the server drops mid-round must not crash the process.
-    const onError = () => {
-      broken = true;
-    };
     try {
-      client = await this.pool.connect();
-      client.on('error', onError);
-      await client.query(`SET lock_timeout = ${Math.round(this.lockTimeoutMs)}`);
-      for (const sql of this.statements) await client.query(sql);
+      await inTransaction(this.pool, async (client) => {
+        await client.query(`SET LOCAL lock_timeout = ${Math.round(this.lockTimeoutMs)}`);
+        for (const sql of this.statements) await client.query(sql);
+      });
       this.rounds++;
     } catch (err) {
       if (isLockTimeout(err)) this.log.debug(`staging upkeep: a lock is taken; skipped this round`);
       else {
         this.stopped = true;
         this.log.debug(`staging upkeep stopped (the model step does its work): ${describeError(err)}`);
-      }
-    } finally {
-      if (client) {
-        await client.query('RESET lock_timeout').catch(() => (broken = true));
-        client.off('error', onError);
-        client.release(broken);
       }
     }
   }
