@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/common/log.ts';
 import pg from 'pg';
 import { openEmbedded } from '../src/warehouse/embedded.ts';
+import { postgres } from '../src/dialect/postgres.ts';
 import type { CliResult } from './support/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -126,6 +127,8 @@ describe('a new embedded server', () => {
       const setting = async (name: string) => (await client.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v as string;
       expect(await setting('data_checksums')).toBe('off');
       expect(await setting('wal_level')).toBe('minimal');
+      // So the full build makes songplays and time by CREATE TABLE … AS (test/model/build-fill.int.test.ts).
+      expect(await postgres.newTablesSkipWal!(client)).toBe(true);
       expect(await setting('synchronous_commit')).toBe('off');
       expect(await setting('io_method')).toBe('sync');
     } finally {

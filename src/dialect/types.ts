@@ -74,6 +74,21 @@ export interface Dialect {
    * which starKeys adds once it is filled.
    */
   createStarTable(names: TableNames, table: StarTable, as: string): string;
+  /**
+   * Where the warehouse fills a new table fastest by CREATE TABLE … AS: the
+   * statements that make the build table `as` of `table` from `select` (whose
+   * columns are the table's STAR_COLUMNS, in order), with the columns, NOT
+   * NULL and identity createStarTable gives it; the first statement's row
+   * count is the table's. Undefined: createStarTable, then INSERT … SELECT.
+   */
+  starTableAs?(names: TableNames, table: StarTable, as: string, select: string): string[];
+  /**
+   * Whether the server writes no WAL for a table created and filled in one
+   * transaction (Postgres with wal_level minimal, as the embedded one runs):
+   * the full build then makes its big tables by starTableAs, one step each,
+   * rather than filling premade tables in parts side by side (buildParts).
+   */
+  newTablesSkipWal?(db: Queryable): Promise<boolean>;
   /** Keys and secondary indexes of a filled build table `as`, named after it (none where keys are declared inline). */
   starKeys(names: TableNames, table: StarTable, as: string): StarKeys;
   /**

@@ -47,7 +47,8 @@ export const STAR_COLUMNS: Readonly<Record<StarTable, readonly string[]>> = {
   time: ['start_time', 'hour', 'day', 'week', 'month', 'year', 'weekday'],
 };
 
-const into = (table: string, star: StarTable) => `INSERT INTO ${table} (${STAR_COLUMNS[star].join(', ')})`;
+/** `INSERT INTO table (the STAR_COLUMNS of star)`. */
+export const insertInto = (table: string, star: StarTable) => `INSERT INTO ${table} (${STAR_COLUMNS[star].join(', ')})`;
 
 /** The current version of every staged song: greatest source_key, then the later line. */
 function currentSongs({ names: n, dialect: d }: ModelSql, filter = ''): string {
@@ -61,14 +62,14 @@ function currentSongs({ names: n, dialect: d }: ModelSql, filter = ''): string {
 /** Songs into `table` (the live one, or a build table). */
 export function insertSongs(m: ModelSql, table: string, scope: Scope = {}): string {
   const filter = scope.songs ? ` WHERE s.song_id IN (SELECT song_id FROM ${scope.songs})` : '';
-  return `${into(table, 'songs')}
+  return `${insertInto(table, 'songs')}
 SELECT song_id, title, artist_id, NULLIF(year, 0), duration FROM (${currentSongs(m, filter)}) cs`;
 }
 
 /** Artists into `table`: each from its staged song with the smallest song_id (that song's latest copy). */
 export function insertArtists({ names: n, dialect: d }: ModelSql, table: string, scope: Scope = {}): string {
   const filter = scope.artists ? ` WHERE s.artist_id IN (SELECT artist_id FROM ${scope.artists})` : '';
-  return `${into(table, 'artists')}
+  return `${insertInto(table, 'artists')}
 SELECT artist_id, artist_name, CASE WHEN ${d.textEquals('artist_location', "''")} THEN NULL ELSE artist_location END, artist_latitude, artist_longitude FROM (
   SELECT s.artist_id, s.artist_name, s.artist_location, s.artist_latitude, s.artist_longitude,
          ROW_NUMBER() OVER (PARTITION BY ${d.exactKey('s.artist_id')} ORDER BY ${d.byteOrder('s.song_id')}, ${d.byteOrder('s.source_key')} DESC, s.source_line DESC) AS rn
@@ -142,10 +143,9 @@ export function duplicateKeysSelect({ names: n }: ModelSql): string {
 
 const PLAY_COLUMNS = ['ts', 'user_id', 'level', 'song', 'artist', 'length', 'session_id', 'item_in_session', 'location', 'user_agent'] as const;
 
-/** Full build: every songplay into `table` (without `duplicates`, every play; with `where`, those its filter on the scan keeps). */
-export function insertAllSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string | undefined, where?: string): string {
-  return `${into(table, 'songplays')}
-SELECT ${songplayValues(m.dialect, 'p', 'sm')}
+/** Full build: every songplay, STAR_COLUMNS.songplays (without `duplicates`, every play; with `where`, those its filter on the scan keeps). */
+export function allSongplaysSelect(m: ModelSql, songMatch: string, duplicates: string | undefined, where?: string): string {
+  return `SELECT ${songplayValues(m.dialect, 'p', 'sm')}
 FROM (${winningPlays(m, PLAY_COLUMNS, duplicates, where)}) p
 ${songJoin(m.dialect, songMatch, 'p')}`;
 }
@@ -157,7 +157,7 @@ export function deleteDuplicateSongplays(table: string, duplicates: string): str
 
 /** Full build, songplays filled from every play: the latest copies of the keys staged more than once that are plays. */
 export function insertRankedSongplays(m: ModelSql, table: string, songMatch: string, duplicates: string): string {
-  return `${into(table, 'songplays')}
+  return `${insertInto(table, 'songplays')}
 SELECT ${songplayValues(m.dialect, 'p', 'sm')}
 FROM (${rankedPlays(m, PLAY_COLUMNS, duplicates)}) p
 ${songJoin(m.dialect, songMatch, 'p')}`;
@@ -169,17 +169,16 @@ function timeValues(d: Dialect, t: string): string {
   return `${t}.start_time, ${part('hour')}, ${part('day')}, ${part('week')}, ${part('month')}, ${part('year')}, ${part('dow')}`;
 }
 
-/** Full build: the time rows, one per distinct start time of the songplays just built into `songplays` (with `part`, those it keeps). */
-export function insertAllTimes(m: ModelSql, table: string, songplays: string, part?: string): string {
-  return `${into(table, 'time')}
-SELECT ${timeValues(m.dialect, 't')}
+/** Full build: the time rows (STAR_COLUMNS.time), one per distinct start time of the songplays just built into `songplays` (with `part`, those it keeps). */
+export function allTimesSelect(m: ModelSql, songplays: string, part?: string): string {
+  return `SELECT ${timeValues(m.dialect, 't')}
 FROM (SELECT DISTINCT p.start_time FROM ${songplays} p${part ? ` WHERE ${part}` : ''}) t`;
 }
 
 /** Users into `table`, each from its latest event, by ranking every staged event of the users in scope (usersLatest 'window'). */
 export function insertUsers({ names: n, dialect: d }: ModelSql, table: string, scope: Scope = {}): string {
   const filter = scope.users ? `JOIN ${scope.users} a ON a.user_id = ${userIdInt('e.user_id')}` : `WHERE e.user_id <> ''`;
-  return `${into(table, 'users')}
+  return `${insertInto(table, 'users')}
 SELECT user_id, first_name, last_name, gender, level FROM (
   SELECT ${userIdInt('e.user_id')} AS user_id, e.first_name, e.last_name, e.gender, e.level,
          ROW_NUMBER() OVER (PARTITION BY ${userIdInt('e.user_id')} ORDER BY ${LATEST_EVENT_ORDER(d.byteOrder)}) AS rn
@@ -223,7 +222,7 @@ export function latestEventOfEveryUser({ names: n, dialect: d }: ModelSql): stri
 /** Users into `table` from a table of their latest events (latestEventOfEveryUser's columns). */
 export function insertUsersFromLatest(table: string, latest: string): string {
   const columns = STAR_COLUMNS.users.join(', ');
-  return `${into(table, 'users')} SELECT ${columns} FROM ${latest}`;
+  return `${insertInto(table, 'users')} SELECT ${columns} FROM ${latest}`;
 }
 
 /** The statements that make etl_user_latest hold the user keys of `latest` (a table of latestEventOfEveryUser's columns) for the users of `users` (undefined: every user). */
@@ -332,7 +331,7 @@ UNION ALL (${older} EXCEPT SELECT x.start_time FROM ${time} x WHERE ${d.anyOf('x
 
 /** The time rows of `missing` (a table of start_time that time lacks). */
 function insertTimes({ names: n, dialect: d }: ModelSql, missing: string): string {
-  return `${into(n.t('time'), 'time')}
+  return `${insertInto(n.t('time'), 'time')}
 SELECT ${timeValues(d, 't')}
 FROM ${missing} t`;
 }

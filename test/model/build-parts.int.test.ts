@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { postgres } from '../../src/dialect/postgres.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
-import { duplicateKeysSelect, insertAllTimes, rankedPlays, winningPlays, type ModelSql } from '../../src/model/star-schema.ts';
+import { allTimesSelect, duplicateKeysSelect, insertInto, rankedPlays, winningPlays, type ModelSql } from '../../src/model/star-schema.ts';
 import { createDatabase, SAMPLE_DIR } from '../support/services.ts';
 import { etl } from '../support/in-process.ts';
 
@@ -65,8 +65,8 @@ describe('full build in parts', () => {
     await db.query(`CREATE TABLE sp AS SELECT TIMESTAMP 'epoch' + ts * INTERVAL '1 millisecond' AS start_time FROM stg_events WHERE page = 'NextSong'`);
     await db.query(`CREATE TABLE t_whole (start_time timestamp, hour int, day int, week int, month int, year int, weekday int)`);
     await db.query(`CREATE TABLE t_parts (LIKE t_whole)`);
-    await db.query(insertAllTimes(m, 't_whole', 'sp'));
-    for (let i = 0; i < 3; i++) await db.query(insertAllTimes(m, 't_parts', 'sp', parts.timestampPart('p.start_time', i, 3)));
+    await db.query(`${insertInto('t_whole', 'time')} ${allTimesSelect(m, 'sp')}`);
+    for (let i = 0; i < 3; i++) await db.query(`${insertInto('t_parts', 'time')} ${allTimesSelect(m, 'sp', parts.timestampPart('p.start_time', i, 3))}`);
     const rows = async (t: string) => (await db.query(`SELECT count(*) AS n, count(DISTINCT start_time) AS d, sum(hashtext(${t}::text)) AS h FROM ${t}`)).rows[0];
     const whole = await rows('t_whole');
     expect(Number(whole.n)).toBeGreaterThan(6000);
