@@ -8,13 +8,14 @@ import type { Config } from '../config/index.ts';
 import { UsageError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { shardName } from '../common/shard.ts';
-import { checksAfterRun } from '../check/index.ts';
+import { checksAfterRun, stagingReadsBesideModel } from '../check/index.ts';
 import { runEtl } from '../run/etl.ts';
 import { requireSources } from '../run/sources.ts';
 import { runModel } from '../run/model-run.ts';
 import { noProgress, type ProgressReporter } from '../run/progress.ts';
 import { newSummary, processCpuMs, type EtlSummary } from '../run/summary.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
+import type { BesideReads } from '../model/index.ts';
 import { embeddedExists } from '../warehouse/embedded.ts';
 import { createTables } from '../warehouse/tables.ts';
 import { configOf, logOf, type CommonOptions } from './options.ts';
@@ -88,8 +89,10 @@ export async function load(options: EtlOptions, hooks: LoadHooks = {}): Promise<
         // A dry run creates nothing: etl plans against empty tables when there are none.
         if (create && !config.load.dryRun) await createTables(wh);
         const deps = { log, progress, signal: options.signal, lock, summary: done };
-        const s = config.load.modelOnly ? await runModel(wh, config, command, deps) : await runEtl(wh, config, command, deps);
-        if (wantsChecks(config, options, s)) await checkRun(wh, s, log, progress);
+        // What the checks will read of staging, a full build reads beside its work.
+        const beside = wantsChecks(config, options, done) && !config.load.modelOnly ? stagingReadsBesideModel(wh) : undefined;
+        const s = config.load.modelOnly ? await runModel(wh, config, command, deps) : await runEtl(wh, config, command, { ...deps, modelBeside: beside });
+        if (wantsChecks(config, options, s)) await checkRun(wh, s, log, progress, beside);
         progress.stop();
         await hooks.after?.(wh);
         return s;
@@ -109,10 +112,10 @@ function wantsChecks(config: Config, options: EtlOptions, s: EtlSummary): boolea
 }
 
 /** The data-quality checks after a run, into its summary; a failed check is the run's error. */
-async function checkRun(wh: Warehouse, s: EtlSummary, log: Logger, progress: ProgressReporter): Promise<void> {
+async function checkRun(wh: Warehouse, s: EtlSummary, log: Logger, progress: ProgressReporter, beside?: BesideReads): Promise<void> {
   progress.phase('checks');
   const t = Date.now();
-  s.checks = await checksAfterRun(wh, s);
+  s.checks = await checksAfterRun(wh, s, wh.pool, beside);
   s.timings.checksMs = Date.now() - t;
   s.durationMs += s.timings.checksMs;
   s.cpuMs = processCpuMs();

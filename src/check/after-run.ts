@@ -12,7 +12,9 @@
  *   rows and its count come from the same winning plays by construction;
  *   a run that changed no star table leaves them as the last check found them;
  * - double-encoded names: staging's are those of the events the run staged
- *   (found through the source_key index), the star tables' are read whole.
+ *   (found through the source_key index; when that is all of them, a full
+ *   build read them beside its work, in its schedule's gaps), the star
+ *   tables' are read whole.
  *
  * `sparkify check` (runChecks) verifies everything over the whole tables.
  */
@@ -21,7 +23,8 @@ import type { Warehouse } from '../warehouse/connect.ts';
 import type { Queryable } from '../dialect/carry-over.ts';
 import { LEDGER } from '../ledger/index.ts';
 import { runSpecs } from './index.ts';
-import { mojibakeCheck } from './mojibake.ts';
+import { mojibakeCheck, stagingNamesSelect } from './mojibake.ts';
+import type { BesideReads } from '../model/index.ts';
 import { KEYS, ROW_TABLES, groupKey, hasRows, keyCheck, keyName, plural, rejectsSummary, rowSources, type CheckResult } from './checks.ts';
 
 export interface RunFacts {
@@ -39,19 +42,35 @@ const REFERENCES = [
   ['artist_id', 'artists', 'noArtist'],
 ] as const;
 
+const STAGING_NAMES = 'staging names';
+
+/**
+ * What the checks after a run would read of staging, for a full build to read beside its work on a
+ * session it leaves idle (model/full-build.ts): every staged event's names. The checks use it when
+ * they would read every staged event (the run staged them all: a first load, a full refresh).
+ */
+export function stagingReadsBesideModel(wh: Warehouse): BesideReads {
+  return { queries: { [STAGING_NAMES]: stagingNamesSelect(wh.names) }, rows: {} };
+}
+
 /**
  * The checks after an etl run, in the order and with the names of `sparkify check`. Read-only.
  * Its queries do not depend on each other: on a pool they run side by side, each on its own
- * connection, so the checks take as long as the longest of them (the names check).
+ * connection, so the checks take as long as the longest of them (the names check, unless the
+ * full build read staging's names already: `beside`, from stagingReadsBesideModel).
  */
-export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable = wh.pool): Promise<CheckResult[]> {
+export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable = wh.pool, beside?: BesideReads): Promise<CheckResult[]> {
   const n = wh.names;
   const sources = rowSources(n);
+  const names = async () => {
+    const staged = await stagedByRun(wh, run, db);
+    return mojibakeCheck(n, staged, staged === undefined ? beside?.rows[STAGING_NAMES] : undefined);
+  };
   const [probes, keys, refs, last] = await Promise.all([
     db.query(`SELECT ${ROW_TABLES.map((t) => `${sources[t][0]} AS ${t}`).join(', ')}`).then((r) => r.rows[0]),
     keyChecks(wh, run, db),
     references(wh, run, db),
-    Promise.all([rejectsSummary(n), stagedByRun(wh, run, db).then((staged) => mojibakeCheck(n, staged))].map(async (spec) => runSpecs(db, [await spec]))).then((r) => r.flat()),
+    Promise.all([rejectsSummary(n), names()].map(async (spec) => runSpecs(db, [await spec]))).then((r) => r.flat()),
   ]);
   const rows: CheckResult[] = ROW_TABLES.map((t) => hasRows(t, run.tables[t] ?? 0, Number(probes[t]), sources[t][1]));
   return [...rows, ...keys, ...refs, reconciliation(run), ...last];

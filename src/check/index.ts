@@ -11,7 +11,7 @@ import { ledgerCheck } from './ledger.ts';
 
 export type { CheckResult } from './checks.ts';
 export { checkSpecs } from './checks.ts';
-export { checksAfterRun, type RunFacts } from './after-run.ts';
+export { checksAfterRun, stagingReadsBesideModel, type RunFacts } from './after-run.ts';
 
 /** Runs every check over the whole tables, one query each, and returns their verdicts in order. Read-only. */
 export async function runChecks(wh: Warehouse, db: Pick<pg.ClientBase, 'query'> = wh.pool): Promise<CheckResult[]> {

@@ -78,6 +78,18 @@ export interface FullBuildOptions {
   signal?: AbortSignal;
   /** How long the swap keeps trying to take tables that analysts' reads hold, before reloading in place (default 60 s). */
   swapWaitMs?: number;
+  /**
+   * Read-only queries of staging for what follows the build (the checks): each runs on a session
+   * the build leaves free, once staging is prepared, after every build step that is ready (so it
+   * fills the gaps of the build's schedule). Only where the build has sessions to spare.
+   */
+  beside?: BesideReads;
+}
+
+/** Queries by name, and the first row of each once read (filled by the build). */
+export interface BesideReads {
+  queries: Readonly<Record<string, string>>;
+  rows: Record<string, Record<string, unknown>>;
 }
 
 /** The build table of a star table. */
@@ -104,7 +116,7 @@ export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOp
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    const steps = buildSteps(m, log, { byCreateAs: (await wh.dialect.newTablesSkipWal?.(wh.pool)) ?? false });
+    const steps = buildSteps(m, log, { byCreateAs: (await wh.dialect.newTablesSkipWal?.(wh.pool)) ?? false }, sessions.length > 1 ? options.beside : undefined);
     const timings = await runSteps(steps, sessions.map((s) => s.client), context, options.signal);
     if (options.signal?.aborted) throw options.signal.reason;
     const t = Date.now();
@@ -285,7 +297,7 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
   ];
 }
 
-function buildSteps(m: ModelSql, log: Logger, mode: BuildMode): Step<Context>[] {
+function buildSteps(m: ModelSql, log: Logger, mode: BuildMode, beside?: BesideReads): Step<Context>[] {
   const plan = buildPlan(m, mode);
   const steps: Step<Context>[] = plan.map((p) => ({
     name: p.name,
@@ -296,6 +308,18 @@ function buildSteps(m: ModelSql, log: Logger, mode: BuildMode): Step<Context>[] 
       if (statements.length) await inTransaction(db, p.name, statements, c);
     },
   }));
+  // In the gaps of the build's schedule only: where no session is ever idle while steps wait, the checks read for themselves.
+  for (const [name, sql] of Object.entries(beside?.queries ?? {})) {
+    steps.push({
+      name: `beside: ${name}`,
+      after: ['prepare'],
+      optional: true,
+      async run(db, c) {
+        // Not the build's to fail: without its row, what follows reads for itself.
+        await inTransaction(db, name, [{ sql, read: (_, r) => void (beside!.rows[name] = r.rows[0] ?? {}) }], c).catch((err: unknown) => log.debug(`model: ${name} beside the build: ${describeError(err)}`));
+      },
+    });
+  }
   steps.push({
     name: 'carry over',
     after: plan.map((p) => p.name),

@@ -18,12 +18,12 @@ import { modelState, recordedStarCounts, recordStarCounts } from '../ledger/inde
 import { describeError, WarehouseError, pgFields } from '../common/errors.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { Logger } from '../common/log.ts';
-import { fullBuild } from './full-build.ts';
+import { fullBuild, type BesideReads } from './full-build.ts';
 import type { StepTiming } from './steps.ts';
 import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type ModelStatement, type WrittenSongplays } from './star-schema.ts';
 
 export { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type WrittenSongplays } from './star-schema.ts';
-export { fullBuildStatements } from './full-build.ts';
+export { fullBuildStatements, type BesideReads } from './full-build.ts';
 
 export type ModelMode = 'full' | 'incremental' | 'none';
 
@@ -49,6 +49,8 @@ export interface ModelOptions {
   retry?: RetryPolicy;
   /** Full build: how long the swap waits for a gap in analysts' reads before reloading in place (ms). */
   swapWaitMs?: number;
+  /** Full build: read-only queries of staging for what follows (the checks), run beside the build where it has a session free. */
+  beside?: BesideReads;
 }
 
 /** Staging changes above this share of the staged rows refresh the planner's statistics first. */
@@ -82,7 +84,7 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   const retry = options.retry ?? DEFAULT_RETRY;
   const onRetry = (err: unknown, attempt: number, delay: number) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`);
   if (mode === 'full') {
-    const result = await withRetry(() => fullBuild(wh, log, { signal, swapWaitMs: options.swapWaitMs }), retry, { signal, onRetry });
+    const result = await withRetry(() => fullBuild(wh, log, { signal, swapWaitMs: options.swapWaitMs, beside: options.beside }), retry, { signal, onRetry });
     for (const step of result.steps) log.debug(`model: ${step.ms} ms ${step.name}`);
     if (result.duplicateKeys > 0) log.debug(`model: ${result.duplicateKeys} event keys staged more than once`);
     return { mode, durationMs: Date.now() - started, counts: result.counts, inPlace: result.inPlace, steps: result.steps };

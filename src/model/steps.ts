@@ -10,6 +10,11 @@ import type pg from 'pg';
 export interface Step<C> {
   name: string;
   after?: readonly string[];
+  /**
+   * Work that fills a gap: it starts only on a session nothing else is ready for while other
+   * steps still wait for their turn, and is left out once none do. No step may wait for it.
+   */
+  optional?: boolean;
   run(session: pg.ClientBase, context: C): Promise<void>;
 }
 
@@ -18,11 +23,12 @@ export interface StepTiming {
   ms: number;
 }
 
-/** Runs `steps` (each name unique, `after` naming earlier steps) on `sessions`; returns each step's wall time. */
+/** Runs `steps` (each name unique, `after` naming earlier steps) on `sessions`; returns the wall time of each step that ran. */
 export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly pg.ClientBase[], context: C, signal?: AbortSignal): Promise<StepTiming[]> {
   if (sessions.length === 0) throw new TypeError('runSteps needs at least one session');
   const byName = new Map(steps.map((s) => [s.name, s]));
-  for (const s of steps) for (const dep of s.after ?? []) if (!byName.has(dep)) throw new TypeError(`step "${s.name}" waits for unknown step "${dep}"`);
+  for (const s of steps) for (const dep of s.after ?? []) if (!byName.has(dep) || byName.get(dep)!.optional) throw new TypeError(`step "${s.name}" waits for unknown or optional step "${dep}"`);
+  const required = steps.filter((s) => !s.optional);
   const done = new Set<string>();
   const started = new Set<string>();
   const idle = [...sessions];
@@ -30,11 +36,14 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
   const timings: StepTiming[] = [];
   let failure: { error: unknown } | undefined;
 
-  const ready = () => steps.filter((s) => !started.has(s.name) && (s.after ?? []).every((d) => done.has(d)));
-  while (done.size < steps.length) {
+  const ready = () => [...required, ...steps.filter((s) => s.optional)].filter((s) => !started.has(s.name) && (s.after ?? []).every((d) => done.has(d)));
+  // A gap: steps not started yet that are not ready either (they wait for steps in flight).
+  const gap = () => required.some((s) => !started.has(s.name));
+  while (required.some((s) => !done.has(s.name)) || running.size > 0) {
     if (!failure && signal?.aborted) failure = { error: signal.reason };
     if (!failure) {
       for (const step of ready()) {
+        if (step.optional && !gap()) continue;
         const session = idle.shift();
         if (!session) break;
         started.add(step.name);
@@ -58,7 +67,8 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
     }
     if (running.size === 0) {
       if (failure) throw failure.error;
-      throw new TypeError(`steps wait for each other: ${steps.filter((s) => !done.has(s.name)).map((s) => s.name).join(', ')}`);
+      if (required.every((s) => done.has(s.name))) break;
+      throw new TypeError(`steps wait for each other: ${required.filter((s) => !done.has(s.name)).map((s) => s.name).join(', ')}`);
     }
     await Promise.race(running.values());
     if (failure && running.size === 0) throw failure.error;

@@ -13,7 +13,7 @@ import { Listing } from '../extract/listing.ts';
 import { parseSourceUrl } from '../extract/source-url.ts';
 import type { Source, SourceObject } from '../extract/source.ts';
 import type { Logger } from '../common/log.ts';
-import { buildStarSchema } from '../model/index.ts';
+import { buildStarSchema, type BesideReads } from '../model/index.ts';
 import { explainModelFailure } from '../model/diagnose.ts';
 import { explainFailure } from '../warehouse/explain.ts';
 import { chooseBackend, type BackendFactory } from './backend.ts';
@@ -46,6 +46,8 @@ export interface EtlDeps {
   lock?: RunLock;
   /** Filled as the run goes: when it throws, this says what was done before (SPEC §8 `--json`). */
   summary?: EtlSummary;
+  /** Reads of staging for the checks that follow the run, which a full build does beside its work (model/full-build.ts). */
+  modelBeside?: BesideReads;
 }
 
 /** How long a failed run waits for the table counts it reports. */
@@ -134,7 +136,7 @@ export async function runEtl(wh: Warehouse | undefined, config: Config, command:
     // A shard only stages: the star schema is built once, after every shard (`sparkify model`).
     if (shard) log.info(`shard ${shardName(shard)} is staged; once every shard has finished, \`sparkify model\` builds the star schema`);
     // A day-range refresh reloads some days: the incremental step rebuilds what they touch.
-    else await modelStep(wh, config, lock!, summary, { log, signal: run.signal, progress: run.progress, force: config.load.fullRefresh && !plan.dayRange ? 'full' : undefined });
+    else await modelStep(wh, config, lock!, summary, { log, signal: run.signal, progress: run.progress, force: config.load.fullRefresh && !plan.dayRange ? 'full' : undefined, beside: deps.modelBeside });
     summary.tables = await tableCounts(wh);
     judge(summary, config.load.maxErrors);
     // Shards delete old rejects side by side with other shards' loads: that is left to the model run.
@@ -302,13 +304,13 @@ export async function modelStep(
   config: Config,
   lock: RunLock,
   summary: EtlSummary,
-  options: { log: Logger; signal: AbortSignal; progress: ProgressReporter; force?: 'full' },
+  options: { log: Logger; signal: AbortSignal; progress: ProgressReporter; force?: 'full'; beside?: BesideReads },
 ): Promise<void> {
   const { log, signal } = options;
   // A server restart during staging took the lock's session with it: hold it again before modelling.
   await lock.ensure();
   options.progress.phase('model');
-  summary.model = await buildStarSchema(wh, log, { force: options.force, signal, retry: runRetry(config), swapWaitMs: config.load.swapWaitSeconds * 1000 }).catch(async (err: unknown) => {
+  summary.model = await buildStarSchema(wh, log, { force: options.force, signal, retry: runRetry(config), swapWaitMs: config.load.swapWaitSeconds * 1000, beside: options.beside }).catch(async (err: unknown) => {
     throw await explainModelFailure(wh, err);
   });
   summary.timings.modelMs = summary.model.durationMs;
