@@ -11,8 +11,7 @@ import pg from 'pg';
 import { postgres } from '../../src/dialect/postgres.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
 import { allTimesSelect, duplicateKeysSelect, insertInto, rankedPlays, winningPlays, type ModelSql } from '../../src/model/star-schema.ts';
-import { createDatabase, SAMPLE_DIR } from '../support/services.ts';
-import { etl } from '../support/in-process.ts';
+import { sampleWithLaterCopies } from '../support/in-process.ts';
 
 const m: ModelSql = { names: new TableNames(undefined), dialect: postgres };
 const parts = postgres.buildParts!;
@@ -21,14 +20,7 @@ describe('full build in parts', () => {
   let db: pg.Client;
 
   beforeAll(async () => {
-    const target = await createDatabase('build_parts');
-    expect((await etl({ target, songs: `${SAMPLE_DIR}song_data`, logs: `${SAMPLE_DIR}log_data` })).status).toBe('ok');
-    db = new pg.Client({ connectionString: target });
-    await db.connect();
-    // Copies of 300 events from a later object: some stay plays, some become other pages (then no songplay).
-    await db.query(`INSERT INTO stg_events SELECT * FROM stg_events WHERE page = 'NextSong' ORDER BY source_key, source_line LIMIT 300`);
-    await db.query(`UPDATE stg_events SET source_key = source_key || '~again', page = CASE WHEN source_line % 3 = 0 THEN 'Home' ELSE page END
-      WHERE ctid IN (SELECT ctid FROM stg_events ORDER BY ctid DESC LIMIT 300)`);
+    ({ db } = await sampleWithLaterCopies('build_parts'));
     await db.query(`CREATE TABLE dups AS ${duplicateKeysSelect(m)}`);
   });
   afterAll(async () => {

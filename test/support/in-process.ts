@@ -5,7 +5,8 @@ import type { EtlSummary } from '../../src/run/summary.ts';
 import { silentLogger, type Logger } from '../../src/common/log.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/connect.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
-import { S3_TEST_CREDENTIALS, s3Endpoint } from './services.ts';
+import pg from 'pg';
+import { createDatabase, S3_TEST_CREDENTIALS, SAMPLE_DIR, s3Endpoint } from './services.ts';
 
 /** The S3 SDK in this process reads the test server's key from the environment. */
 export function useTestS3Credentials(): void {
@@ -36,4 +37,20 @@ export async function withWarehouse<T>(flags: Flags, work: (wh: Warehouse) => Pr
   } finally {
     await wh.close();
   }
+}
+
+/**
+ * A database with the sample loaded, then 300 of its plays staged again as if from a later object:
+ * some stay plays, some became other pages (then no songplay). Its star tables are the first load's.
+ */
+export async function sampleWithLaterCopies(label: string): Promise<{ target: string; db: pg.Client }> {
+  const target = await createDatabase(label);
+  const summary = await etl({ target, songs: `${SAMPLE_DIR}song_data`, logs: `${SAMPLE_DIR}log_data` });
+  if (summary.status !== 'ok') throw new Error(`loading the sample into ${label}: ${summary.status} ${summary.error ?? ''}`);
+  const db = new pg.Client({ connectionString: target });
+  await db.connect();
+  await db.query(`INSERT INTO stg_events SELECT * FROM stg_events WHERE page = 'NextSong' ORDER BY source_key, source_line LIMIT 300`);
+  await db.query(`UPDATE stg_events SET source_key = source_key || '~again', page = CASE WHEN source_line % 3 = 0 THEN 'Home' ELSE page END
+    WHERE ctid IN (SELECT ctid FROM stg_events ORDER BY ctid DESC LIMIT 300)`);
+  return { target, db };
 }
