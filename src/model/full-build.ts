@@ -185,9 +185,9 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
   // With a second session, songplays takes every play without waiting for the duplicate keys (which
   // wait for an index the other session builds meanwhile); the keys staged more than once are put
   // right afterwards: their rows go, their winners come in. With one, it ranks them as it goes.
-  const beside = d.buildSessions > 1;
-  // A table filled whole in one step, which creates it.
+  const rankAfter = d.buildSessions > 1;
   const insert = (t: StarTable, select: string): Statement => ({ sql: `${insertInto(build(t), t)}\n${select}`, rows: count(t) });
+  // A table filled whole in one step, which creates it.
   const fill = (t: StarTable, select: string): Statement[] => {
     if (!byCreateAs) return [create(t), insert(t, select)];
     const [first, ...rest] = byCreateAs(n, t, buildTable(t), select);
@@ -202,15 +202,15 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
   const songMatch = helper(BUILD_HELPERS.songMatch);
   const songplaysParts: BuildStep[] = Array.from({ length: songplaysPartCount }, (_, i) => ({
     name: partName('songplays', i, songplaysPartCount),
-    after: beside ? ['songs and artists'] : ['songs and artists', 'duplicate events'],
+    after: rankAfter ? ['songs and artists'] : ['songs and artists', 'duplicate events'],
     statements: (c: Context) => [
       ...d.modelSettings(),
       ...(split
         ? [insert('songplays', allSongplaysSelect(m, songMatch, undefined, split.pageRange('e', i, songplaysPartCount, c.pages)))]
-        : fill('songplays', allSongplaysSelect(m, songMatch, beside ? undefined : duplicates(c)))),
+        : fill('songplays', allSongplaysSelect(m, songMatch, rankAfter ? undefined : duplicates(c)))),
     ],
   }));
-  const rankedSongplays: BuildStep[] = beside
+  const rankedSongplays: BuildStep[] = rankAfter
     ? [
         {
           name: 'songplays of duplicate events',
