@@ -76,12 +76,13 @@ export interface Dialect {
   createStarTable(names: TableNames, table: StarTable, as: string): string;
   /**
    * Where the warehouse fills a new table fastest by CREATE TABLE … AS: the
-   * statements that make the build table `as` of `table` from `select` (whose
-   * columns are the table's STAR_COLUMNS, in order), with the columns, NOT
-   * NULL and identity createStarTable gives it; the first statement's row
-   * count is the table's. Undefined: createStarTable, then INSERT … SELECT.
+   * statement that makes the build table `as` of `table` from `select` (whose
+   * columns are the table's STAR_COLUMNS, in order), and those that then give
+   * it the columns' NOT NULL and identity createStarTable gives it, knowing
+   * the rows it got (its identity goes on after them). Undefined:
+   * createStarTable, then INSERT … SELECT.
    */
-  starTableAs?(names: TableNames, table: StarTable, as: string, select: string): string[];
+  starTableAs?(names: TableNames, table: StarTable, as: string, select: string): { sql: string; next(rows: number): string[] };
   /**
    * Whether the server writes no WAL for a table created and filled in one
    * transaction (Postgres with wal_level minimal, as the embedded one runs):

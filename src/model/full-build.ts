@@ -190,8 +190,8 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
   // A table filled whole in one step, which creates it.
   const fill = (t: StarTable, select: string): Statement[] => {
     if (!byCreateAs) return [create(t), insert(t, select)];
-    const [first, ...rest] = byCreateAs(n, t, buildTable(t), select);
-    return [{ sql: first, rows: count(t) }, ...rest];
+    const made = byCreateAs(n, t, buildTable(t), select);
+    return [{ sql: made.sql, rows: count(t), next: made.next }];
   };
   // One songplays part more than sessions: the session busy with the event-key index and the duplicate
   // keys meanwhile takes the last part when it is free, instead of waiting for the other to fill both
@@ -341,9 +341,9 @@ function buildSteps(m: ModelSql, log: Logger, mode: BuildMode, beside?: BesideRe
  */
 export function fullBuildStatements(m: ModelSql): string[] {
   const c: Context = { counts: { songplays: 1, users: 1, songs: 1, artists: 1, time: 1 }, duplicates: 1, carry: new Map(), pages: 1000 };
-  const text = (s: Statement) => (typeof s === 'string' ? s : s.sql);
+  const text = (s: Statement) => (typeof s === 'string' ? [s] : [s.sql, ...(s.next?.(1) ?? [])]);
   return [
-    ...buildPlan(m, { byCreateAs: false }).flatMap((p) => [...(p.outside ?? []), ...p.statements(c).map(text)]),
+    ...buildPlan(m, { byCreateAs: false }).flatMap((p) => [...(p.outside ?? []), ...p.statements(c).flatMap(text)]),
     ...swapStatements(m, c, STAR_TABLES.slice(1)),
     ...reloadInPlace(m, 'songplays'),
     ...m.dialect.afterFullBuild(m.names, ['songplays']),
@@ -422,8 +422,8 @@ async function dropLeftovers(db: Pick<pg.ClientBase, 'query'>, m: ModelSql): Pro
   for (const sql of dropStatements(m)) await db.query(sql);
 }
 
-/** A statement, with what its row count (`rows`) or its result (`read`) tells the context. */
-type Statement = string | { sql: string; rows?: (c: Context, rows: number) => void; read?: (c: Context, result: pg.QueryResult) => void };
+/** A statement, with what its row count (`rows`) or its result (`read`) tells the context, and the statements its row count calls for next (`next`). */
+type Statement = string | { sql: string; rows?: (c: Context, rows: number) => void; read?: (c: Context, result: pg.QueryResult) => void; next?: (rows: number) => string[] };
 
 /** Runs statements in one transaction on `db`, naming the step in any error. */
 async function inTransaction(db: pg.ClientBase, step: string, statements: readonly Statement[], context?: Context): Promise<void> {
@@ -435,6 +435,7 @@ async function inTransaction(db: pg.ClientBase, step: string, statements: readon
         s.rows?.(context, r.rowCount ?? Number.NaN);
         s.read?.(context, r);
       }
+      if (typeof s !== 'string') for (const sql of s.next?.(r.rowCount ?? 0) ?? []) await run(db, sql, step);
     }
     await run(db, 'COMMIT', step);
   } catch (err) {
