@@ -174,6 +174,7 @@ export const redshift: Dialect = {
   byteOrder: (expr) => `(${expr} || CHR(1))`,
   textEquals: (a, b) => `(${a} = ${b} AND ${a} || '|' = ${b} || '|')`,
   anyOf: (expr, subquery) => `${expr} IN (${subquery})`,
+  withoutNestedLoops: (statement) => [statement],
   createTempTableAs: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
   dropTempTable: (name) => `DROP TABLE IF EXISTS ${name}`,
   analyze: () => undefined,

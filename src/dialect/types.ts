@@ -47,6 +47,13 @@ export interface Dialect {
    * does not size as the subquery's table).
    */
   anyOf(expr: string, subquery: string): string;
+  /**
+   * `statement` run so that no join in it is a nested loop (Postgres:
+   * enable_nestloop off around it, in the transaction), for a join of a few
+   * thousand keys meant to go by hash that the planner could otherwise turn
+   * into one index probe per key; where no planner does that, the statement.
+   */
+  withoutNestedLoops(statement: string): string[];
   /** Exact text equality (Redshift ignores trailing spaces in `=`). */
   textEquals(a: string, b: string): string;
   /** `CREATE TEMP TABLE name AS select`, dropped at commit where the warehouse can. */
