@@ -3,12 +3,13 @@
  * of a top-level array (SPEC §2). json-scanner.ts finds where each record
  * starts and ends; its bytes are kept while it streams by — at most
  * `maxRecordBytes`, beyond which only its head is kept for the reject — and
- * parsed with `JSON.parse` once complete. Memory is bounded by one record.
+ * parsed with `JSON.parse` (guarded: parse-json.ts) once complete. Memory is bounded by one record.
  *
  * Used for a whole object in document mode (`JsonDocument`) and for an NDJSON
  * line too long to hold (object-reader.ts).
  */
 import { JsonScanner, type ScanError, type ScanState } from './json-scanner.ts';
+import { parseJson } from './parse-json.ts';
 import { rawPrefix, type RawText, type RawTextOptions } from './raw-text.ts';
 
 export interface RecordHandler {
@@ -133,7 +134,7 @@ export class JsonDocument {
         record(text, position) {
           let value: unknown;
           try {
-            value = JSON.parse(text);
+            value = parseJson(text);
           } catch (err) {
             // The scanner accepted it, so only an engine limit can land here.
             sink.reject(position, `element ${position} cannot be parsed: ${(err as Error).message}`, rawPrefix(Buffer.from(text, 'utf8'), Buffer.byteLength(text, 'utf8'), options.raw));

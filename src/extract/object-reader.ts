@@ -30,6 +30,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { tmpdir } from 'node:os';
 import { JsonDocument, RecordSplitter } from './json-document.ts';
 import { LongLine } from './long-line.ts';
+import { parseJson } from './parse-json.ts';
 import { firstInvalidUtf8, rawPrefix, rawText, type RawText, type RawTextOptions } from './raw-text.ts';
 
 export interface ReaderSink {
@@ -475,7 +476,7 @@ export class ObjectReader {
   private lineText(text: string): void {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJson(text);
     } catch (err) {
       if (isBlank(text)) return;
       this.sink.reject(this.line, `malformed JSON: ${(err as Error).message}`, rawText(text, this.rawOptions));
@@ -511,7 +512,7 @@ export class ObjectReader {
         record: (text) => {
           let value: unknown;
           try {
-            value = JSON.parse(text);
+            value = parseJson(text);
           } catch (err) {
             // The scanner accepted it: only an engine limit lands here.
             this.sink.reject(line, `record cannot be parsed: ${(err as Error).message}`, rawText(text, this.rawOptions));

@@ -6,9 +6,10 @@
  * Rows accumulate until `take()` hands them on.
  */
 import { FIELDS, type Dataset, type Field } from '../common/datasets.ts';
-import { exactReviver, ExactNumber } from '../extract/exact-number.ts';
+import { ExactNumber } from '../extract/exact-number.ts';
 import { arrayElementText } from '../extract/json-scanner.ts';
 import type { ReaderSink } from '../extract/object-reader.ts';
+import { parseJson } from '../extract/parse-json.ts';
 import { rawText, type RawText, type RawTextOptions } from '../extract/raw-text.ts';
 import { validateRecord, type ValidationLimits } from '../extract/validate.ts';
 import { compileValidator, type Validator } from '../extract/validate-fast.ts';
@@ -90,7 +91,7 @@ export class ObjectEncoder<R extends RejectSink = RejectSpool> implements Reader
     const source = () => (raw === undefined ? undefined : element === undefined ? raw : arrayElementText(raw, element));
     if (!v.ok && 'inexact' in v && raw !== undefined) {
       // A 64-bit integer beyond 2^53: read the record again keeping number source text.
-      v = validateRecord(JSON.parse(source()!, exactReviver as never) as unknown, this.fields, this.options.limits);
+      v = validateRecord(parseJson(source()!, true), this.fields, this.options.limits);
     }
     if (v.ok) {
       if (this.binary) this.binary.row(this.fields, v.row, this.keyBytes, line);
