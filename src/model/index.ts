@@ -5,7 +5,8 @@
  * same transaction that staged them, so "staging ahead of the star schema" is
  * a state the next run sees and repairs, even after a crash. Small changes
  * take the incremental path (one transaction over the live tables); a first
- * load, a --full-refresh or a change to most objects rebuild everything into
+ * load, a --full-refresh or a change to most objects or to a fifth of the
+ * staged rows (rebuildIsCheaper) rebuild everything into
  * fresh tables that are swapped in (full-build.ts). Both give the same tables.
  */
 import type pg from 'pg';
@@ -14,7 +15,7 @@ import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
 import { countRows } from '../warehouse/tables.ts';
-import { modelState, recordedStarCounts, recordStarCounts } from '../ledger/index.ts';
+import { modelState, recordedStarCounts, recordStarCounts, type ModelState } from '../ledger/index.ts';
 import { describeError, WarehouseError, pgFields } from '../common/errors.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { Logger } from '../common/log.ts';
@@ -53,6 +54,25 @@ export interface ModelOptions {
   beside?: BesideReads;
 }
 
+/**
+ * Rebuilding is cheaper than working out what changed when most objects did,
+ * or when the rows changed since the last step (staged, and replaced) pass a
+ * fifth of the staged rows. The incremental step costs some 12 µs per changed
+ * row, the full build some 3 µs per staged row plus a fixed part (prepare,
+ * indexes, swap): at 2M staged events on a stock Postgres 15, the same staged
+ * state built both ways: 14 % changed 3.6 s incremental / 6.1 s full, 24 %
+ * 6.4 / 6.1 s, 37 % 10.0 / 6.1 s (the embedded server's settings: 3.6 / 6.1,
+ * 6.5 / 6.1, 10.5 / 6.3 s); a bucket moved to a new prefix (every row
+ * staged again beside the old) took 45 s incremental. Under REBUILD_MIN_ROWS
+ * changed rows the incremental step is cheap whatever the share.
+ */
+export function rebuildIsCheaper(s: Pick<ModelState, 'dirtyObjects' | 'objects' | 'dirtyRows' | 'dirtyEvents' | 'stagedRows'>): boolean {
+  const changedRows = s.dirtyRows + s.dirtyEvents;
+  return s.dirtyObjects * 2 > s.objects || (changedRows > REBUILD_MIN_ROWS && changedRows > REBUILD_SHARE * s.stagedRows);
+}
+const REBUILD_SHARE = 0.2;
+const REBUILD_MIN_ROWS = 50_000;
+
 /** Staging changes above this share of the staged rows refresh the planner's statistics first. */
 const ANALYZE_SHARE = 0.2;
 
@@ -75,11 +95,10 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   if (options.force) mode = options.force;
   else if (s.pending) mode = 'full';
   else if (!dirty) mode = 'none';
-  // Rebuilding is cheaper than working out what changed when most objects did.
-  else mode = s.dirtyObjects * 2 > s.objects ? 'full' : 'incremental';
+  else mode = rebuildIsCheaper(s) ? 'full' : 'incremental';
   if (mode === 'none') return { mode, durationMs: Date.now() - started };
 
-  log.info(`model: ${mode} build started (${s.dirtyObjects} objects changed since the last build)`);
+  log.info(`model: ${mode} build started (${s.dirtyObjects} objects, ${s.dirtyRows + s.dirtyEvents} rows changed since the last build, of ${s.stagedRows} staged)`);
   const signal = options.signal;
   const retry = options.retry ?? DEFAULT_RETRY;
   const onRetry = (err: unknown, attempt: number, delay: number) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`);
