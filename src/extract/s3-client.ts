@@ -1,6 +1,9 @@
 /** Builds the S3 client from resolved settings (the only place one is created). */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config/index.ts';
+import type { DirectTransport } from './s3-direct-get.ts';
 import { Sha256 } from './sha256.ts';
 
 /**
@@ -17,15 +20,24 @@ export interface S3ClientLimits {
   timeoutMs: number;
 }
 
+/** The connection pools of the clients made here, which direct GETs share (s3-direct-get.ts); the client's destroy() closes them. */
+const transports = new WeakMap<S3Client, DirectTransport>();
+
+/** What direct GETs send on for `client`: undefined for a client not made here (or given its own request handler). */
+export function directTransportOf(client: S3Client): DirectTransport | undefined {
+  return transports.get(client);
+}
+
 export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { maxAttempts: 5, timeoutMs: 60_000 }, overrides: Partial<S3ClientConfig> = {}): S3Client {
+  // Made here, not by the SDK, so that direct GETs share them (the SDK's own are keep-alive pools of the same kind).
+  const transport: DirectTransport = { http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }), https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }), timeoutMs: limits.timeoutMs };
   const config: S3ClientConfig = {
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: limits.maxAttempts,
-    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs, httpAgent: { maxSockets: MAX_SOCKETS }, httpsAgent: { maxSockets: MAX_SOCKETS } },
+    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs, httpAgent: transport.http, httpsAgent: transport.https },
     // Request signing with its HMAC keys made once (sha256.ts): the SDK's makes them on every request.
     sha256: Sha256,
-    ...overrides,
   };
   if (settings.endpoint) {
     config.endpoint = settings.endpoint;
@@ -40,5 +52,11 @@ export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { ma
     config.credentials = { accessKeyId: '', secretAccessKey: '' };
     config.signer = { sign: async (request) => request };
   }
-  return new S3Client(config);
+  const client = new S3Client({ ...config, ...overrides });
+  if (!overrides.requestHandler) transports.set(client, transport);
+  else {
+    transport.http.destroy();
+    transport.https.destroy();
+  }
+  return client;
 }

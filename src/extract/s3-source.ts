@@ -7,10 +7,15 @@ import type { Readable } from 'node:stream';
 import type { Dataset } from '../common/datasets.ts';
 import { SourceError } from '../common/errors.ts';
 import { isTransientStatus } from '../common/retry.ts';
+import { directTransportOf } from './s3-client.ts';
+import { DirectGets } from './s3-direct-get.ts';
 import { isDataKey, type OpenedObject, type Source, type SourceObject } from './source.ts';
 
 export function s3Source(dataset: Dataset, client: S3Client, bucket: string, prefix: string): Source {
   const description = `s3://${bucket}/${prefix}`;
+  // GETs without the SDK's pipeline once its first GET has shown how (s3-direct-get.ts); the SDK reads whatever they cannot.
+  const transport = directTransportOf(client);
+  const direct = transport && new DirectGets(client, transport);
   return {
     dataset,
     description,
@@ -35,7 +40,11 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
     },
     async open(object: SourceObject, signal?: AbortSignal): Promise<OpenedObject> {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }), { abortSignal: signal });
+        const read = await direct?.get(object.key, signal);
+        if (read) return read;
+        const command = new GetObjectCommand({ Bucket: bucket, Key: object.key });
+        const learnt = direct?.learn(command.middlewareStack, object.key);
+        const out = await client.send(command, { abortSignal: signal }).finally(learnt);
         if (!out.Body) throw new SourceError(`s3://${bucket}/${object.key} has no body`, object.key);
         // The ledger records the version this GET returned, not the listed one: an object
         // overwritten since the listing is loaded as it is now, and known as such.
