@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --initial-old-space-size=64
 /**
  * The `sparkify` command, a thin layer over the API (src/index.ts): it parses
  * arguments, calls the API, prints the result and exits with its code
