@@ -302,7 +302,7 @@ async function main(): Promise<void> {
         plainScript: { wallMs: plain.copyMs + plain.modelMs, copyMs: plain.copyMs, modelMs: plain.modelMs, tables: plainStar, sameTablesAsLoader: sameStar },
         // Every round of the whole job and the plain script (the first is the one above), and the medians the ratios use.
         rounds: {
-          loader: wholeRounds.map((r) => ({ wallMs: r.wallMs, stageMs: r.timings.stageMs, modelMs: r.timings.modelMs, checksMs: r.checksMs, rowsPerSec: Math.round(Number(r.tables.stg_events) / (r.timings.stageMs / 1000)) })),
+          loader: wholeRounds.map((r) => ({ wallMs: r.wallMs, stageMs: r.timings.stageMs, modelMs: r.timings.modelMs, checksMs: r.checksMs, peakRssMb: r.peakRssMb, rowsPerSec: Math.round(Number(r.tables.stg_events) / (r.timings.stageMs / 1000)) })),
           plainScript: plainRounds.map((p) => ({ wallMs: p.copyMs + p.modelMs, copyMs: p.copyMs, modelMs: p.modelMs })),
           psqlCopyRowsPerSec: psqlRounds.map(Math.round),
           medians: { loaderWallMs, loaderModelMs, loaderChecksMs, loaderRowsPerSec: Math.round(eventsRate), plainWallMs: plainWholeMs, plainModelMs, psqlCopyRowsPerSec: Math.round(psqlRate) },
@@ -314,9 +314,9 @@ async function main(): Promise<void> {
         songsFromS3: songs && { objects: songs.objects.loaded, wallMs: songs.wallMs, stageMs: songs.timings.stageMs, objectsPerSec: Math.round(songsRate), peakRssMb: songs.peakRssMb },
         bareGetObject: bare && { objects: bare.objects, concurrency: bareConcurrency, wallMs: bare.ms, objectsPerSec: Math.round(bare.objects / (bare.ms / 1000)) },
         songsAtLatency: latency,
-        incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs },
-        redeliveredDay: { rows: redelivered.records.staged, wallMs: redelivered.wallMs, stageMs: redelivered.timings.stageMs, modelMs: redelivered.timings.modelMs, checksMs: redelivered.checksMs, analyst: incrementalProbe },
-        fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, modelSteps: steps(refresh), analyst: fullProbe },
+        incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, peakRssMb: incremental.peakRssMb },
+        redeliveredDay: { rows: redelivered.records.staged, wallMs: redelivered.wallMs, stageMs: redelivered.timings.stageMs, modelMs: redelivered.timings.modelMs, checksMs: redelivered.checksMs, peakRssMb: redelivered.peakRssMb, analyst: incrementalProbe },
+        fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, peakRssMb: refresh.peakRssMb, modelSteps: steps(refresh), analyst: fullProbe },
         analystIdleReadMs: idleMs,
         eventsWithWorkers: workers?.runs,
       },
@@ -334,7 +334,7 @@ async function main(): Promise<void> {
       },
       cpuSecPerMillionEvents: workers && Object.fromEntries(workers.runs.map((r) => [`workers${r.workers}`, r.cpuSecPerMillionEvents])),
       analystMaxWaitMs: { full: fullProbe.maxWaitMs, incremental: incrementalProbe.maxWaitMs },
-      peakRssMb: Math.max(songs?.peakRssMb ?? 0, latency?.atLatency.peakRssMb ?? 0, latency?.local.peakRssMb ?? 0, ...wholeRounds.map((r) => r.peakRssMb), incremental.peakRssMb, refresh.peakRssMb),
+      peakRssMb: Math.max(songs?.peakRssMb ?? 0, latency?.atLatency.peakRssMb ?? 0, latency?.local.peakRssMb ?? 0, ...wholeRounds.map((r) => r.peakRssMb), incremental.peakRssMb, redelivered.peakRssMb, refresh.peakRssMb),
     };
     if (psqlRows !== eventsRows || jqRows !== eventsRows) log(`warning: row counts differ (loader ${eventsRows}, psql ${psqlRows}, jq ${jqRows})`);
     if (!sameStar) log(`warning: the plain script's tables differ from the loader's: ${JSON.stringify(plainStar)} vs ${JSON.stringify(loaderStar)}`);
