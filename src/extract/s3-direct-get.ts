@@ -148,8 +148,11 @@ export class DirectGets {
     this.template = template;
   }
 
-  /** Reads `key` directly: the object when the server answered 200, undefined when the SDK must read it. */
-  async get(key: string, signal?: AbortSignal): Promise<OpenedObject | undefined> {
+  /**
+   * Reads `key` directly: the object when the server answered 200, undefined when the SDK must
+   * read it. `listedSize` stands in for a size the answer does not give (as the SDK path does).
+   */
+  async get(key: string, listedSize: number, signal?: AbortSignal): Promise<OpenedObject | undefined> {
     const t = this.template;
     if (!t) return undefined;
     const path = t.pathPrefix + keyPath(key);
@@ -172,7 +175,7 @@ export class DirectGets {
     return {
       body: res,
       contentEncoding: res.headers['content-encoding'],
-      version: etag ? { etag, fingerprint: etag, size: Number.isFinite(length) ? length : 0, lastModified: Number.isNaN(modified) ? undefined : modified } : undefined,
+      version: etag ? { etag, fingerprint: etag, size: res.headers['content-length'] !== undefined && Number.isFinite(length) ? length : listedSize, lastModified: Number.isNaN(modified) ? undefined : modified } : undefined,
     };
   }
 
@@ -191,7 +194,8 @@ export class DirectGets {
       const req = send({ agent: https ? this.transport.https : this.transport.http, protocol: t.protocol, hostname: t.hostname, port: t.port, method: 'GET', path: t.queryString ? `${path}?${t.queryString}` : path, headers, signal });
       req.setTimeout(this.transport.timeoutMs, () => req.destroy(Object.assign(new Error(`no data from S3 for ${this.transport.timeoutMs} ms`), { name: 'TimeoutError' })));
       req.once('response', (res) => resolve(res));
-      req.once('error', (err) => {
+      // (`on`: an error after the response belongs to the body's reader, and must not go unheard here)
+      req.on('error', () => {
         if (signal?.aborted) reject(signal.reason as Error);
         else resolve(undefined);
       });

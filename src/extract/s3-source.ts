@@ -40,7 +40,7 @@ export function s3Source(dataset: Dataset, client: S3Client, bucket: string, pre
     },
     async open(object: SourceObject, signal?: AbortSignal): Promise<OpenedObject> {
       try {
-        const read = await direct?.get(object.key, signal);
+        const read = await direct?.get(object.key, object.size, signal);
         if (read) return read;
         const command = new GetObjectCommand({ Bucket: bucket, Key: object.key });
         const learnt = direct?.learn(command.middlewareStack, object.key);
