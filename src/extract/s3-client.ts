@@ -29,13 +29,14 @@ export function directTransportOf(client: S3Client): DirectTransport | undefined
 }
 
 export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { maxAttempts: 5, timeoutMs: 60_000 }, overrides: Partial<S3ClientConfig> = {}): S3Client {
-  // Made here, not by the SDK, so that direct GETs share them (the SDK's own are keep-alive pools of the same kind).
-  const transport: DirectTransport = { http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }), https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }), timeoutMs: limits.timeoutMs };
+  // Made here, not by the SDK, so that direct GETs share them (the SDK's own are keep-alive pools of the same kind);
+  // none when the caller brings its own request handler.
+  const transport: DirectTransport | undefined = overrides.requestHandler ? undefined : { http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }), https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }), timeoutMs: limits.timeoutMs };
   const config: S3ClientConfig = {
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: limits.maxAttempts,
-    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs, httpAgent: transport.http, httpsAgent: transport.https },
+    requestHandler: { connectionTimeout: limits.timeoutMs, socketTimeout: limits.timeoutMs, httpAgent: transport?.http, httpsAgent: transport?.https },
     // Request signing with its HMAC keys made once (sha256.ts): the SDK's makes them on every request.
     sha256: Sha256,
   };
@@ -53,10 +54,6 @@ export function makeS3Client(settings: S3Settings, limits: S3ClientLimits = { ma
     config.signer = { sign: async (request) => request };
   }
   const client = new S3Client({ ...config, ...overrides });
-  if (!overrides.requestHandler) transports.set(client, transport);
-  else {
-    transport.http.destroy();
-    transport.https.destroy();
-  }
+  if (transport) transports.set(client, transport);
   return client;
 }
