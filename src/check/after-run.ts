@@ -13,7 +13,7 @@
  *   a run that changed no star table leaves them as the last check found them;
  * - double-encoded names: staging's are those of the events the run staged
  *   (found through the source_key index; when that is all of them, a full
- *   build read them beside its work, in its schedule's gaps), the star
+ *   build read them beside its last steps, on a session they left idle), the star
  *   tables' are read whole.
  *
  * `sparkify check` (runChecks) verifies everything over the whole tables.
@@ -64,6 +64,8 @@ export async function checksAfterRun(wh: Warehouse, run: RunFacts, db: Queryable
   const sources = rowSources(n);
   const names = async () => {
     const staged = await stagedByRun(wh, run, db);
+    // A full build may still be reading staging's names beside it, past its swap.
+    await beside?.settled;
     return mojibakeCheck(n, staged, staged === undefined ? beside?.rows[STAGING_NAMES] : undefined);
   };
   const [probes, keys, refs, last] = await Promise.all([

@@ -46,7 +46,7 @@ import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { BUILD_HELPERS, BUILD_USER_LATEST, clearDirtyStatements, recordStarCounts } from '../ledger/index.ts';
-import { runSteps, type Step, type StepTiming } from './steps.ts';
+import { runSteps, type Step, type StepsDone, type StepTiming } from './steps.ts';
 import {
   STAR_COLUMNS,
   duplicateKeysSelect,
@@ -80,8 +80,8 @@ export interface FullBuildOptions {
   swapWaitMs?: number;
   /**
    * Read-only queries of staging for what follows the build (the checks): each runs on a session
-   * the build leaves free, once staging is prepared, after every build step that is ready (so it
-   * fills the gaps of the build's schedule). Only where the build has sessions to spare.
+   * the build's last steps leave idle (its schedule's tail), and may go on past the build's end
+   * (BesideReads.settled). Only where the build has sessions to spare.
    */
   beside?: BesideReads;
 }
@@ -90,6 +90,8 @@ export interface FullBuildOptions {
 export interface BesideReads {
   queries: Readonly<Record<string, string>>;
   rows: Record<string, Record<string, unknown>>;
+  /** Set by a build that was done before these reads were: when they have ended (never rejects). Read `rows` after it. */
+  settled?: Promise<void>;
 }
 
 /** The build table of a star table. */
@@ -115,23 +117,39 @@ export async function fullBuild(wh: Warehouse, log: Logger, options: FullBuildOp
     for (const s of sessions) void wh.pool.query(CANCEL_BACKEND_SQL, [s.pid]).catch(() => undefined);
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
+  // Reads beside the build still running when it is done (StepsDone.rest): their sessions are released when they end.
+  let rest: StepsDone['rest'];
   try {
     const steps = buildSteps(m, log, { byCreateAs: (await wh.dialect.newTablesSkipWal?.(wh.pool)) ?? false }, sessions.length > 1 ? options.beside : undefined);
-    const timings = await runSteps(steps, sessions.map((s) => s.client), context, options.signal);
+    const started = Date.now();
+    const done = await runSteps(steps, sessions.map((s) => s.client), context, options.signal);
+    rest = done.rest;
+    if (rest && options.beside) options.beside.settled = rest.settled;
     if (options.signal?.aborted) throw options.signal.reason;
+    // Neither does the swap wait for a read beside the build: it takes a session that read leaves free.
+    const db = sessions.find((s) => !rest?.sessions.includes(s.client))!.client;
+    const c = Date.now();
+    await carryOver(db, m, context, log);
+    done.timings.push({ name: 'carry over', ms: Date.now() - c, at: c - started });
     const t = Date.now();
-    const inPlace = await swap(sessions[0].client, m, context, log, options);
-    timings.push({ name: 'swap', ms: Date.now() - t });
-    for (const sql of wh.dialect.afterFullBuild(wh.names, inPlace.map((p) => p.table))) await run(sessions[0].client, sql, 'after the build');
-    await dropLeftovers(sessions[0].client, m);
-    return { counts: context.counts as Record<StarTable, number>, inPlace, duplicateKeys: context.duplicates, steps: timings };
+    const inPlace = await swap(db, m, context, log, options);
+    done.timings.push({ name: 'swap', ms: Date.now() - t, at: t - started });
+    for (const sql of wh.dialect.afterFullBuild(wh.names, inPlace.map((p) => p.table))) await run(db, sql, 'after the build');
+    await dropLeftovers(db, m);
+    return { counts: context.counts as Record<StarTable, number>, inPlace, duplicateKeys: context.duplicates, steps: done.timings };
   } catch (err) {
     // Nothing live was touched: remove what the build made, then report.
     await dropLeftovers(wh.pool, m).catch((e: unknown) => log.debug(`cannot drop the build tables: ${describeError(e)}`));
     throw err;
   } finally {
-    options.signal?.removeEventListener('abort', cancel);
-    for (const s of sessions) s.release();
+    const held = rest?.sessions ?? [];
+    for (const s of sessions) if (!held.includes(s.client)) s.release();
+    const end = () => {
+      options.signal?.removeEventListener('abort', cancel);
+      for (const s of sessions) if (held.includes(s.client)) s.release();
+    };
+    if (rest) void rest.settled.then(end);
+    else end();
   }
 }
 
@@ -309,7 +327,7 @@ function buildSteps(m: ModelSql, log: Logger, mode: BuildMode, beside?: BesideRe
       if (statements.length) await inTransaction(db, p.name, statements, c);
     },
   }));
-  // In the gaps of the build's schedule only: where no session is ever idle while steps wait, the checks read for themselves.
+  // At the tail of the build's schedule, on a session the last steps leave idle, and on past the build's end: the checks wait for what they read.
   for (const [name, sql] of Object.entries(beside?.queries ?? {})) {
     steps.push({
       name: `beside: ${name}`,
@@ -321,17 +339,15 @@ function buildSteps(m: ModelSql, log: Logger, mode: BuildMode, beside?: BesideRe
       },
     });
   }
-  steps.push({
-    name: 'carry over',
-    after: plan.map((p) => p.name),
-    async run(db, c) {
-      c.carry = await m.dialect.carryOver(db, m.names, STAR_TABLES.map((table) => ({ table, build: buildTable(table) })));
-      for (const [t, carry] of c.carry) if (carry.blocker) log.info(`model: ${t} is reloaded in place: ${carry.blocker}`);
-      const statements = [...c.carry.values()].flatMap((carry) => (carry.blocker ? [] : carry.beforeSwap));
-      if (statements.length) await inTransaction(db, 'carry over', [...m.dialect.modelSettings(), ...statements]);
-    },
-  });
   return steps;
+}
+
+/** What the live tables have that the build tables take over (grants, comments, added indexes), once they are built. */
+async function carryOver(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger): Promise<void> {
+  c.carry = await m.dialect.carryOver(db, m.names, STAR_TABLES.map((table) => ({ table, build: buildTable(table) })));
+  for (const [t, carry] of c.carry) if (carry.blocker) log.info(`model: ${t} is reloaded in place: ${carry.blocker}`);
+  const statements = [...c.carry.values()].flatMap((carry) => (carry.blocker ? [] : carry.beforeSwap));
+  if (statements.length) await inTransaction(db, 'carry over', [...m.dialect.modelSettings(), ...statements]);
 }
 
 /**

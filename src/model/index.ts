@@ -104,7 +104,7 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   const onRetry = (err: unknown, attempt: number, delay: number) => log.warn(`model step: ${describeError(err)}; retrying in ${delay} ms (attempt ${attempt + 1})`);
   if (mode === 'full') {
     const result = await withRetry(() => fullBuild(wh, log, { signal, swapWaitMs: options.swapWaitMs, beside: options.beside }), retry, { signal, onRetry });
-    for (const step of result.steps) log.debug(`model: ${step.ms} ms ${step.name}`);
+    for (const step of result.steps) log.debug(`model: ${step.ms} ms ${step.name} (from +${step.at} ms)`);
     if (result.duplicateKeys > 0) log.debug(`model: ${result.duplicateKeys} event keys staged more than once`);
     return { mode, durationMs: Date.now() - started, counts: result.counts, inPlace: result.inPlace, steps: result.steps };
   }

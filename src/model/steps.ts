@@ -11,8 +11,9 @@ export interface Step<C> {
   name: string;
   after?: readonly string[];
   /**
-   * Work that fills a gap: it starts only on a session nothing else is ready for while other
-   * steps still wait for their turn, and is left out once none do. No step may wait for it.
+   * Work for the tail of the schedule: it starts only once every required step has started, on a
+   * session they leave idle (a gap earlier would hold the session from a step that becomes ready
+   * meanwhile), and is left out where none is. No step may wait for it, nor does runSteps.
    */
   optional?: boolean;
   run(session: pg.ClientBase, context: C): Promise<void>;
@@ -21,10 +22,27 @@ export interface Step<C> {
 export interface StepTiming {
   name: string;
   ms: number;
+  /** When it started, in ms from the first step's start (a build's schedule, for -v). */
+  at: number;
 }
 
-/** Runs `steps` (each name unique, `after` naming earlier steps) on `sessions`; returns the wall time of each step that ran. */
-export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly pg.ClientBase[], context: C, signal?: AbortSignal): Promise<StepTiming[]> {
+export interface StepsDone {
+  /** The wall time of each step that ran (an optional step left in flight adds its own when it ends). */
+  timings: StepTiming[];
+  /**
+   * Optional steps still in flight once every required step was done: the caller goes on with the
+   * sessions they leave free, and `settled` (which never rejects) says when they have ended and
+   * released `sessions`, which they hold until then.
+   */
+  rest?: { settled: Promise<void>; sessions: readonly pg.ClientBase[] };
+}
+
+/**
+ * Runs `steps` (each name unique, `after` naming earlier steps) on `sessions`. Returns once every
+ * required step is done: an optional one still running then is left in flight (StepsDone.rest),
+ * so that a gap it filled does not make the caller wait for it.
+ */
+export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly pg.ClientBase[], context: C, signal?: AbortSignal): Promise<StepsDone> {
   if (sessions.length === 0) throw new TypeError('runSteps needs at least one session');
   const byName = new Map(steps.map((s) => [s.name, s]));
   for (const s of steps) for (const dep of s.after ?? []) if (!byName.has(dep) || byName.get(dep)!.optional) throw new TypeError(`step "${s.name}" waits for unknown or optional step "${dep}"`);
@@ -35,15 +53,22 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
   const running = new Map<string, Promise<void>>();
   const timings: StepTiming[] = [];
   let failure: { error: unknown } | undefined;
+  const origin = Date.now();
 
+  const requiredDone = () => required.every((s) => done.has(s.name));
   const ready = () => [...required, ...steps.filter((s) => s.optional)].filter((s) => !started.has(s.name) && (s.after ?? []).every((d) => done.has(d)));
-  // A gap: steps not started yet that are not ready either (they wait for steps in flight).
-  const gap = () => required.some((s) => !started.has(s.name));
-  while (required.some((s) => !done.has(s.name)) || running.size > 0) {
+  // The tail: every required step has started, and some still run.
+  const tail = () => required.every((s) => started.has(s.name)) && !requiredDone();
+  while (!requiredDone() || running.size > 0) {
+    if (!failure && requiredDone()) {
+      // Only optional steps run: they are left to end on their own.
+      const held = sessions.filter((s) => !idle.includes(s));
+      return { timings, rest: { settled: Promise.allSettled([...running.values()]).then(() => undefined), sessions: held } };
+    }
     if (!failure && signal?.aborted) failure = { error: signal.reason };
     if (!failure) {
       for (const step of ready()) {
-        if (step.optional && !gap()) continue;
+        if (step.optional && !tail()) continue;
         const session = idle.shift();
         if (!session) break;
         started.add(step.name);
@@ -52,7 +77,7 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
           step.name,
           step.run(session, context).then(
             () => {
-              timings.push({ name: step.name, ms: Date.now() - t });
+              timings.push({ name: step.name, ms: Date.now() - t, at: t - origin });
               done.add(step.name);
             },
             (error: unknown) => {
@@ -67,11 +92,11 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
     }
     if (running.size === 0) {
       if (failure) throw failure.error;
-      if (required.every((s) => done.has(s.name))) break;
+      if (requiredDone()) break;
       throw new TypeError(`steps wait for each other: ${required.filter((s) => !done.has(s.name)).map((s) => s.name).join(', ')}`);
     }
     await Promise.race(running.values());
     if (failure && running.size === 0) throw failure.error;
   }
-  return timings;
+  return { timings };
 }

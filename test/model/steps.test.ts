@@ -1,6 +1,6 @@
 /**
  * The full build's step runner: steps start as soon as what they wait for is
- * done and a session is free; optional steps only fill gaps in that schedule.
+ * done and a session is free; optional steps only take a session the last ones leave idle.
  */
 import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
@@ -23,31 +23,38 @@ function step(name: string, ms: number, log: string[], extra: Partial<Step<unkno
 }
 
 describe('runSteps', () => {
-  it('starts an optional step on a session left idle while a step waits for one in flight, and waits for it', async () => {
+  it('starts an optional step only once every required step has started, on a session they leave idle', async () => {
     const log: string[] = [];
-    const timings = await runSteps(
-      [step('long', 80, log), step('short', 5, log), step('after long', 5, log, { after: ['long'] }), step('fill', 20, log, { optional: true })],
+    const { timings } = await runSteps(
+      [step('long', 80, log), step('short', 5, log), step('after short', 5, log, { after: ['short'] }), step('last', 5, log, { after: ['after short'] }), step('fill', 20, log, { optional: true })],
       sessions(2),
       undefined,
     );
-    expect(timings.map((t) => t.name).sort()).toEqual(['after long', 'fill', 'long', 'short']);
-    // It took the session `short` freed, before `long` was done.
-    expect(log.indexOf('fill start')).toBeGreaterThan(log.indexOf('short end'));
+    expect(timings.map((t) => t.name).sort()).toEqual(['after short', 'fill', 'last', 'long', 'short']);
+    // Not in the gaps between `short`, `after short` and `last` (a step ready meanwhile would wait for it): after `last` started.
+    expect(log.indexOf('fill start')).toBeGreaterThan(log.indexOf('last start'));
     expect(log.indexOf('fill start')).toBeLessThan(log.indexOf('long end'));
   });
 
-  it('leaves an optional step out where no step waits: it would only make the others wait for it', async () => {
+  it('returns once the required steps are done, leaving an optional step in flight with the session it holds', async () => {
     const log: string[] = [];
-    // Two sessions, two steps ready at once, nothing after them: no gap.
-    const timings = await runSteps([step('a', 20, log), step('b', 5, log), step('fill', 20, log, { optional: true })], sessions(2), undefined);
-    expect(timings.map((t) => t.name).sort()).toEqual(['a', 'b']);
-    expect(log).not.toContain('fill start');
+    const pool = sessions(2);
+    // `fill` starts in the gap while `long` runs, and outlasts every required step.
+    const { timings, rest } = await runSteps([step('long', 30, log), step('short', 1, log), step('after long', 1, log, { after: ['long'] }), step('fill', 120, log, { optional: true })], pool, undefined);
+    expect(log).toContain('after long end');
+    expect(log).not.toContain('fill end');
+    expect(rest?.sessions).toHaveLength(1);
+    // The caller goes on with the other session.
+    expect(pool.filter((s) => !rest!.sessions.includes(s))).toHaveLength(1);
+    await rest!.settled;
+    expect(log.at(-1)).toBe('fill end');
+    expect(timings.map((t) => t.name)).toContain('fill');
   });
 
   it('gives a required step that is ready the free session before an optional one', async () => {
     const log: string[] = [];
     await runSteps([step('first', 10, log), step('fill', 10, log, { optional: true }), step('then', 10, log, { after: ['first'] })], sessions(1), undefined);
-    // One session: `fill` never finds a gap (`then` is ready whenever the session is free).
+    // One session: no session is ever idle while a required step runs, so `fill` is left out.
     expect(log).toEqual(['first start', 'first end', 'then start', 'then end']);
   });
 

@@ -20,6 +20,8 @@ const stageRows = (db: pg.ClientBase, key: string, rows: number) =>
     [key, rows],
   );
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Summarizes what is left and says how many ranges that was. */
 const unsummarized = async (db: pg.ClientBase) => Number((await db.query(`SELECT brin_summarize_new_values('stg_events_source_key_brin'::regclass) AS n`)).rows[0].n);
 
@@ -31,9 +33,12 @@ describe('staging upkeep during a bulk load', () => {
       const db = await wh.pool.connect();
       try {
         const upkeep = new StagingUpkeep(wh.pool, wh.dialect.bulkUpkeep(wh.names), silentLogger);
-        for (const key of ['log_data/a.json', 'log_data/b.json', 'log_data/c.json']) {
+        for (const [i, key] of ['log_data/a.json', 'log_data/b.json', 'log_data/c.json'].entries()) {
           await stageRows(db, key, 30_000);
           upkeep.objectStaged();
+          // Each object's round before the next object (on a busy machine a round could still run when
+          // the last object commits, and stop() starts no round after it: the build does that one).
+          for (const t = Date.now(); upkeep.rounds < i + 1 && Date.now() - t < 10_000; ) await sleep(10);
         }
         await upkeep.stop();
         expect(upkeep.rounds).toBeGreaterThanOrEqual(1);
