@@ -295,8 +295,11 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
     },
     ...songplaysParts,
     ...rankedSongplays,
-    ...timeParts,
-    ...songplaysIndexSteps,
+    // Each time part (rows written, WAL on a stock server) beside a songplays index (mostly a sort): two
+    // steps that both write rows contend for the server's WAL (at 1M events on a stock Postgres 15,
+    // paired runs of the model step: 3.89 → 3.78 s and 3.65 → 3.60 s, medians of eight).
+    ...timeParts.flatMap((part, i) => [part, ...songplaysIndexSteps.slice(i, i + 1)]),
+    ...songplaysIndexSteps.slice(timeParts.length),
     ...timeKeys,
     ...(songplaysKeys.constraints.length ? [{ name: 'songplays keys', after: songplaysIndexSteps.map((s) => s.name), statements: () => songplaysKeys.constraints }] : []),
     ...indexSteps.slice(1),
