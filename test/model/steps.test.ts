@@ -36,6 +36,14 @@ describe('runSteps', () => {
     expect(log.indexOf('fill start')).toBeLessThan(log.indexOf('long end'));
   });
 
+  it('does not take a gap mid-schedule: a step that becomes ready meanwhile would wait for it', async () => {
+    const log: string[] = [];
+    // `short` leaves a session idle while `after long` waits for `long`: the optional step still waits for the tail.
+    const { rest } = await runSteps([step('long', 40, log), step('short', 1, log), step('after long', 30, log, { after: ['long'] }), step('fill', 5, log, { optional: true })], sessions(2), undefined);
+    await rest?.settled;
+    expect(log.indexOf('fill start')).toBeGreaterThan(log.indexOf('after long start'));
+  });
+
   it('returns once the required steps are done, leaving an optional step in flight with the session it holds', async () => {
     const log: string[] = [];
     const pool = sessions(2);
