@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDatabase } from '../support/services.ts';
 import { withWarehouse } from '../support/in-process.ts';
+import { until } from '../support/wait.ts';
 import { createTables } from '../../src/warehouse/tables.ts';
 import { StagingUpkeep } from '../../src/stage/upkeep.ts';
 import { silentLogger } from '../../src/common/log.ts';
@@ -19,8 +20,6 @@ const stageRows = (db: pg.ClientBase, key: string, rows: number) =>
      SELECT g % 100, 'NextSong', g / 100, 1541030416416 + g, repeat('x', 150), $1, g FROM generate_series(1, $2) g`,
     [key, rows],
   );
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Summarizes what is left and says how many ranges that was. */
 const unsummarized = async (db: pg.ClientBase) => Number((await db.query(`SELECT brin_summarize_new_values('stg_events_source_key_brin'::regclass) AS n`)).rows[0].n);
@@ -38,7 +37,7 @@ describe('staging upkeep during a bulk load', () => {
           upkeep.objectStaged();
           // Each object's round before the next object (on a busy machine a round could still run when
           // the last object commits, and stop() starts no round after it: the build does that one).
-          for (const t = Date.now(); upkeep.rounds < i + 1 && Date.now() - t < 10_000; ) await sleep(10);
+          await until(`upkeep round ${i + 1}`, () => upkeep.rounds >= i + 1, { timeoutMs: 10_000, everyMs: 10 }).catch(() => undefined);
         }
         await upkeep.stop();
         expect(upkeep.rounds).toBeGreaterThanOrEqual(1);
