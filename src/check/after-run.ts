@@ -13,7 +13,7 @@
  *   a run that changed no star table leaves them as the last check found them;
  * - double-encoded names: staging's are those of the events the run staged
  *   (found through the source_key index; when that is all of them, a full
- *   build read them beside its last steps, on a session they left idle), the star
+ *   build read them beside its work, on a session it left idle), the star
  *   tables' are read whole.
  *
  * `sparkify check` (runChecks) verifies everything over the whole tables.

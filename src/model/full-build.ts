@@ -80,8 +80,8 @@ export interface FullBuildOptions {
   swapWaitMs?: number;
   /**
    * Read-only queries of staging for what follows the build (the checks): each runs on a session
-   * the build's last steps leave idle (its schedule's tail), and may go on past the build's end
-   * (BesideReads.settled). Only where the build has sessions to spare.
+   * the build leaves idle, once staging is prepared (a gap of its schedule, or its tail), and may go
+   * on past the build's end (BesideReads.settled). Only where the build has sessions to spare.
    */
   beside?: BesideReads;
 }
@@ -330,7 +330,7 @@ function buildSteps(m: ModelSql, log: Logger, mode: BuildMode, beside?: BesideRe
       if (statements.length) await inTransaction(db, p.name, statements, c);
     },
   }));
-  // At the tail of the build's schedule, on a session the last steps leave idle, and on past the build's end: the checks wait for what they read.
+  // In the gaps of the build's schedule, and on past the build's end (the checks wait for what they read): where no session is ever idle, the checks read for themselves.
   for (const [name, sql] of Object.entries(beside?.queries ?? {})) {
     steps.push({
       name: `beside: ${name}`,

@@ -11,9 +11,9 @@ export interface Step<C> {
   name: string;
   after?: readonly string[];
   /**
-   * Work for the tail of the schedule: it starts only once every required step has started, on a
-   * session they leave idle (a gap earlier would hold the session from a step that becomes ready
-   * meanwhile), and is left out where none is. No step may wait for it, nor does runSteps.
+   * Work that fills a gap: it starts only on a session no required step is ready for while required
+   * steps still wait or run, and is left out where there is none. No step may wait for it, nor does
+   * runSteps once the required steps are done.
    */
   optional?: boolean;
   run(session: pg.ClientBase, context: C): Promise<void>;
@@ -57,8 +57,8 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
 
   const requiredDone = () => required.every((s) => done.has(s.name));
   const ready = () => [...required, ...steps.filter((s) => s.optional)].filter((s) => !started.has(s.name) && (s.after ?? []).every((d) => done.has(d)));
-  // The tail: every required step has started, and some still run.
-  const tail = () => required.every((s) => started.has(s.name)) && !requiredDone();
+  // A gap: required steps wait for steps in flight, or only run (the schedule's tail), and a session is idle.
+  const gap = () => !requiredDone();
   while (!requiredDone() || running.size > 0) {
     if (!failure && requiredDone()) {
       // Only optional steps run: they are left to end on their own.
@@ -68,7 +68,7 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
     if (!failure && signal?.aborted) failure = { error: signal.reason };
     if (!failure) {
       for (const step of ready()) {
-        if (step.optional && !tail()) continue;
+        if (step.optional && !gap()) continue;
         const session = idle.shift();
         if (!session) break;
         started.add(step.name);
