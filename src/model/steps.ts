@@ -56,9 +56,9 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
   const origin = Date.now();
 
   const requiredDone = () => required.every((s) => done.has(s.name));
+  // Required steps first: an optional one gets only a session none of them is ready for (a gap of the
+  // schedule, or its tail), and only while required steps remain (below, once they are done, runSteps returns).
   const ready = () => [...required, ...steps.filter((s) => s.optional)].filter((s) => !started.has(s.name) && (s.after ?? []).every((d) => done.has(d)));
-  // A gap: required steps wait for steps in flight, or only run (the schedule's tail), and a session is idle.
-  const gap = () => !requiredDone();
   while (!requiredDone() || running.size > 0) {
     if (!failure && requiredDone()) {
       // Only optional steps run: they are left to end on their own.
@@ -68,7 +68,6 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
     if (!failure && signal?.aborted) failure = { error: signal.reason };
     if (!failure) {
       for (const step of ready()) {
-        if (step.optional && !gap()) continue;
         const session = idle.shift();
         if (!session) break;
         started.add(step.name);
@@ -92,7 +91,6 @@ export async function runSteps<C>(steps: readonly Step<C>[], sessions: readonly 
     }
     if (running.size === 0) {
       if (failure) throw failure.error;
-      if (requiredDone()) break;
       throw new TypeError(`steps wait for each other: ${required.filter((s) => !done.has(s.name)).map((s) => s.name).join(', ')}`);
     }
     await Promise.race(running.values());
