@@ -16,6 +16,7 @@
  */
 import type { Readable } from 'node:stream';
 import { pipe } from '../common/pipe.ts';
+import { bytesRead } from '../common/gc-by-bytes.ts';
 import type { Dataset } from '../common/datasets.ts';
 import { decoding, isDecodeError } from '../extract/decode.ts';
 import { ObjectReader, type Format } from '../extract/object-reader.ts';
@@ -162,6 +163,7 @@ class DocumentFailed extends Error {
 async function* readSteps(body: AsyncIterable<Buffer>, reader: ObjectReader, onBytes?: (n: number) => void): AsyncGenerator<void> {
   for await (const chunk of body) {
     onBytes?.(chunk.length);
+    bytesRead(chunk.length);
     reader.push(chunk);
     yield;
     while (reader.pump()) yield;
