@@ -245,7 +245,7 @@ const atLeastAsLate = (d: Dialect, a: string, b: string) => {
  * (tmp_aff_users) into tmp_user_latest. A user whose recorded latest event
  * is still staged, in an object no load replaced since, has that event and
  * their new events (tmp_new_events: the objects staged since; only those at
- * their greatest new ts can win) to choose from: nothing else changed. So
+ * their greatest new ts can win, tmp_user_newest) to choose from: nothing else changed. So
  * does a user with a new event at least as late as the recorded
  * one (an object delivered again with that event in it): every event outside
  * the new objects is no later than the recorded one. The others (their
@@ -262,9 +262,14 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObj
   WHERE NOT (${d.anyOf('l.source_key', dirtyEventObjects)})`,
     },
     {
+      name: 'tmp_user_newest',
+      select: `SELECT e.* FROM tmp_new_events e JOIN (SELECT user_id, MAX(ts) AS ts FROM tmp_new_events WHERE user_id IS NOT NULL GROUP BY user_id) m ON m.user_id = e.user_id AND m.ts = e.ts`,
+    },
+    {
+      // A new event at least as late as the recorded one exists if one at the user's greatest new ts is.
       name: 'tmp_user_rescan',
       select: `SELECT user_id FROM tmp_aff_users EXCEPT SELECT user_id FROM tmp_user_kept
-  EXCEPT SELECT e.user_id FROM tmp_new_events e JOIN ${n.t(USER_LATEST_TABLE)} l ON l.user_id = e.user_id
+  EXCEPT SELECT e.user_id FROM tmp_user_newest e JOIN ${n.t(USER_LATEST_TABLE)} l ON l.user_id = e.user_id
   WHERE ${atLeastAsLate(d, 'e', 'l')}`,
     },
     {
@@ -272,7 +277,7 @@ function latestOfAffectedUsers({ names: n, dialect: d }: ModelSql, dirtyEventObj
       select: latestOf(
         d,
         `SELECT * FROM tmp_user_kept
-  UNION ALL SELECT e.* FROM tmp_new_events e JOIN (SELECT user_id, MAX(ts) AS ts FROM tmp_new_events WHERE user_id IS NOT NULL GROUP BY user_id) m ON m.user_id = e.user_id AND m.ts = e.ts
+  UNION ALL SELECT * FROM tmp_user_newest
   UNION ALL ${eventsAtGreatestTs(n, 'tmp_user_rescan', 'EXISTS (SELECT 1 FROM tmp_user_rescan)')}`,
       ),
     },
@@ -312,8 +317,7 @@ WHERE w.rn = 1 AND ${isPlay('w')}`;
  * depends on its start time alone. So after the affected songplays were
  * replaced, the start times they had before go if no songplay has them now
  * (songplays is read only at those), and the start times of the new rows
- * (`times`, distinct) come in if time lacks them: a new day costs one probe
- * of time's key per new start time.
+ * (`times`, distinct) come in if time lacks them (timesMissing).
  */
 function deleteGoneTimes({ names: n, dialect: d }: ModelSql, old: string): string {
   const oldTimes = `SELECT start_time FROM ${old}`;
@@ -357,13 +361,18 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
   const newRows = (dataset: string, table: string, alias: string) => `${n.t(table)} ${alias} WHERE ${d.anyOf(`${alias}.source_key`, dirtyObjects(dataset))}`;
   const newSongs = `SELECT s.song_id, s.artist_id, s.title, s.artist_name, s.duration FROM ${newRows('songs', 'stg_songs', 's')}`;
   const changedSongs = `SELECT song_id, artist_id, title, artist_name, duration FROM ${n.t(LEDGER.dirtySongs)} UNION ALL ${newSongs}`;
+  // The keys of the new rows, those of the rows their objects replaced that the new rows lack (a
+  // day delivered again lists each key once), and with songsChanged those of the events of changed
+  // songs. A key may come twice (an object holding it twice, an event of a changed song in a new
+  // object): every join of these keys ranks or deletes by key, so a key twice costs a row, not a
+  // result, and no DISTINCT hashes every key of a new day.
   const eventKeys = [
-    `SELECT session_id, item_in_session FROM ${n.t(LEDGER.dirtyEvents)}`,
     `SELECT session_id, item_in_session FROM tmp_new_events`,
+    `SELECT d.session_id, d.item_in_session FROM ${n.t(LEDGER.dirtyEvents)} d WHERE NOT EXISTS (SELECT 1 FROM tmp_new_events e WHERE e.session_id = d.session_id AND e.item_in_session = d.item_in_session)`,
     ...(songsChanged
       ? [`SELECT e.session_id, e.item_in_session FROM ${n.t('stg_events')} e JOIN tmp_aff_triples t ON ${d.textEquals('t.title', 'e.song')} AND ${d.textEquals('t.artist_name', 'e.artist')} AND t.duration = e.length`]
       : []),
-  ].join(' UNION ALL ');
+  ].join('\nUNION ALL ');
   const songplays = n.t('songplays');
   const columns = STAR_COLUMNS.songplays.join(', ');
   const count = (sql: string, table: StarTable, sign: 1 | -1): ModelStatement => ({ sql, counts: { table, sign } });
@@ -376,7 +385,8 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     ...tmp('tmp_aff_artists', `SELECT DISTINCT artist_id FROM tmp_changed_songs`),
     // No DISTINCT: on Redshift it would merge 'x' and 'x ', and the join below needs both.
     ...tmp('tmp_aff_triples', `SELECT title, artist_name, duration FROM tmp_changed_songs`),
-    ...tmp('tmp_aff_keys', `SELECT DISTINCT session_id, item_in_session FROM (${eventKeys}) k`),
+    // Joined by hash only (keysTmp), whatever its statistics say: none are gathered.
+    ...tmp('tmp_aff_keys', eventKeys, false),
     ...tmp('tmp_aff_sessions', `SELECT DISTINCT session_id FROM tmp_aff_keys`, false),
     ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t(LEDGER.dirtyEvents)} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
     // What the affected keys hold now (one index probe per session): the rows to replace, and their start times.
@@ -407,7 +417,7 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
 /** The end of an incremental step, after writtenSongplaysSql: forget the dirty sets, drop what outlives the transaction. */
 export function incrementalFinishStatements(m: ModelSql): string[] {
   const temps = ['tmp_new_events', 'tmp_changed_songs', 'tmp_aff_songs', 'tmp_aff_artists', 'tmp_aff_triples', 'tmp_aff_keys', 'tmp_aff_sessions', 'tmp_aff_users', 'tmp_old_songplays', 'tmp_song_match', 'tmp_new_songplays', 'tmp_new_times', 'tmp_missing_times'];
-  if (m.dialect.usersLatest === 'ledger') temps.push('tmp_user_kept', 'tmp_user_rescan', 'tmp_user_latest');
+  if (m.dialect.usersLatest === 'ledger') temps.push('tmp_user_kept', 'tmp_user_newest', 'tmp_user_rescan', 'tmp_user_latest');
   return [...clearDirtyStatements(m.names), ...temps.map((t) => m.dialect.dropTempTable(t)).filter((s): s is string => !!s)];
 }
 
@@ -443,7 +453,7 @@ export function writtenSongplaysSql({ names: n, dialect: d }: ModelSql): string 
     `(SELECT COUNT(*) FROM (SELECT DISTINCT ${column} FROM tmp_new_songplays WHERE ${column} IS NOT NULL) w LEFT JOIN ${n.t(table)} x ON x.${column} = w.${column} WHERE x.${column} IS NULL)`;
   const duplicated = d.enforcesKeys
     ? '0'
-    : `(SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM ${n.t('songplays')} p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup)`;
+    : `(SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM ${n.t('songplays')} p JOIN (SELECT DISTINCT session_id, item_in_session FROM tmp_aff_keys) k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup)`;
   return `SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
   ${missing('user_id', 'users')} AS no_user,
   (SELECT COUNT(*) FROM tmp_missing_times) AS missing_times,

@@ -8,7 +8,9 @@ CREATE TEMP TABLE tmp_aff_artists AS SELECT DISTINCT artist_id FROM tmp_changed_
 
 CREATE TEMP TABLE tmp_aff_triples AS SELECT title, artist_name, duration FROM tmp_changed_songs;
 
-CREATE TEMP TABLE tmp_aff_keys AS SELECT DISTINCT session_id, item_in_session FROM (SELECT session_id, item_in_session FROM "dwh"."etl_dirty_events" UNION ALL SELECT session_id, item_in_session FROM tmp_new_events UNION ALL SELECT e.session_id, e.item_in_session FROM "dwh"."stg_events" e JOIN tmp_aff_triples t ON (t.title = e.song AND t.title || '|' = e.song || '|') AND (t.artist_name = e.artist AND t.artist_name || '|' = e.artist || '|') AND t.duration = e.length) k;
+CREATE TEMP TABLE tmp_aff_keys AS SELECT session_id, item_in_session FROM tmp_new_events
+UNION ALL SELECT d.session_id, d.item_in_session FROM "dwh"."etl_dirty_events" d WHERE NOT EXISTS (SELECT 1 FROM tmp_new_events e WHERE e.session_id = d.session_id AND e.item_in_session = d.item_in_session)
+UNION ALL SELECT e.session_id, e.item_in_session FROM "dwh"."stg_events" e JOIN tmp_aff_triples t ON (t.title = e.song AND t.title || '|' = e.song || '|') AND (t.artist_name = e.artist AND t.artist_name || '|' = e.artist || '|') AND t.duration = e.length;
 
 CREATE TEMP TABLE tmp_aff_sessions AS SELECT DISTINCT session_id FROM tmp_aff_keys;
 
@@ -83,7 +85,7 @@ SELECT (SELECT COUNT(*) FROM tmp_new_songplays) AS rows,
   (SELECT COUNT(*) FROM tmp_missing_times) AS missing_times,
   (SELECT COUNT(*) FROM (SELECT DISTINCT song_id FROM tmp_new_songplays WHERE song_id IS NOT NULL) w LEFT JOIN "dwh"."songs" x ON x.song_id = w.song_id WHERE x.song_id IS NULL) AS no_song,
   (SELECT COUNT(*) FROM (SELECT DISTINCT artist_id FROM tmp_new_songplays WHERE artist_id IS NOT NULL) w LEFT JOIN "dwh"."artists" x ON x.artist_id = w.artist_id WHERE x.artist_id IS NULL) AS no_artist,
-  (SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM "dwh"."songplays" p JOIN tmp_aff_keys k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup) AS duplicated_keys;
+  (SELECT COUNT(*) FROM (SELECT p.session_id, p.item_in_session FROM "dwh"."songplays" p JOIN (SELECT DISTINCT session_id, item_in_session FROM tmp_aff_keys) k ON k.session_id = p.session_id AND k.item_in_session = p.item_in_session GROUP BY p.session_id, p.item_in_session HAVING COUNT(*) > 1) dup) AS duplicated_keys;
 
 DELETE FROM "dwh"."etl_dirty_objects";
 
