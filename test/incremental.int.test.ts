@@ -38,7 +38,7 @@ function songRecord(song: number, variant: number) {
   };
 }
 
-/** A small day of events; some sessions reuse another day's ids, so copies compete across objects. */
+/** A small day of events; some sessions reuse another day's ids, so copies compete across objects, and some events come twice in the day. */
 function dayEvents(day: number, seed: number): string {
   let x = (seed * 7919 + day * 104729) >>> 0;
   const rand = (n: number) => {
@@ -78,6 +78,11 @@ function dayEvents(day: number, seed: number): string {
         }),
       );
     }
+  }
+  // Now and then an event sent twice in one object, its later copy changed: the later line decides.
+  if (rand(3) === 0) {
+    const again = JSON.parse(lines[rand(lines.length)]) as Record<string, unknown>;
+    lines.push(JSON.stringify({ ...again, page: again.page === 'NextSong' ? 'Home' : 'NextSong', level: again.level === 'paid' ? 'free' : 'paid' }));
   }
   return lines.join('\n');
 }
