@@ -153,6 +153,9 @@ export function sqlStateOf(err: unknown): string | undefined {
 /** SQLSTATE lock_not_available: a lock wait outlasted lock_timeout, or a NOWAIT lock was refused. */
 export const LOCK_NOT_AVAILABLE = '55P03';
 
+/** SQLSTATE query_canceled: a statement outlasted statement_timeout, or was cancelled. */
+export const QUERY_CANCELED = '57014';
+
 /** SQLSTATE disk_full: the warehouse cannot grow a table. Retrying cannot help until space is freed. */
 export const DISK_FULL = '53100';
 

@@ -25,6 +25,9 @@ function stagingColumns(fields: readonly Field[]): string {
 
 const byteOrder = (expr: string): string => `${expr} COLLATE "C"`;
 
+/** How long a swap waits for the star tables, all of them, before it gives up and tries again later. */
+const SWAP_LOCK_MS = 500;
+
 interface StarSpec {
   columns: string[];
   /** Primary key columns, then other unique keys (constraints named as Postgres names them by default). */
@@ -197,8 +200,16 @@ export const postgres: Dialect = {
   renameBuildTable,
   helperTableAs: (name, select) => `CREATE UNLOGGED TABLE ${name} AS ${select}`,
   // Readers queue behind a waiting ACCESS EXCLUSIVE request: give up after
-  // half a second (the caller retries) rather than hold analysts up.
-  lockForSwap: (tables) => [`SET LOCAL lock_timeout = '500ms'`, `LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`],
+  // half a second (the caller retries) rather than hold analysts up. The
+  // half second bounds the whole statement: lock_timeout counts each table's
+  // wait apart, and a table taken early is held while a later one is waited
+  // for (readers of songplays would wait for each table's 500 ms in turn).
+  lockForSwap: (tables) => [
+    `SET LOCAL lock_timeout = '${SWAP_LOCK_MS}ms'`,
+    `SET LOCAL statement_timeout = '${SWAP_LOCK_MS}ms'`,
+    `LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`,
+    `SET LOCAL statement_timeout TO DEFAULT`,
+  ],
   prepareStagingForBuild: (n) => ({
     // Sets hint bits and the visibility map once (index-only scans, no page
     // rewrites by the first readers, no visibility test per row in the build's

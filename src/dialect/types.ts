@@ -108,8 +108,9 @@ export interface Dialect {
   helperTableAs(name: string, select: string): string;
   /**
    * Takes the live star tables before a swap. Where the warehouse can, the
-   * statement fails fast (SQLSTATE 55P03) instead of queueing analysts'
-   * reads behind it; the caller retries.
+   * statements fail fast (SQLSTATE 55P03, or 57014 when the wait for all the
+   * tables together ran out) instead of queueing analysts' reads behind them;
+   * the caller retries.
    */
   lockForSwap(tables: readonly string[]): string[];
   /**

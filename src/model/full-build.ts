@@ -41,7 +41,7 @@ import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { CarryOver } from '../dialect/carry-over.ts';
 import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
-import { describeError, LOCK_NOT_AVAILABLE, pgFields, WarehouseError } from '../common/errors.ts';
+import { describeError, LOCK_NOT_AVAILABLE, pgFields, QUERY_CANCELED, WarehouseError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { isTransient, sleep } from '../common/retry.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
@@ -405,7 +405,9 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
       return inPlace;
     } catch (err) {
       const code = err instanceof WarehouseError ? err.sqlState : pgFields(err)?.code;
-      if (code === LOCK_NOT_AVAILABLE && !allInPlace) {
+      // The tables were not all free within the lock's time (dialect.lockForSwap): a cancel of our own is not that.
+      const busy = code === LOCK_NOT_AVAILABLE || (code === QUERY_CANCELED && !options.signal?.aborted);
+      if (busy && !allInPlace) {
         if (Date.now() > deadline) {
           allInPlace = `reads held the tables for ${Math.round((options.swapWaitMs ?? 60_000) / 1000)} s`;
           log.warn(`model: ${allInPlace}; reloading them in place instead`);

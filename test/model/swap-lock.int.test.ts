@@ -1,0 +1,92 @@
+/**
+ * A full build's swap takes every star table at once, and gives up after half
+ * a second when reads hold them (then tries again). That half second bounds
+ * the whole wait: Postgres' lock_timeout counts each table's wait apart, and
+ * a table taken early stays taken while a later one is waited for, so readers
+ * of songplays (the first table) would otherwise queue for each busy table's
+ * half second in turn.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createDatabase, SAMPLE_DIR } from '../support/services.ts';
+import { etl, withWarehouse } from '../support/in-process.ts';
+import { buildStarSchema } from '../../src/model/index.ts';
+import { silentLogger } from '../../src/common/log.ts';
+import { countRows } from '../../src/warehouse/tables.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the swap of a full build', () => {
+  let target: string;
+  const clients: pg.Client[] = [];
+  const session = async () => {
+    const c = new pg.Client({ connectionString: target });
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    target = await createDatabase('swap_lock');
+    expect((await etl({ target, songs: `${SAMPLE_DIR}song_data`, logs: `${SAMPLE_DIR}log_data` })).status).toBe('ok');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) await c.end().catch(() => undefined);
+  });
+
+  it('holds songplays up for half a second at most when two later tables are busy in turn', async () => {
+    // Two analysts hold users and time (ACCESS SHARE, as any read of them does).
+    const onUsers = await session();
+    const onTime = await session();
+    await onUsers.query('BEGIN');
+    await onUsers.query('LOCK TABLE users IN ACCESS SHARE MODE');
+    await onTime.query('BEGIN');
+    await onTime.query('LOCK TABLE time IN ACCESS SHARE MODE');
+
+    // A third reads songplays over and over: how long each read waits for the table.
+    const reader = await session();
+    let reading = true;
+    let longestWait = 0;
+    const reads = (async () => {
+      while (reading) {
+        const t = performance.now();
+        await reader.query('BEGIN');
+        await reader.query('LOCK TABLE songplays IN ACCESS SHARE MODE');
+        longestWait = Math.max(longestWait, performance.now() - t);
+        await reader.query('COMMIT');
+        await sleep(20);
+      }
+    })();
+
+    const build = withWarehouse({ target }, (wh) => buildStarSchema(wh, silentLogger, { force: 'full', swapWaitMs: 60_000 }));
+
+    // Once the swap waits for users (songplays taken), users comes free after 0.4 s: the swap then
+    // takes it and waits for time, which stays busy for a while longer.
+    const watcher = await session();
+    const waitingFor = async (table: string) => {
+      const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND mode = 'AccessExclusiveLock' AND NOT granted`, [table]);
+      return rows[0].n > 0;
+    };
+    for (let i = 0; !(await waitingFor('users')); i++) {
+      expect(i, 'the swap never waited for users').toBeLessThan(3000);
+      await sleep(10);
+    }
+    await sleep(400);
+    await onUsers.query('COMMIT');
+    await sleep(1500);
+    await onTime.query('COMMIT');
+
+    const result = await build;
+    reading = false;
+    await reads;
+    expect(result.mode).toBe('full');
+    expect(result.inPlace ?? []).toEqual([]);
+    const counts = await withWarehouse({ target }, (wh) => countRows(wh, ['songplays', 'time']));
+    expect(counts).toEqual({ songplays: 6820, time: 6813 });
+    // Each try of the swap holds songplays while it waits, half a second in all (users' 0.4 s,
+    // then time's 0.1 s); per table, songplays would be held for 0.4 + 0.5 s.
+    expect(longestWait).toBeGreaterThan(300);
+    expect(longestWait).toBeLessThan(750);
+  }, 60_000);
+});
