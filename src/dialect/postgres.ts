@@ -210,6 +210,10 @@ export const postgres: Dialect = {
     `LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`,
     `SET LOCAL statement_timeout TO DEFAULT`,
   ],
+  lockHoldersSql: `SELECT DISTINCT a.pid, a.backend_type, a.usename, a.application_name, a.state, EXTRACT(EPOCH FROM now() - a.xact_start)::int AS open_s
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.granted AND l.locktype = 'relation' AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t) AND a.pid <> pg_backend_pid()
+ORDER BY open_s DESC NULLS LAST, a.pid LIMIT 5`,
   prepareStagingForBuild: (n) => ({
     // Sets hint bits and the visibility map once (index-only scans, no page
     // rewrites by the first readers, no visibility test per row in the build's

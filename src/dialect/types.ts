@@ -114,6 +114,12 @@ export interface Dialect {
    */
   lockForSwap(tables: readonly string[]): string[];
   /**
+   * Who holds any of `tables` (names as TableNames.t writes them, the query's $1): one row per
+   * session (pid, backend_type, usename, application_name, state, open_s: seconds its transaction
+   * has been open), for the log when a swap finds them busy. No query text: it may hold literals.
+   */
+  readonly lockHoldersSql?: string;
+  /**
    * First statements of a transaction that writes tables other loads write
    * at the same time (a load unit, the ledger's runs and state, which shards
    * write side by side): Redshift locks `tables` (qualified names, always

@@ -40,6 +40,7 @@
 import type pg from 'pg';
 import { STAR_TABLES, type StarTable } from '../common/datasets.ts';
 import type { CarryOver } from '../dialect/carry-over.ts';
+import type { Dialect } from '../dialect/types.ts';
 import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import { describeError, LOCK_NOT_AVAILABLE, pgFields, QUERY_CANCELED, WarehouseError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
@@ -412,7 +413,7 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
           allInPlace = `reads held the tables for ${Math.round((options.swapWaitMs ?? 60_000) / 1000)} s`;
           log.warn(`model: ${allInPlace}; reloading them in place instead`);
         } else {
-          if (attempt === 1 || attempt % 20 === 0) log.info('model: analysts are reading the star tables; the swap waits for a gap');
+          if (attempt === 1 || attempt % 20 === 0) log.info(`model: the star tables are in use${await lockHolders(db, d, swapped.map((t) => n.t(t)))}; the swap waits for a gap`);
           await sleep(100 + Math.floor(Math.random() * 400), options.signal);
           if (options.signal?.aborted) throw options.signal.reason;
         }
@@ -425,6 +426,23 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
       }
       throw err;
     }
+  }
+}
+
+/** Who holds `tables`, for the log (` (by …)`), where the dialect can tell; empty if it cannot. */
+async function lockHolders(db: pg.ClientBase, d: Dialect, tables: readonly string[]): Promise<string> {
+  if (!d.lockHoldersSql) return '';
+  try {
+    const { rows } = await db.query(d.lockHoldersSql, [tables]);
+    const who = rows.map((r) => {
+      const app = r.application_name ? `, ${r.application_name}` : '';
+      const user = r.usename ? ` of ${r.usename}` : '';
+      const open = r.open_s === null ? '' : `, its transaction open ${r.open_s} s`;
+      return `pid ${r.pid}: ${r.backend_type}${user}${app}${r.state ? `, ${r.state}` : ''}${open}`;
+    });
+    return who.length ? ` (held by ${who.join('; ')})` : '';
+  } catch {
+    return '';
   }
 }
 

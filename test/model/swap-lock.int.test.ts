@@ -11,7 +11,7 @@ import pg from 'pg';
 import { createDatabase, SAMPLE_DIR } from '../support/services.ts';
 import { etl, withWarehouse } from '../support/in-process.ts';
 import { buildStarSchema } from '../../src/model/index.ts';
-import { silentLogger } from '../../src/common/log.ts';
+import type { Logger } from '../../src/common/log.ts';
 import { countRows } from '../../src/warehouse/tables.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,8 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('the swap of a full build', () => {
   let target: string;
   const clients: pg.Client[] = [];
-  const session = async () => {
-    const c = new pg.Client({ connectionString: target });
+  const session = async (name = 'sparkify-test') => {
+    const c = new pg.Client({ connectionString: target, application_name: name });
     await c.connect();
     clients.push(c);
     return c;
@@ -37,8 +37,8 @@ describe('the swap of a full build', () => {
 
   it('holds songplays up for half a second at most when two later tables are busy in turn', async () => {
     // Two analysts hold users and time (ACCESS SHARE, as any read of them does).
-    const onUsers = await session();
-    const onTime = await session();
+    const onUsers = await session('analyst-on-users');
+    const onTime = await session('analyst-on-time');
     await onUsers.query('BEGIN');
     await onUsers.query('LOCK TABLE users IN ACCESS SHARE MODE');
     await onTime.query('BEGIN');
@@ -59,7 +59,9 @@ describe('the swap of a full build', () => {
       }
     })();
 
-    const build = withWarehouse({ target }, (wh) => buildStarSchema(wh, silentLogger, { force: 'full', swapWaitMs: 60_000 }));
+    const said: string[] = [];
+    const log: Logger = { info: (m) => void said.push(m), warn: (m) => void said.push(m), error: (m) => void said.push(m), debug: () => undefined };
+    const build = withWarehouse({ target }, (wh) => buildStarSchema(wh, log, { force: 'full', swapWaitMs: 60_000 }));
 
     // Once the swap waits for users (songplays taken), users comes free after 0.4 s: the swap then
     // takes it and waits for time, which stays busy for a while longer.
@@ -88,5 +90,10 @@ describe('the swap of a full build', () => {
     // then time's 0.1 s); per table, songplays would be held for 0.4 + 0.5 s.
     expect(longestWait).toBeGreaterThan(300);
     expect(longestWait).toBeLessThan(750);
+    // The log says who held the tables when the swap first found them busy (and no query text).
+    const busy = said.find((m) => m.includes('the swap waits for a gap'));
+    expect(busy).toMatch(/held by pid \d+: client backend of \w+, analyst-on-(users|time), idle in transaction, its transaction open \d+ s/);
+    expect(busy).not.toMatch(/LOCK TABLE/);
+    expect(said.some((m) => /swapped in after \d+ attempts/.test(m))).toBe(true);
   }, 60_000);
 });
