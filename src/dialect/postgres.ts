@@ -214,6 +214,9 @@ export const postgres: Dialect = {
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.granted AND l.locktype = 'relation' AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t) AND a.pid <> pg_backend_pid()
 ORDER BY open_s DESC NULLS LAST, a.pid LIMIT 5`,
+  cancelAutovacuumSql: `SELECT a.pid, c.relname, pg_cancel_backend(a.pid) AS cancelled
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation
+WHERE l.granted AND l.locktype = 'relation' AND a.backend_type = 'autovacuum worker' AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t)`,
   prepareStagingForBuild: (n) => ({
     // Sets hint bits and the visibility map once (index-only scans, no page
     // rewrites by the first readers, no visibility test per row in the build's

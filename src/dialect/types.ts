@@ -120,6 +120,13 @@ export interface Dialect {
    */
   readonly lockHoldersSql?: string;
   /**
+   * Cancels the autovacuum workers that hold any of `tables` ($1, as in lockHoldersSql), returning
+   * one row per worker (pid, relname, cancelled): a swap drops those tables, so their vacuum is
+   * wasted, and the server yields autovacuum to a lock request only after deadlock_timeout (1 s by
+   * default), longer than a swap waits. Needs the right to signal them (a superuser).
+   */
+  readonly cancelAutovacuumSql?: string;
+  /**
    * First statements of a transaction that writes tables other loads write
    * at the same time (a load unit, the ledger's runs and state, which shards
    * write side by side): Redshift locks `tables` (qualified names, always

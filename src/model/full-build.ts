@@ -402,7 +402,7 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
     const swapped = STAR_TABLES.filter((t) => !inPlace.some((p) => p.table === t));
     try {
       await inTransaction(db, 'swap', swapStatements(m, c, swapped));
-      if (attempt > 1) log.info(`model: swapped in after ${attempt} attempts (analysts' reads held the tables)`);
+      if (attempt > 1) log.info(`model: swapped in after ${attempt} attempts (the tables were in use)`);
       return inPlace;
     } catch (err) {
       const code = err instanceof WarehouseError ? err.sqlState : pgFields(err)?.code;
@@ -413,7 +413,9 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
           allInPlace = `reads held the tables for ${Math.round((options.swapWaitMs ?? 60_000) / 1000)} s`;
           log.warn(`model: ${allInPlace}; reloading them in place instead`);
         } else {
-          if (attempt === 1 || attempt % 20 === 0) log.info(`model: the star tables are in use${await lockHolders(db, d, swapped.map((t) => n.t(t)))}; the swap waits for a gap`);
+          const tables = swapped.map((t) => n.t(t));
+          if (attempt === 1 || attempt % 20 === 0) log.info(`model: the star tables are in use${await lockHolders(db, d, tables)}; the swap waits for a gap`);
+          await cancelAutovacuum(db, d, tables, log);
           await sleep(100 + Math.floor(Math.random() * 400), options.signal);
           if (options.signal?.aborted) throw options.signal.reason;
         }
@@ -443,6 +445,17 @@ async function lockHolders(db: pg.ClientBase, d: Dialect, tables: readonly strin
     return who.length ? ` (held by ${who.join('; ')})` : '';
   } catch {
     return '';
+  }
+}
+
+/** Cancels autovacuum on the live tables the swap is about to drop (dialect.cancelAutovacuumSql), where it may. */
+async function cancelAutovacuum(db: pg.ClientBase, d: Dialect, tables: readonly string[], log: Logger): Promise<void> {
+  if (!d.cancelAutovacuumSql) return;
+  try {
+    const { rows } = await db.query(d.cancelAutovacuumSql, [tables]);
+    for (const r of rows) if (r.cancelled) log.info(`model: cancelled autovacuum (pid ${r.pid}) of ${r.relname}: the swap replaces the table`);
+  } catch (err) {
+    log.debug(`model: could not cancel autovacuum of the star tables: ${describeError(err)}`);
   }
 }
 

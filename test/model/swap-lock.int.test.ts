@@ -4,7 +4,10 @@
  * the whole wait: Postgres' lock_timeout counts each table's wait apart, and
  * a table taken early stays taken while a later one is waited for, so readers
  * of songplays (the first table) would otherwise queue for each busy table's
- * half second in turn.
+ * half second in turn. An autovacuum of the tables it replaces is cancelled:
+ * Postgres yields autovacuum to a lock request only after deadlock_timeout
+ * (1 s), longer than the swap ever waits, so the swap would wait for the
+ * whole vacuum.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -13,6 +16,7 @@ import { etl, withWarehouse } from '../support/in-process.ts';
 import { buildStarSchema } from '../../src/model/index.ts';
 import type { Logger } from '../../src/common/log.ts';
 import { countRows } from '../../src/warehouse/tables.ts';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -95,5 +99,50 @@ describe('the swap of a full build', () => {
     expect(busy).toMatch(/held by pid \d+: client backend of \w+, analyst-on-(users|time), idle in transaction, its transaction open \d+ s/);
     expect(busy).not.toMatch(/LOCK TABLE/);
     expect(said.some((m) => /swapped in after \d+ attempts/.test(m))).toBe(true);
+  }, 60_000);
+});
+
+describe('the swap of a full build, beside autovacuum', () => {
+  // A server of the test's own: autovacuum there wakes every second.
+  let cluster: PgCluster;
+  let target: string;
+  beforeAll(async () => {
+    cluster = await startPgCluster('swap-autovacuum');
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query(`ALTER SYSTEM SET autovacuum_naptime = '1s'`);
+    await admin.query('SELECT pg_reload_conf()');
+    await admin.query('CREATE DATABASE swap_autovacuum');
+    await admin.end();
+    target = cluster.url.replace(/\/postgres$/, '/swap_autovacuum');
+    expect((await etl({ target, songs: `${SAMPLE_DIR}song_data`, logs: `${SAMPLE_DIR}log_data` })).status).toBe('ok');
+  }, 60_000);
+  afterAll(() => cluster?.destroy());
+
+  it('cancels an autovacuum of the tables it replaces instead of waiting for it', async () => {
+    // Autovacuum crawls through songplays (a page or so every 100 ms), holding it all the while.
+    const db = new pg.Client({ connectionString: target });
+    await db.connect();
+    try {
+      await db.query(`ALTER TABLE songplays SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)`);
+      await db.query('UPDATE songplays SET level = level');
+      const vacuuming = async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%songplays%'`)).rows[0].n > 0;
+      for (let i = 0; !(await vacuuming()); i++) {
+        expect(i, 'autovacuum never started on songplays').toBeLessThan(300);
+        await sleep(100);
+      }
+      const said: string[] = [];
+      const log: Logger = { info: (m) => void said.push(m), warn: (m) => void said.push(m), error: (m) => void said.push(m), debug: () => undefined };
+      const t = Date.now();
+      const result = await withWarehouse({ target }, (wh) => buildStarSchema(wh, log, { force: 'full', swapWaitMs: 20_000 }));
+      // Swapped, not reloaded in place after the 20 s, and long before the vacuum would have ended.
+      expect(result.inPlace ?? [], said.join('\n')).toEqual([]);
+      expect(Date.now() - t).toBeLessThan(10_000);
+      expect(said.some((m) => /cancelled autovacuum \(pid \d+\) of songplays/.test(m)), said.join('\n')).toBe(true);
+      const counts = await withWarehouse({ target }, (wh) => countRows(wh, ['songplays', 'time']));
+      expect(counts).toEqual({ songplays: 6820, time: 6813 });
+    } finally {
+      await db.end();
+    }
   }, 60_000);
 });
