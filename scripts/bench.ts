@@ -325,7 +325,7 @@ async function main(): Promise<void> {
         songsAtLatency: latency,
         incrementalDay: { rows: incremental.records.staged, wallMs: incremental.wallMs, stageMs: incremental.timings.stageMs, modelMs: incremental.timings.modelMs, checksMs: incremental.checksMs, peakRssMb: incremental.peakRssMb },
         redeliveredDay: { rows: redelivered.records.staged, wallMs: redelivered.wallMs, stageMs: redelivered.timings.stageMs, modelMs: redelivered.timings.modelMs, checksMs: redelivered.checksMs, peakRssMb: redelivered.peakRssMb, analyst: incrementalProbe },
-        fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, peakRssMb: refresh.peakRssMb, modelSteps: steps(refresh), analyst: fullProbe },
+        fullRefresh: { wallMs: refresh.wallMs, stageMs: refresh.timings.stageMs, modelMs: refresh.timings.modelMs, checksMs: refresh.checksMs, peakRssMb: refresh.peakRssMb, modelSteps: steps(refresh), analyst: fullProbe, swapLog: refresh.swapLog },
         analystIdleReadMs: idleMs,
         eventsWithWorkers: workers?.runs,
       },
@@ -371,6 +371,8 @@ interface LoaderRun {
   wallMs: number;
   /** Time of the checks after the load (0 when skipped). */
   checksMs: number;
+  /** What the loader said of its swap when the star tables were in use (who held them, autovacuum it cancelled). */
+  swapLog: string[];
 }
 
 /** Runs the built CLI as its own process and returns its --json summary plus the wall time. */
@@ -381,9 +383,10 @@ async function loader(args: string[], env: Record<string, string>): Promise<Load
   const { stdout, code, stderr } = await run(CLI, args, { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '', ...env }, tmpdir());
   const wallMs = Date.now() - start;
   if (code !== 0) throw new Error(`loader exited ${code}: ${stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
-  if (!args.includes('--json')) return { status: 'ok', objects: { loaded: 0 }, records: { staged: 0 }, tables: {}, timings: { listMs: 0, stageMs: 0, modelMs: 0 }, peakRssMb: 0, wallMs, checksMs: 0 };
-  const out = JSON.parse(stdout) as Omit<LoaderRun, 'wallMs' | 'checksMs'>;
-  return { ...out, wallMs, checksMs: out.timings.checksMs ?? 0 };
+  const swapLog = stderr.split('\n').filter((l) => /model: (the star tables are in use|cancelled autovacuum|swapped in after|reads held the tables)/.test(l));
+  if (!args.includes('--json')) return { status: 'ok', objects: { loaded: 0 }, records: { staged: 0 }, tables: {}, timings: { listMs: 0, stageMs: 0, modelMs: 0 }, peakRssMb: 0, wallMs, checksMs: 0, swapLog };
+  const out = JSON.parse(stdout) as Omit<LoaderRun, 'wallMs' | 'checksMs' | 'swapLog'>;
+  return { ...out, wallMs, checksMs: out.timings.checksMs ?? 0, swapLog };
 }
 
 /** The plain script into a fresh database: `psql \\copy` of the CSV (the events' copy also timed on its own), then the plain SQL. */
