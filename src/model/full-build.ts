@@ -431,7 +431,7 @@ async function swap(db: pg.ClientBase, m: ModelSql, c: Context, log: Logger, opt
   }
 }
 
-/** Who holds `tables`, for the log (` (by …)`), where the dialect can tell; empty if it cannot. */
+/** Who holds `tables`, for the log (` (held by …)`), where the dialect can tell; empty if it cannot. */
 async function lockHolders(db: pg.ClientBase, d: Dialect, tables: readonly string[]): Promise<string> {
   if (!d.lockHoldersSql) return '';
   try {
