@@ -28,6 +28,10 @@ const byteOrder = (expr: string): string => `${expr} COLLATE "C"`;
 /** How long a swap waits for the star tables, all of them, before it gives up and tries again later. */
 const SWAP_LOCK_MS = 500;
 
+/** The sessions (a) holding a lock (l) on a table (c) among $1 (names as TableNames.t writes them): FROM … WHERE, to extend with AND. */
+const HOLDING_TABLES = `FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation
+WHERE l.granted AND l.locktype = 'relation' AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t)`;
+
 interface StarSpec {
   columns: string[];
   /** Primary key columns, then other unique keys (constraints named as Postgres names them by default). */
@@ -211,12 +215,10 @@ export const postgres: Dialect = {
     `SET LOCAL statement_timeout TO DEFAULT`,
   ],
   lockHoldersSql: `SELECT DISTINCT a.pid, a.backend_type, a.usename, a.application_name, a.state, EXTRACT(EPOCH FROM now() - a.xact_start)::int AS open_s
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.granted AND l.locktype = 'relation' AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t) AND a.pid <> pg_backend_pid()
+${HOLDING_TABLES} AND a.pid <> pg_backend_pid()
 ORDER BY open_s DESC NULLS LAST, a.pid LIMIT 5`,
   cancelAutovacuumSql: `SELECT a.pid, c.relname, pg_cancel_backend(a.pid) AS cancelled
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation
-WHERE l.granted AND l.locktype = 'relation' AND a.backend_type = 'autovacuum worker' AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t)`,
+${HOLDING_TABLES} AND a.backend_type = 'autovacuum worker'`,
   prepareStagingForBuild: (n) => ({
     // Sets hint bits and the visibility map once (index-only scans, no page
     // rewrites by the first readers, no visibility test per row in the build's
