@@ -385,8 +385,9 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
     ...tmp('tmp_aff_artists', `SELECT DISTINCT artist_id FROM tmp_changed_songs`),
     // No DISTINCT: on Redshift it would merge 'x' and 'x ', and the join below needs both.
     ...tmp('tmp_aff_triples', `SELECT title, artist_name, duration FROM tmp_changed_songs`),
-    // Joined by hash only (keysTmp), whatever its statistics say: none are gathered.
-    ...tmp('tmp_aff_keys', eventKeys, false),
+    // Analysed all the same: without statistics Postgres 18 hashed the wide staging rows instead of
+    // these keys when finding their copies (101 ms against 68 ms for a 1M day).
+    ...tmp('tmp_aff_keys', eventKeys),
     ...tmp('tmp_aff_sessions', `SELECT DISTINCT session_id FROM tmp_aff_keys`, false),
     ...tmp('tmp_aff_users', `SELECT DISTINCT user_id FROM (SELECT ${userIdInt('user_id')} AS user_id FROM ${n.t(LEDGER.dirtyEvents)} UNION ALL SELECT user_id FROM tmp_new_events) u WHERE user_id IS NOT NULL`),
     // What the affected keys hold now (one index probe per session): the rows to replace, and their start times.
