@@ -62,14 +62,12 @@ INSERT INTO "dwh"."songplays" (start_time, user_id, level, song_id, artist_id, s
 
 DELETE FROM "dwh"."time" WHERE start_time IN (SELECT start_time FROM tmp_old_songplays EXCEPT SELECT p.start_time FROM "dwh"."songplays" p WHERE p.start_time IN (SELECT start_time FROM tmp_old_songplays));
 
-CREATE TEMP TABLE tmp_new_times AS SELECT DISTINCT start_time FROM tmp_new_songplays;
-
-CREATE TEMP TABLE tmp_missing_times AS SELECT start_time FROM tmp_new_times WHERE start_time > (SELECT MAX(start_time) FROM "dwh"."time") OR (SELECT MAX(start_time) FROM "dwh"."time") IS NULL
-UNION ALL (SELECT start_time FROM tmp_new_times WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time") EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_times WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time")));
+CREATE TEMP TABLE tmp_missing_times AS SELECT DISTINCT start_time FROM tmp_new_songplays WHERE start_time > (SELECT MAX(start_time) FROM "dwh"."time") OR (SELECT MAX(start_time) FROM "dwh"."time") IS NULL
+UNION ALL (SELECT start_time FROM tmp_new_songplays WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time") EXCEPT SELECT x.start_time FROM "dwh"."time" x WHERE x.start_time IN (SELECT start_time FROM tmp_new_songplays WHERE start_time <= (SELECT MAX(start_time) FROM "dwh"."time")));
 
 INSERT INTO "dwh"."time" (start_time, hour, day, week, month, year, weekday)
 SELECT t.start_time, CAST(DATE_PART('hour', t.start_time) AS INTEGER), CAST(DATE_PART('day', t.start_time) AS INTEGER), CAST(DATE_PART('week', t.start_time) AS INTEGER), CAST(DATE_PART('month', t.start_time) AS INTEGER), CAST(DATE_PART('year', t.start_time) AS INTEGER), CAST(DATE_PART('dow', t.start_time) AS INTEGER)
-FROM tmp_missing_times t;
+FROM tmp_missing_times t ORDER BY t.start_time;
 
 DELETE FROM "dwh"."users" WHERE user_id IN (SELECT user_id FROM tmp_aff_users);
 
@@ -116,7 +114,5 @@ DROP TABLE IF EXISTS tmp_old_songplays;
 DROP TABLE IF EXISTS tmp_song_match;
 
 DROP TABLE IF EXISTS tmp_new_songplays;
-
-DROP TABLE IF EXISTS tmp_new_times;
 
 DROP TABLE IF EXISTS tmp_missing_times;
