@@ -11,6 +11,7 @@ import { generateSample, type GenerateOptions } from '../../src/generate/index.t
 import { createBucket, createDatabase, testS3Client, uploadDirectory } from './services.ts';
 import { etl, useTestS3Credentials } from './in-process.ts';
 import { starTables } from './star-tables.ts';
+import type { EtlSummary } from '../../src/run/summary.ts';
 
 export interface GeneratedBucket {
   bucket: string;
@@ -20,6 +21,8 @@ export interface GeneratedBucket {
   client: pg.Client;
   /** Every table of the reference load, as starTables reads them. */
   reference: Record<string, unknown[]>;
+  /** The reference load's summary (its timings: how long a load of this set lasts on this machine). */
+  referenceRun: EtlSummary;
   /** `--songs s3://… --logs s3://…` of the bucket. */
   sourceFlags: string[];
 }
@@ -35,8 +38,8 @@ export async function generatedBucket(label: string, data: Omit<GenerateOptions,
   const url = await createDatabase(label);
   const songs = `s3://${bucket}/song_data`;
   const logs = `s3://${bucket}/log_data`;
-  await etl({ target: url, schema: 'reference', songs, logs });
+  const referenceRun = await etl({ target: url, schema: 'reference', songs, logs });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  return { bucket, url, client, reference: await starTables(client, 'reference'), sourceFlags: ['--songs', songs, '--logs', logs] };
+  return { bucket, url, client, reference: await starTables(client, 'reference'), referenceRun, sourceFlags: ['--songs', songs, '--logs', logs] };
 }
