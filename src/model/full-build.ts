@@ -276,7 +276,7 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
     ...(split ? eventKeyIndex : []),
     {
       name: 'duplicate events',
-      after: ['prepare', ...indexSteps.slice(0, 1).map((s) => s.name)],
+      after: ['prepare', ...eventKeyIndex.map((s) => s.name)],
       statements: () => [
         ...d.modelSettings(),
         // A warehouse that does not say how many rows it wrote: assume some.
