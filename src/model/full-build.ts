@@ -312,9 +312,10 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
     ...indexSteps.slice(1),
     ...(prepare.beside.length ? [{ name: 'staging summaries', after: ['prepare', ...indexSteps.map((s) => s.name)], statements: () => prepare.beside }] : []),
     {
-      // Where the ledger keeps each user's latest event, it is found by each user's greatest ts and kept for the swap.
+      // Where the ledger keeps each user's latest event, it is found by one scan and the event-key index
+      // (latestEventOfEveryUser), and kept for the swap.
       name: 'users',
-      after: ['prepare'],
+      after: ['prepare', ...(d.usersLatest === 'ledger' ? eventKeyIndex.map((s) => s.name) : [])],
       statements: () => [
         ...d.modelSettings(),
         ...(d.usersLatest === 'ledger' ? [d.helperTableAs(n.t(BUILD_USER_LATEST), latestEventOfEveryUser(m))] : []),

@@ -214,9 +214,21 @@ function eventsAtGreatestTs(n: TableNames, users?: string, gate?: string): strin
   JOIN (SELECT ${uid} AS user_id, MAX(ts) AS ts FROM ${n.t('stg_events')} WHERE ${filter} GROUP BY 1) m ON m.user_id = ${userIdInt('e.user_id')} AND m.ts = e.ts${gate ? `\n  WHERE ${gate}` : ''}`;
 }
 
-/** Full build, usersLatest 'ledger': every user's latest event (the columns of userEvent). */
+/**
+ * Full build, usersLatest 'ledger' (Postgres): every user's latest event (the
+ * columns of userEvent). One scan finds each user's greatest (ts, session_id,
+ * item_in_session), as an array (Postgres compares arrays element by
+ * element); the event-key index then finds that event's copies, and the
+ * latest of them wins. At 1M events on a stock Postgres 15 the step took
+ * 0.43 s against 0.59 s for the two scans of eventsAtGreatestTs.
+ */
 export function latestEventOfEveryUser({ names: n, dialect: d }: ModelSql): string {
-  return latestOf(d, eventsAtGreatestTs(n));
+  const stg = n.t('stg_events');
+  return latestOf(
+    d,
+    `SELECT ${userEvent('e')} FROM (SELECT ${userIdInt('user_id')} AS user_id, MAX(ARRAY[ts, session_id, item_in_session]) AS k FROM ${stg} WHERE user_id <> '' GROUP BY 1) m
+  JOIN ${stg} e ON e.session_id = m.k[2] AND e.item_in_session = m.k[3] AND e.ts = m.k[1] AND ${userIdInt('e.user_id')} = m.user_id`,
+  );
 }
 
 /** Users into `table` from a table of their latest events (latestEventOfEveryUser's columns). */
