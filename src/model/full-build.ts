@@ -313,9 +313,9 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
     ...(prepare.beside.length ? [{ name: 'staging summaries', after: ['prepare', ...indexSteps.map((s) => s.name)], statements: () => prepare.beside }] : []),
     {
       // Where the ledger keeps each user's latest event, it is found by one scan and the event-key index
-      // (latestEventOfEveryUser), and kept for the swap.
+      // (latestEventOfEveryUser), and kept for the swap. (A warehouse without indexes has no such step.)
       name: 'users',
-      after: ['prepare', ...(d.usersLatest === 'ledger' ? eventKeyIndex.map((s) => s.name) : [])],
+      after: ['prepare', ...eventKeyIndex.map((s) => s.name)],
       statements: () => [
         ...d.modelSettings(),
         ...(d.usersLatest === 'ledger' ? [d.helperTableAs(n.t(BUILD_USER_LATEST), latestEventOfEveryUser(m))] : []),
