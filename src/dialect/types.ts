@@ -86,10 +86,12 @@ export interface Dialect {
    * statement that makes the build table `as` of `table` from `select` (whose
    * columns are the table's STAR_COLUMNS, in order), and those that then give
    * it the columns' NOT NULL and identity createStarTable gives it, knowing
-   * the rows it got (its identity goes on after them). Undefined:
+   * the rows it got (its identity goes on after them). With `numbered`,
+   * `select` has one more column, last, that holds the identity's values,
+   * and its sequence goes on at `numbered.next` (an SQL expression). Undefined:
    * createStarTable, then INSERT … SELECT.
    */
-  starTableAs?(names: TableNames, table: StarTable, as: string, select: string): { sql: string; next(rows: number): string[] };
+  starTableAs?(names: TableNames, table: StarTable, as: string, select: string, numbered?: { next: string }): { sql: string; next(rows: number): string[] };
   /**
    * Whether the server writes no WAL for a table created and filled in one
    * transaction (Postgres with wal_level minimal, as the embedded one runs):

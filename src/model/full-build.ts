@@ -54,6 +54,7 @@ import {
   deleteDuplicateSongplays,
   allSongplaysSelect,
   allTimesSelect,
+  numberedSongplaysSelect,
   insertInto,
   insertRankedSongplays,
   insertArtists,
@@ -206,10 +207,11 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
   // right afterwards: their rows go, their winners come in. With one, it ranks them as it goes.
   const rankAfter = d.buildSessions > 1;
   const insert = (t: StarTable, select: string): Statement => ({ sql: `${insertInto(build(t), t)}\n${select}`, rows: count(t) });
-  // A table filled whole in one step, which creates it.
-  const fill = (t: StarTable, select: string): Statement[] => {
+  // A table filled whole in one step, which creates it. By CREATE TABLE … AS, a `numbered` select
+  // (its last column the identity's values, and where the identity goes on) replaces `select`.
+  const fill = (t: StarTable, select: string, numbered?: { select: string; next: string }): Statement[] => {
     if (!byCreateAs) return [create(t), insert(t, select)];
-    const made = byCreateAs(n, t, buildTable(t), select);
+    const made = numbered ? byCreateAs(n, t, buildTable(t), numbered.select, { next: numbered.next }) : byCreateAs(n, t, buildTable(t), select);
     return [{ sql: made.sql, rows: count(t), next: made.next }];
   };
   // One songplays part more than sessions: the session busy with the event-key index and the duplicate
@@ -226,7 +228,7 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
       ...d.modelSettings(),
       ...(split
         ? [insert('songplays', allSongplaysSelect(m, songMatch, undefined, split.pageRange('e', i, songplaysPartCount, c.pages)))]
-        : fill('songplays', allSongplaysSelect(m, songMatch, rankAfter ? undefined : duplicates(c)))),
+        : fill('songplays', allSongplaysSelect(m, songMatch, rankAfter ? undefined : duplicates(c)), numberedSongplaysSelect(m, songMatch, rankAfter ? undefined : duplicates(c)))),
     ],
   }));
   const rankedSongplays: BuildStep[] = rankAfter
@@ -252,8 +254,8 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
     statements: () => [
       ...d.modelSettings(),
       ...(split
-        ? [insert('time', allTimesSelect(m, build('songplays'), split.timestampPart('p.start_time', i, parts)))]
-        : [...fill('time', allTimesSelect(m, build('songplays'))), ...withKeys('time')]),
+        ? [insert('time', allTimesSelect(m, build('songplays'), { part: split.timestampPart('p.start_time', i, parts) }))]
+        : [...fill('time', allTimesSelect(m, build('songplays'), { sorted: !!byCreateAs })), ...withKeys('time')]),
     ],
   }));
   const timeKeys: BuildStep[] = split ? [{ name: 'time keys', after: timeParts.map((s) => s.name), statements: () => [...d.modelSettings(), ...withKeys('time')] }] : [];

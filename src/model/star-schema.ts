@@ -150,6 +150,34 @@ FROM (${winningPlays(m, PLAY_COLUMNS, duplicates, where)}) p
 ${songJoin(m.dialect, songMatch, 'p')}`;
 }
 
+/** 2^32: a line's share of an event's position (numberedSongplaysSelect). */
+const POSITION_STRIDE = 4294967296;
+
+/**
+ * Full build by CREATE TABLE … AS (dialect.starTableAs, `numbered`): every
+ * songplay as allSongplaysSelect gives it, numbered by the position of its
+ * event: its object's rank among the staged event objects (in key order)
+ * times 2^32, plus its line. Positions are unique while no object holds 2^32
+ * lines (4 GB of line ends; the table's key would refuse a clash), and
+ * cheaper to number by than ROW_NUMBER(), which copies every row through a
+ * window: at 1M events on the embedded Postgres 18 the songplays step took
+ * 1.07–1.12 s against 1.19–1.26 s. Staging and the ledger are written in
+ * one transaction, so every staged object has its row in etl_objects; were
+ * one missing, the build would stop with an error naming the object (a cast
+ * that fails). `next`: where the identity goes on, past every position.
+ */
+export function numberedSongplaysSelect(m: ModelSql, songMatch: string, duplicates: string | undefined): { select: string; next: string } {
+  const { names: n, dialect: d } = m;
+  const eventObjects = `FROM ${n.t(LEDGER.objects)} WHERE dataset = 'events'`;
+  return {
+    select: `SELECT ${songplayValues(d, 'p', 'sm')}, COALESCE(o.base, CAST('no row in ${n.t(LEDGER.objects).replace(/'/g, "''")} for the staged object ' || p.source_key || ': run etl --full-refresh' AS bigint)) + p.source_line
+FROM (${winningPlays(m, [...PLAY_COLUMNS, 'source_key', 'source_line'], duplicates)}) p
+LEFT JOIN (SELECT source_key, ROW_NUMBER() OVER (ORDER BY ${d.byteOrder('source_key')}) * ${POSITION_STRIDE} AS base ${eventObjects}) o ON o.source_key = p.source_key
+${songJoin(d, songMatch, 'p')}`,
+    next: `(SELECT COUNT(*) + 1 ${eventObjects}) * ${POSITION_STRIDE}`,
+  };
+}
+
 /** Full build, songplays filled from every play: the rows of the keys staged more than once go (insertRankedSongplays puts their winners back). */
 export function deleteDuplicateSongplays(table: string, duplicates: string): string {
   return `DELETE FROM ${table} p USING ${duplicates} k WHERE k.session_id = p.session_id AND k.item_in_session = p.item_in_session`;
@@ -169,10 +197,18 @@ function timeValues(d: Dialect, t: string): string {
   return `${t}.start_time, ${part('hour')}, ${part('day')}, ${part('week')}, ${part('month')}, ${part('year')}, ${part('dow')}`;
 }
 
-/** Full build: the time rows (STAR_COLUMNS.time), one per distinct start time of the songplays just built into `songplays` (with `part`, those it keeps). */
-export function allTimesSelect(m: ModelSql, songplays: string, part?: string): string {
+/**
+ * Full build: the time rows (STAR_COLUMNS.time), one per distinct start time
+ * of the songplays just built into `songplays` (with `part`, those it keeps).
+ * `sorted` (Postgres only: DISTINCT ON) makes them distinct by a sort, in
+ * time order: at 1M events on the embedded Postgres 18, 0.68 s against 0.81 s
+ * for the hash Postgres chooses for DISTINCT.
+ */
+export function allTimesSelect(m: ModelSql, songplays: string, options: { part?: string; sorted?: boolean } = {}): string {
+  const { part, sorted } = options;
+  const distinct = sorted ? 'DISTINCT ON (p.start_time)' : 'DISTINCT';
   return `SELECT ${timeValues(m.dialect, 't')}
-FROM (SELECT DISTINCT p.start_time FROM ${songplays} p${part ? ` WHERE ${part}` : ''}) t`;
+FROM (SELECT ${distinct} p.start_time FROM ${songplays} p${part ? ` WHERE ${part}` : ''}${sorted ? ' ORDER BY p.start_time' : ''}) t`;
 }
 
 /** Users into `table`, each from its latest event, by ranking every staged event of the users in scope (usersLatest 'window'). */

@@ -53,15 +53,18 @@ describe('full build in parts', () => {
     expect(whole.length).toBeGreaterThan(6820 - 300);
   });
 
-  it('give every start time once', async () => {
+  it('give every start time once, whole, in parts or by a sort', async () => {
     await db.query(`CREATE TABLE sp AS SELECT TIMESTAMP 'epoch' + ts * INTERVAL '1 millisecond' AS start_time FROM stg_events WHERE page = 'NextSong'`);
     await db.query(`CREATE TABLE t_whole (start_time timestamp, hour int, day int, week int, month int, year int, weekday int)`);
     await db.query(`CREATE TABLE t_parts (LIKE t_whole)`);
+    await db.query(`CREATE TABLE t_sorted (LIKE t_whole)`);
     await db.query(`${insertInto('t_whole', 'time')} ${allTimesSelect(m, 'sp')}`);
-    for (let i = 0; i < 3; i++) await db.query(`${insertInto('t_parts', 'time')} ${allTimesSelect(m, 'sp', parts.timestampPart('p.start_time', i, 3))}`);
+    for (let i = 0; i < 3; i++) await db.query(`${insertInto('t_parts', 'time')} ${allTimesSelect(m, 'sp', { part: parts.timestampPart('p.start_time', i, 3) })}`);
+    await db.query(`${insertInto('t_sorted', 'time')} ${allTimesSelect(m, 'sp', { sorted: true })}`);
     const rows = async (t: string) => (await db.query(`SELECT count(*) AS n, count(DISTINCT start_time) AS d, sum(hashtext(${t}::text)) AS h FROM ${t}`)).rows[0];
     const whole = await rows('t_whole');
     expect(Number(whole.n)).toBeGreaterThan(6000);
     expect(await rows('t_parts')).toEqual(whole);
+    expect(await rows('t_sorted')).toEqual(whole);
   });
 });

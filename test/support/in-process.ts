@@ -52,5 +52,8 @@ export async function sampleWithLaterCopies(label: string): Promise<{ target: st
   await db.query(`INSERT INTO stg_events SELECT * FROM stg_events WHERE page = 'NextSong' ORDER BY source_key, source_line LIMIT 300`);
   await db.query(`UPDATE stg_events SET source_key = source_key || '~again', page = CASE WHEN source_line % 3 = 0 THEN 'Home' ELSE page END
     WHERE ctid IN (SELECT ctid FROM stg_events ORDER BY ctid DESC LIMIT 300)`);
+  // Each object the loader stages has its row in the ledger, in the same transaction.
+  await db.query(`INSERT INTO etl_objects (source_key, dataset, fingerprint, rows_staged, rejects, loaded_at)
+    SELECT source_key, 'events', 'later copies', count(*), 0, now() FROM stg_events WHERE source_key LIKE '%~again' GROUP BY source_key`);
   return { target, db };
 }
