@@ -161,7 +161,7 @@ const POSITION_STRIDE = 4294967296;
  * lines (4 GB of line ends; the table's key would refuse a clash), and
  * cheaper to number by than ROW_NUMBER(), which copies every row through a
  * window: at 1M events on the embedded Postgres 18 the songplays step took
- * 1.07–1.12 s against 1.19–1.26 s. Staging and the ledger are written in
+ * 1.05–1.12 s against 1.19–1.26 s. Staging and the ledger are written in
  * one transaction, so every staged object has its row in etl_objects; were
  * one missing, the build would stop with an error naming the object (a cast
  * that fails). `next`: where the identity goes on, past every position.
