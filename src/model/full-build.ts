@@ -54,7 +54,7 @@ import {
   deleteDuplicateSongplays,
   allSongplaysSelect,
   allTimesSelect,
-  numberedSongplaysSelect,
+  positionsEnd,
   insertInto,
   insertRankedSongplays,
   insertArtists,
@@ -207,28 +207,30 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
   // right afterwards: their rows go, their winners come in. With one, it ranks them as it goes.
   const rankAfter = d.buildSessions > 1;
   const insert = (t: StarTable, select: string): Statement => ({ sql: `${insertInto(build(t), t)}\n${select}`, rows: count(t) });
-  // A table filled whole in one step, which creates it. By CREATE TABLE … AS, a `numbered` select
-  // (its last column the identity's values, and where the identity goes on) replaces `select`.
-  const fill = (t: StarTable, select: string, numbered?: { select: string; next: string }): Statement[] => {
+  // A table filled whole in one step, which creates it (by CREATE TABLE … AS, `numbered`: see dialect.starTableAs).
+  const fill = (t: StarTable, select: string, numbered?: { next: string }): Statement[] => {
     if (!byCreateAs) return [create(t), insert(t, select)];
-    const made = numbered ? byCreateAs(n, t, buildTable(t), numbered.select, { next: numbered.next }) : byCreateAs(n, t, buildTable(t), select);
+    const made = byCreateAs(n, t, buildTable(t), select, numbered);
     return [{ sql: made.sql, rows: count(t), next: made.next }];
   };
+  const songMatch = helper(BUILD_HELPERS.songMatch);
+  // Songplays in one step; by CREATE TABLE … AS, numbered by their events' positions.
+  const fillSongplays = (keys: string | undefined) =>
+    fill('songplays', allSongplaysSelect(m, songMatch, keys, { numbered: !!byCreateAs }), byCreateAs ? { next: positionsEnd(n) } : undefined);
   // One songplays part more than sessions: the session busy with the event-key index and the duplicate
   // keys meanwhile takes the last part when it is free, instead of waiting for the other to fill both
   // halves (at 1M events on two sessions, one then sat idle for ~0.3 s before the time parts).
   const parts = split ? d.buildSessions : 1;
   const songplaysPartCount = split ? d.buildSessions + 1 : 1;
   const partName = (table: string, i: number, of = parts) => (of > 1 ? `${table} ${i + 1}/${of}` : table);
-  const songMatch = helper(BUILD_HELPERS.songMatch);
   const songplaysParts: BuildStep[] = Array.from({ length: songplaysPartCount }, (_, i) => ({
     name: partName('songplays', i, songplaysPartCount),
     after: rankAfter ? ['songs and artists'] : ['songs and artists', 'duplicate events'],
     statements: (c: Context) => [
       ...d.modelSettings(),
       ...(split
-        ? [insert('songplays', allSongplaysSelect(m, songMatch, undefined, split.pageRange('e', i, songplaysPartCount, c.pages)))]
-        : fill('songplays', allSongplaysSelect(m, songMatch, rankAfter ? undefined : duplicates(c)), numberedSongplaysSelect(m, songMatch, rankAfter ? undefined : duplicates(c)))),
+        ? [insert('songplays', allSongplaysSelect(m, songMatch, undefined, { where: split.pageRange('e', i, songplaysPartCount, c.pages) }))]
+        : fillSongplays(rankAfter ? undefined : duplicates(c))),
     ],
   }));
   const rankedSongplays: BuildStep[] = rankAfter

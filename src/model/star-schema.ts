@@ -143,40 +143,42 @@ export function duplicateKeysSelect({ names: n }: ModelSql): string {
 
 const PLAY_COLUMNS = ['ts', 'user_id', 'level', 'song', 'artist', 'length', 'session_id', 'item_in_session', 'location', 'user_agent'] as const;
 
-/** Full build: every songplay, STAR_COLUMNS.songplays (without `duplicates`, every play; with `where`, those its filter on the scan keeps). */
-export function allSongplaysSelect(m: ModelSql, songMatch: string, duplicates: string | undefined, where?: string): string {
-  return `SELECT ${songplayValues(m.dialect, 'p', 'sm')}
+/**
+ * Full build: every songplay, STAR_COLUMNS.songplays (without `duplicates`,
+ * every play; with `where`, those its filter on the scan keeps). `numbered`
+ * adds a last column, the position of the songplay's event, which numbers the
+ * rows where the build makes songplays by CREATE TABLE … AS
+ * (dialect.starTableAs, `numbered`, going on at positionsEnd): its object's
+ * rank among the staged event objects (in key order) times 2^32, plus its
+ * line. Positions are unique while no object holds 2^32 lines (4 GB of line
+ * ends; the table's key would refuse a clash), and cheaper to number by than
+ * ROW_NUMBER(), which copies every row through a window: at 1M events on the
+ * embedded Postgres 18 the songplays step took 1.05–1.12 s against
+ * 1.19–1.26 s. Staging and the ledger are written in one transaction, so
+ * every staged object has its row in etl_objects; were one missing, the build
+ * would stop with an error naming the object (a cast that fails).
+ */
+export function allSongplaysSelect(m: ModelSql, songMatch: string, duplicates: string | undefined, options: { where?: string; numbered?: boolean } = {}): string {
+  const { names: n, dialect: d } = m;
+  const { where, numbered } = options;
+  if (!numbered)
+    return `SELECT ${songplayValues(d, 'p', 'sm')}
 FROM (${winningPlays(m, PLAY_COLUMNS, duplicates, where)}) p
-${songJoin(m.dialect, songMatch, 'p')}`;
+${songJoin(d, songMatch, 'p')}`;
+  const missing = `CAST('no row in ${n.t(LEDGER.objects).replace(/'/g, "''")} for the staged object ' || p.source_key || ': run etl --full-refresh' AS bigint)`;
+  return `SELECT ${songplayValues(d, 'p', 'sm')}, COALESCE(o.base, ${missing}) + p.source_line
+FROM (${winningPlays(m, [...PLAY_COLUMNS, 'source_key', 'source_line'], duplicates, where)}) p
+LEFT JOIN (SELECT source_key, ROW_NUMBER() OVER (ORDER BY ${d.byteOrder('source_key')}) * ${POSITION_STRIDE} AS base ${eventObjects(n)}) o ON o.source_key = p.source_key
+${songJoin(d, songMatch, 'p')}`;
 }
 
-/** 2^32: a line's share of an event's position (numberedSongplaysSelect). */
+/** 2^32: a line's share of an event's position (allSongplaysSelect, `numbered`). */
 const POSITION_STRIDE = 4294967296;
 
-/**
- * Full build by CREATE TABLE … AS (dialect.starTableAs, `numbered`): every
- * songplay as allSongplaysSelect gives it, numbered by the position of its
- * event: its object's rank among the staged event objects (in key order)
- * times 2^32, plus its line. Positions are unique while no object holds 2^32
- * lines (4 GB of line ends; the table's key would refuse a clash), and
- * cheaper to number by than ROW_NUMBER(), which copies every row through a
- * window: at 1M events on the embedded Postgres 18 the songplays step took
- * 1.05–1.12 s against 1.19–1.26 s. Staging and the ledger are written in
- * one transaction, so every staged object has its row in etl_objects; were
- * one missing, the build would stop with an error naming the object (a cast
- * that fails). `next`: where the identity goes on, past every position.
- */
-export function numberedSongplaysSelect(m: ModelSql, songMatch: string, duplicates: string | undefined): { select: string; next: string } {
-  const { names: n, dialect: d } = m;
-  const eventObjects = `FROM ${n.t(LEDGER.objects)} WHERE dataset = 'events'`;
-  return {
-    select: `SELECT ${songplayValues(d, 'p', 'sm')}, COALESCE(o.base, CAST('no row in ${n.t(LEDGER.objects).replace(/'/g, "''")} for the staged object ' || p.source_key || ': run etl --full-refresh' AS bigint)) + p.source_line
-FROM (${winningPlays(m, [...PLAY_COLUMNS, 'source_key', 'source_line'], duplicates)}) p
-LEFT JOIN (SELECT source_key, ROW_NUMBER() OVER (ORDER BY ${d.byteOrder('source_key')}) * ${POSITION_STRIDE} AS base ${eventObjects}) o ON o.source_key = p.source_key
-${songJoin(d, songMatch, 'p')}`,
-    next: `(SELECT COUNT(*) + 1 ${eventObjects}) * ${POSITION_STRIDE}`,
-  };
-}
+const eventObjects = (n: TableNames) => `FROM ${n.t(LEDGER.objects)} WHERE dataset = 'events'`;
+
+/** Where the identity goes on after songplays numbered by position (allSongplaysSelect, `numbered`): past every position. */
+export const positionsEnd = (n: TableNames) => `(SELECT COUNT(*) + 1 ${eventObjects(n)}) * ${POSITION_STRIDE}`;
 
 /** Full build, songplays filled from every play: the rows of the keys staged more than once go (insertRankedSongplays puts their winners back). */
 export function deleteDuplicateSongplays(table: string, duplicates: string): string {
