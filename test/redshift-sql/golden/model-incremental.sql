@@ -6,7 +6,8 @@ CREATE TEMP TABLE tmp_aff_songs AS SELECT DISTINCT song_id FROM tmp_changed_song
 
 CREATE TEMP TABLE tmp_aff_artists AS SELECT DISTINCT artist_id FROM tmp_changed_songs;
 
-CREATE TEMP TABLE tmp_aff_triples AS SELECT title, artist_name, duration FROM tmp_changed_songs;
+CREATE TEMP TABLE tmp_aff_triples AS SELECT title, artist_name, duration FROM tmp_changed_songs
+UNION ALL SELECT s.title, s.artist_name, s.duration FROM "dwh"."stg_songs" s WHERE s.song_id IN (SELECT song_id FROM tmp_aff_songs);
 
 CREATE TEMP TABLE tmp_aff_keys AS SELECT session_id, item_in_session FROM tmp_new_events
 UNION ALL SELECT d.session_id, d.item_in_session FROM "dwh"."etl_dirty_events" d WHERE NOT EXISTS (SELECT 1 FROM tmp_new_events e WHERE e.session_id = d.session_id AND e.item_in_session = d.item_in_session)
