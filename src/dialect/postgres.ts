@@ -7,7 +7,7 @@ import { userIdInt } from './shared.ts';
 import { carryOverPostgres } from './carry-over.ts';
 import { postgresAdvisory } from './postgres-advisory.ts';
 import { enforcedKeys, FILE_RELATION_SQL, LOCK_HOLDER_SQL } from './postgres-catalog.ts';
-import { OWNED_TABLES, USER_LATEST_TABLE } from '../ledger/names.ts';
+import { OWNED_TABLES, SONG_MATCH_TABLE, USER_LATEST_TABLE } from '../ledger/names.ts';
 import { quoteIdent, quoteLiteral, type TableNames } from './sql.ts';
 import type { Dialect, StarKeys } from './types.ts';
 
@@ -296,7 +296,7 @@ ${HOLDING_TABLES} AND a.backend_type = 'autovacuum worker'`,
     ];
   },
   dropModelIndexes: (n) => [...BULK_DROPPED, ...LEGACY_INDEXES].map((name) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
-  dropTables: (n) => [...OWNED_TABLES, USER_LATEST_TABLE].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
+  dropTables: (n) => [...OWNED_TABLES, USER_LATEST_TABLE, SONG_MATCH_TABLE].map((t) => `DROP TABLE IF EXISTS ${n.t(t)}`),
   emptyTable: (table) => `TRUNCATE ${table}`,
   // Whole days, then the milliseconds left: interval * bigint multiplies in float8, so one
   // product of over 2^53 µs (ts past year 2255) would be microseconds off.
@@ -337,7 +337,22 @@ ${HOLDING_TABLES} AND a.backend_type = 'autovacuum worker'`,
   caseInsensitive: async () => false,
   diagnostics: { lockHolderSql: LOCK_HOLDER_SQL, fileRelationSql: FILE_RELATION_SQL },
   usersLatest: 'ledger',
+  keptSongMatch: {
+    // A logged table (unlike the build's other helpers): it outlives the build, and a crash must not empty it.
+    create: (n, table, select) => [`CREATE TABLE ${n.t(table)} AS ${select}`, `CREATE INDEX ${quoteIdent(songMatchIndex(table))} ON ${n.t(table)} (title, artist_name, duration)`, `ANALYZE ${n.t(table)}`],
+    swapIn: (n, from) => [
+      `DROP TABLE IF EXISTS ${n.t(SONG_MATCH_TABLE)}`,
+      `ALTER TABLE ${n.t(from)} RENAME TO ${quoteIdent(SONG_MATCH_TABLE)}`,
+      `ALTER INDEX ${inSchema(n, songMatchIndex(from))} RENAME TO ${quoteIdent(songMatchIndex(SONG_MATCH_TABLE))}`,
+    ],
+    async exists(db, n) {
+      return (await db.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [n.t(SONG_MATCH_TABLE)])).rows[0]?.found === true;
+    },
+  },
 };
+
+/** The index of a song match table, by (title, artist_name, duration). */
+const songMatchIndex = (table: string) => `${table}_triple`;
 
 /**
  * The indexes of stg_events: deletes of a re-delivered object and the

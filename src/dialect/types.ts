@@ -76,6 +76,22 @@ export interface Dialect {
    */
   readonly usersLatest: 'window' | 'ledger';
   /**
+   * Where the ledger keeps the song match between runs (SONG_MATCH_TABLE;
+   * Postgres): the full build makes it under the helper's name, with its
+   * index, and its swap puts it in place of the kept one; a daily run looks
+   * its events' songs up there, and makes again the matches of the triples
+   * whose songs it changed. Undefined (Redshift): every model step ranks the
+   * whole catalogue into a table of its own.
+   */
+  readonly keptSongMatch?: {
+    /** Makes the table `table` (a bare name) from `select` (songMatchSelect's columns), with its index and statistics. */
+    create(names: TableNames, table: string, select: string): string[];
+    /** In the swap's transaction: the table `from` (made by create) replaces the kept one. */
+    swapIn(names: TableNames, from: string): string[];
+    /** Whether the kept table exists (tables made by an older version have none). */
+    exists(db: Queryable, names: TableNames): Promise<boolean>;
+  };
+  /**
    * A star table created under another name (`as`, a build table of the full
    * build): its columns, NOT NULL and identity, without keys or indexes,
    * which starKeys adds once it is filled.

@@ -28,6 +28,14 @@ export const LEDGER = {
  */
 export const USER_LATEST_TABLE = 'etl_user_latest';
 
+/**
+ * Postgres only (dialect.keptSongMatch): for each (title, artist name,
+ * duration) of a current song, the song an event with those values plays
+ * (model/star-schema.ts songMatchSelect), kept between runs so that a daily
+ * run looks its events' songs up instead of ranking the whole catalogue.
+ */
+export const SONG_MATCH_TABLE = 'etl_song_match';
+
 /** Redshift only: the run lease (warehouse/lease-lock.ts; Postgres uses advisory locks). */
 export const LEASE_TABLE = 'etl_lock';
 

@@ -299,8 +299,10 @@ function buildPlan(m: ModelSql, plan: BuildMode): BuildStep[] {
         create('artists'),
         { sql: insertArtists(m, build('artists')), rows: count('artists') },
         ...withKeys('artists'),
-        d.helperTableAs(helper(BUILD_HELPERS.songMatch), songMatchSelect(m)),
-        ...analyze(helper(BUILD_HELPERS.songMatch)),
+        // Kept by the ledger after the build where the dialect keeps it (the swap puts it in place).
+        ...(d.keptSongMatch
+          ? d.keptSongMatch.create(n, BUILD_HELPERS.songMatch, songMatchSelect(m))
+          : [d.helperTableAs(helper(BUILD_HELPERS.songMatch), songMatchSelect(m)), ...analyze(helper(BUILD_HELPERS.songMatch))]),
       ],
     },
     ...songplaysParts,
@@ -396,6 +398,7 @@ function swapStatements(m: ModelSql, c: Context, swapped: readonly StarTable[]):
     ...STAR_TABLES.flatMap((t) => (swapped.includes(t) ? [`DROP TABLE ${n.t(t)}`, ...d.renameBuildTable(n, t, buildTable(t)), ...(c.carry.get(t)?.afterRename ?? [])] : reloadInPlace(m, t))),
     ...clearDirtyStatements(n),
     ...(d.usersLatest === 'ledger' ? recordUserLatest(n, n.t(BUILD_USER_LATEST)) : []),
+    ...(d.keptSongMatch?.swapIn(n, BUILD_HELPERS.songMatch) ?? []),
     ...recordStarCounts(n, c.counts),
   ];
 }

@@ -97,6 +97,11 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   else if (!dirty) mode = 'none';
   else mode = rebuildIsCheaper(s) ? 'full' : 'incremental';
   if (mode === 'none') return { mode, durationMs: Date.now() - started };
+  // Tables made by an older version have no kept song match: one full build makes it.
+  if (mode === 'incremental' && !options.force && wh.dialect.keptSongMatch && !(await wh.dialect.keptSongMatch.exists(wh.pool, n))) {
+    log.info('model: the song match is not kept yet (tables made by an older version): building in full once');
+    mode = 'full';
+  }
 
   log.info(`model: ${mode} build started (${s.dirtyObjects} objects, ${s.dirtyRows + s.dirtyEvents} rows changed since the last build, of ${s.stagedRows} staged)`);
   const signal = options.signal;

@@ -12,7 +12,7 @@ import type { StarTable } from '../common/datasets.ts';
 import type { Dialect } from '../dialect/types.ts';
 import type { TableNames } from '../dialect/sql.ts';
 import { LATEST_EVENT_ORDER, userIdInt } from '../dialect/shared.ts';
-import { clearDirtyStatements, LEDGER, USER_LATEST_TABLE } from '../ledger/index.ts';
+import { clearDirtyStatements, LEDGER, SONG_MATCH_TABLE, USER_LATEST_TABLE } from '../ledger/index.ts';
 
 export interface ModelSql {
   names: TableNames;
@@ -79,17 +79,43 @@ SELECT artist_id, artist_name, CASE WHEN ${d.textEquals('artist_location', "''")
 
 /**
  * For each (title, artist name, duration), the current song an event with
- * those values plays: the lowest song_id among the songs' current versions.
- * Materialised (and analysed) before songplays, so the planner knows its size
- * and joins it by hash.
+ * those values plays: the lowest song_id among the songs' current versions
+ * (none for a NULL in the three, which equals nothing). Materialised (and
+ * analysed) before songplays, so the planner knows its size and joins it by
+ * hash; where the ledger keeps it between runs (dialect.keptSongMatch), made
+ * by the full build and kept up by the daily runs (updateKeptSongMatch).
+ * `songs` filters the staged songs ranked (a condition on `s`).
  */
-export function songMatchSelect(m: ModelSql): string {
+export function songMatchSelect(m: ModelSql, songs?: string): string {
   const { dialect: d } = m;
   return `SELECT title, artist_name, duration, song_id, artist_id FROM (
   SELECT title, artist_name, duration, song_id, artist_id,
          ROW_NUMBER() OVER (PARTITION BY ${d.exactKey('title')}, ${d.exactKey('artist_name')}, duration ORDER BY ${d.byteOrder('song_id')}) AS rn
-  FROM (${currentSongs(m)}) cs
+  FROM (${currentSongs(m, songs ? ` WHERE ${songs}` : '')}) cs
+  WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
 ) best WHERE rn = 1`;
+}
+
+/**
+ * Incremental, a kept song match (dialect.keptSongMatch): the matches of the
+ * triples whose songs changed (tmp_aff_triples: those of every copy of the
+ * songs changed, and of the rows forgotten) are made again, from the current
+ * versions of the songs with a staged copy that has one of those triples.
+ * Every song whose current version has such a triple is among them, so each
+ * such triple is ranked among all its songs; the matches of other triples
+ * stay as they are (none of their songs changed).
+ */
+function updateKeptSongMatch(m: ModelSql): ModelStatement[] {
+  const { names: n, dialect: d } = m;
+  const table = n.t(SONG_MATCH_TABLE);
+  const affected = (x: string) => `EXISTS (SELECT 1 FROM tmp_aff_triples t WHERE ${d.textEquals('t.title', `${x}.title`)} AND ${d.textEquals('t.artist_name', `${x}.artist_name`)} AND t.duration = ${x}.duration)`;
+  const columns = 'title, artist_name, duration, song_id, artist_id';
+  return [
+    { sql: `DELETE FROM ${table} sm WHERE ${affected('sm')}` },
+    {
+      sql: `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${songMatchSelect(m, `s.song_id IN (SELECT c.song_id FROM ${n.t('stg_songs')} c WHERE ${affected('c')})`)}) x WHERE ${affected('x')}`,
+    },
+  ];
 }
 
 /** An event's song: the match whose title, artist name and duration equal its song, artist and length exactly. */
@@ -461,11 +487,13 @@ UNION ALL SELECT s.title, s.artist_name, s.duration FROM ${n.t('stg_songs')} s W
           count(insertSongs(m, n.t('songs'), { songs: 'tmp_aff_songs' }), 'songs', 1),
           count(`DELETE FROM ${n.t('artists')} WHERE artist_id IN (SELECT artist_id FROM tmp_aff_artists)`, 'artists', -1),
           count(insertArtists(m, n.t('artists'), { artists: 'tmp_aff_artists' }), 'artists', 1),
+          ...(d.keptSongMatch ? updateKeptSongMatch(m) : []),
         ]
       : []),
-    ...tmp('tmp_song_match', songMatchSelect(m)),
+    // The song match: kept by the ledger (brought up to date above), or ranked from the whole catalogue.
+    ...(d.keptSongMatch ? [] : tmp('tmp_song_match', songMatchSelect(m))),
     // What they will hold: their winning copies that are plays.
-    ...keysTmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, 'tmp_song_match', 'tmp_aff_keys', 'tmp_aff_sessions')}) p`),
+    ...keysTmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, d.keptSongMatch ? n.t(SONG_MATCH_TABLE) : 'tmp_song_match', 'tmp_aff_keys', 'tmp_aff_sessions')}) p`),
     count(`DELETE FROM ${songplays} WHERE ${d.anyOf('songplay_id', 'SELECT songplay_id FROM tmp_old_songplays')}`, 'songplays', -1),
     count(`INSERT INTO ${songplays} (${columns}) SELECT ${columns} FROM tmp_new_songplays`, 'songplays', 1),
     // The start times the affected songplays had before and no songplay has now go; theirs now come in.

@@ -4,7 +4,7 @@ import { postgres } from '../../src/dialect/postgres.ts';
 import { redshift } from '../../src/dialect/redshift.ts';
 import type { Queryable } from '../../src/dialect/carry-over.ts';
 import { TableNames } from '../../src/dialect/sql.ts';
-import { LEASE_TABLE, OWNED_TABLES, USER_LATEST_TABLE } from '../../src/ledger/names.ts';
+import { LEASE_TABLE, OWNED_TABLES, SONG_MATCH_TABLE, USER_LATEST_TABLE } from '../../src/ledger/names.ts';
 
 const names = new TableNames('dwh');
 /** A connection that records what it is sent and answers with `rows`, or fails. */
@@ -37,7 +37,7 @@ describe('dialects', () => {
     const drops = (tables: readonly string[]) => tables.map((t) => `DROP TABLE IF EXISTS ${names.t(t)}`);
     expect(redshift.dropTables(names)).toEqual(drops(OWNED_TABLES));
     // Postgres keeps each user's latest event in the ledger too.
-    expect(postgres.dropTables(names)).toEqual(drops([...OWNED_TABLES, USER_LATEST_TABLE]));
+    expect(postgres.dropTables(names)).toEqual(drops([...OWNED_TABLES, USER_LATEST_TABLE, SONG_MATCH_TABLE]));
     expect(redshift.createTables(names).filter((sql) => sql.includes(names.t(LEASE_TABLE)))).toHaveLength(1);
     expect(postgres.createTables(names).filter((sql) => sql.includes(LEASE_TABLE))).toEqual([]);
   });

@@ -5,7 +5,8 @@
  * leaves must be matched again as well as those of the version it takes, even
  * where the version it leaves sits in an object the run did not touch. Each
  * step changes one song object, checks every songplay's song after the daily
- * run, and checks that a full refresh agrees.
+ * run, and checks that a full refresh agrees, on the song match the ledger
+ * keeps between runs (etl_song_match) too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,14 +55,18 @@ describe("events' songs in daily runs", () => {
 
   /** Each session's song (sessions 1, 2 and 3 play Before, After and Other). */
   const songs = async () => Object.fromEntries((await db.query('SELECT session_id, song_id FROM songplays ORDER BY session_id')).rows.map((r) => [Number(r.session_id), r.song_id as string | null]));
-  /** A daily run, each session's song after it, then a full refresh that must agree. */
-  async function daily(): Promise<Record<number, string | null>> {
+  /** The song match the ledger keeps between runs. */
+  const kept = async () => (await db.query('SELECT title, artist_name, duration, song_id, artist_id FROM etl_song_match ORDER BY title, song_id')).rows;
+  /** A daily run, each session's song after it, then a full refresh that must agree (on the kept match too). */
+  async function daily(mode: 'incremental' | 'full' = 'incremental'): Promise<Record<number, string | null>> {
     const run = await etl(flags);
     expect(run.status).toBe('ok');
-    expect(run.model?.mode).toBe('incremental');
+    expect(run.model?.mode).toBe(mode);
     const after = await songs();
+    const match = await kept();
     expect((await etl({ ...flags, fullRefresh: true })).status).toBe('ok');
     expect(await songs()).toEqual(after);
+    expect(await kept()).toEqual(match);
     return after;
   }
 
@@ -95,5 +100,13 @@ describe("events' songs in daily runs", () => {
   it('that copy pruned: the older copy is current again, and its events match it again', async () => {
     rmSync(songFile('Z', 'SOMATCH0000000001'));
     expect(await daily()).toEqual({ 1: 'SOMATCH0000000001', 2: null, 3: 'SOMATCH0000000002' });
+  });
+
+  it('tables made before the song match was kept: the next run builds in full once, and daily runs follow', async () => {
+    await db.query('DROP TABLE etl_song_match');
+    writeFileSync(join(dir, 'log_data', '2018-11-02-events.json'), play(4, 'Other') + '\n');
+    expect(await daily('full')).toEqual({ 1: 'SOMATCH0000000001', 2: null, 3: 'SOMATCH0000000002', 4: 'SOMATCH0000000002' });
+    writeFileSync(songFile('Z', 'SOMATCH0000000002'), song('SOMATCH0000000002', 'After'));
+    expect(await daily()).toEqual({ 1: 'SOMATCH0000000001', 2: 'SOMATCH0000000002', 3: null, 4: null });
   });
 });

@@ -58,6 +58,7 @@ CREATE TABLE "dwh"."etl_build_song_match" AS SELECT title, artist_name, duration
          ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs
+  WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
 ) best WHERE rn = 1;
 
 CREATE TABLE "dwh"."songplays__build" (

@@ -45,6 +45,7 @@ CREATE TEMP TABLE tmp_song_match AS SELECT title, artist_name, duration, song_id
          ROW_NUMBER() OVER (PARTITION BY (s.song_id || '|') ORDER BY (s.source_key || CHR(1)) DESC, s.source_line DESC) AS rn
   FROM "dwh"."stg_songs" s
 ) v WHERE rn = 1) cs
+  WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
 ) best WHERE rn = 1;
 
 CREATE TEMP TABLE tmp_new_songplays AS SELECT * FROM (SELECT (TIMESTAMP 'epoch' + w.ts / 1000.0 * INTERVAL '1 second') AS start_time, CAST(NULLIF(w.user_id, '') AS INTEGER) AS user_id, w.level, w.song_id, w.artist_id, w.session_id, w.item_in_session, w.location, w.user_agent
