@@ -88,7 +88,7 @@ export interface Dialect {
     create(names: TableNames, table: string, select: string): string[];
     /** In the swap's transaction: the table `from` (made by create) replaces the kept one. */
     swapIn(names: TableNames, from: string): string[];
-    /** Whether the kept table exists (tables made by an older version have none). */
+    /** Whether the kept table exists (tables made by an older version have none: the daily step makes it first, by create). */
     exists(db: Queryable, names: TableNames): Promise<boolean>;
   };
   /**

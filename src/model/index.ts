@@ -15,13 +15,13 @@ import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
 import { countRows } from '../warehouse/tables.ts';
-import { modelState, recordedStarCounts, recordStarCounts, type ModelState } from '../ledger/index.ts';
+import { modelState, recordedStarCounts, recordStarCounts, SONG_MATCH_TABLE, type ModelState } from '../ledger/index.ts';
 import { describeError, WarehouseError, pgFields } from '../common/errors.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { Logger } from '../common/log.ts';
 import { fullBuild, type BesideReads } from './full-build.ts';
 import type { StepTiming } from './steps.ts';
-import { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type ModelStatement, type WrittenSongplays } from './star-schema.ts';
+import { incrementalBuildStatements, incrementalFinishStatements, songMatchSelect, writtenSongplaysSql, type ModelStatement, type WrittenSongplays } from './star-schema.ts';
 
 export { incrementalBuildStatements, incrementalFinishStatements, writtenSongplaysSql, type WrittenSongplays } from './star-schema.ts';
 export { fullBuildStatements, type BesideReads } from './full-build.ts';
@@ -97,11 +97,6 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   else if (!dirty) mode = 'none';
   else mode = rebuildIsCheaper(s) ? 'full' : 'incremental';
   if (mode === 'none') return { mode, durationMs: Date.now() - started };
-  // Tables made by an older version have no kept song match: one full build makes it.
-  if (mode === 'incremental' && !options.force && wh.dialect.keptSongMatch && !(await wh.dialect.keptSongMatch.exists(wh.pool, n))) {
-    log.info('model: the song match is not kept yet (tables made by an older version): building in full once');
-    mode = 'full';
-  }
 
   log.info(`model: ${mode} build started (${s.dirtyObjects} objects, ${s.dirtyRows + s.dirtyEvents} rows changed since the last build, of ${s.stagedRows} staged)`);
   const signal = options.signal;
@@ -119,8 +114,12 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   await ensureModelIndexes(wh);
   log.debug(`model: ${Date.now() - t} ms ensuring the lookup indexes`);
   const analyze = s.dirtyRows > ANALYZE_SHARE * s.stagedRows ? ['stg_events', 'stg_songs'].map((table) => wh.dialect.analyze(n.t(table))).filter((x): x is string => !!x) : [];
-  const statements: ModelStatement[] = [...analyze.map((sql) => ({ sql })), ...incrementalBuildStatements({ names: n, dialect: wh.dialect }, s.dirtySongs + s.dirtySongObjects > 0)];
   const m = { names: n, dialect: wh.dialect };
+  // Tables made by an older version have no kept song match: the step makes it first, from staging as it is now.
+  const kept = wh.dialect.keptSongMatch;
+  const makeMatch = kept && !(await kept.exists(wh.pool, n)) ? kept.create(n, SONG_MATCH_TABLE, songMatchSelect(m)) : [];
+  if (makeMatch.length) log.info('model: making the song match the ledger keeps between runs (tables made by an older version)');
+  const statements: ModelStatement[] = [...analyze, ...makeMatch].map((sql) => ({ sql })).concat(incrementalBuildStatements(m, s.dirtySongs + s.dirtySongObjects > 0));
   const result = await withRetry(
     () =>
       inTransaction(wh.pool, async (client) => {
