@@ -281,16 +281,18 @@ ${HOLDING_TABLES} AND a.backend_type = 'autovacuum worker'`,
   async newTablesSkipWal(db) {
     return (await db.query(`SELECT current_setting('wal_level') AS level`)).rows[0]?.level === 'minimal';
   },
-  async missingModelIndexes(db, n) {
+  async missingModelIndexes(db, n, songMatch) {
     const schema = n.schema ? '$1' : 'current_schema()';
     const { rows } = await db.query(
-      `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'stg_events' AND schemaname = ${schema} UNION ALL SELECT tablename FROM pg_tables WHERE tablename = '${USER_LATEST_TABLE}' AND schemaname = ${schema}`,
+      `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'stg_events' AND schemaname = ${schema} UNION ALL SELECT tablename FROM pg_tables WHERE tablename IN ('${USER_LATEST_TABLE}', '${SONG_MATCH_TABLE}') AND schemaname = ${schema}`,
       n.schema ? [n.schema] : [],
     );
     const present = new Set(rows.map((r) => r.name as string));
     return [
       // Tables made by versions from before it lack etl_user_latest: their daily runs find users' latest events by one scan, once.
       ...(present.has(USER_LATEST_TABLE) ? [] : [userLatestTable(n)]),
+      // And etl_song_match: made from staging as it is (the step then remakes the matches of the songs it changed).
+      ...(songMatch === undefined || present.has(SONG_MATCH_TABLE) ? [] : createSongMatch(n, SONG_MATCH_TABLE, songMatch)),
       ...MODEL_INDEXES.filter(([name]) => !present.has(name)).map((index) => createModelIndex(n, index)),
       ...LEGACY_INDEXES.filter((name) => present.has(name)).map((name) => `DROP INDEX IF EXISTS ${inSchema(n, name)}`),
     ];
@@ -338,21 +340,24 @@ ${HOLDING_TABLES} AND a.backend_type = 'autovacuum worker'`,
   diagnostics: { lockHolderSql: LOCK_HOLDER_SQL, fileRelationSql: FILE_RELATION_SQL },
   usersLatest: 'ledger',
   keptSongMatch: {
-    // A logged table (unlike the build's other helpers): it outlives the build, and a crash must not empty it.
-    create: (n, table, select) => [`CREATE TABLE ${n.t(table)} AS ${select}`, `CREATE INDEX ${quoteIdent(songMatchIndex(table))} ON ${n.t(table)} (title, artist_name, duration)`, `ANALYZE ${n.t(table)}`],
+    create: (n, table, select) => createSongMatch(n, table, select),
     swapIn: (n, from) => [
       `DROP TABLE IF EXISTS ${n.t(SONG_MATCH_TABLE)}`,
       `ALTER TABLE ${n.t(from)} RENAME TO ${quoteIdent(SONG_MATCH_TABLE)}`,
       `ALTER INDEX ${inSchema(n, songMatchIndex(from))} RENAME TO ${quoteIdent(songMatchIndex(SONG_MATCH_TABLE))}`,
     ],
-    async exists(db, n) {
-      return (await db.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [n.t(SONG_MATCH_TABLE)])).rows[0]?.found === true;
-    },
   },
 };
 
 /** The index of a song match table, by (title, artist_name, duration). */
 const songMatchIndex = (table: string) => `${table}_triple`;
+
+/** A song match table (keptSongMatch.create). Logged, unlike the build's other helpers: it outlives the build, and a crash must not empty it. */
+const createSongMatch = (n: TableNames, table: string, select: string) => [
+  `CREATE TABLE ${n.t(table)} AS ${select}`,
+  `CREATE INDEX ${quoteIdent(songMatchIndex(table))} ON ${n.t(table)} (title, artist_name, duration)`,
+  `ANALYZE ${n.t(table)}`,
+];
 
 /**
  * The indexes of stg_events: deletes of a re-delivered object and the

@@ -27,8 +27,13 @@ export interface Dialect {
    * warehouse has none.
    */
   modelIndexes(names: TableNames): string[];
-  /** The CREATE statements of modelIndexes whose index is missing, and of the ledger tables the incremental model step reads that older versions did not make, read from the catalog (no lock on stg_events when none is). */
-  missingModelIndexes(db: Queryable, names: TableNames): Promise<string[]>;
+  /**
+   * The CREATE statements of modelIndexes whose index is missing, and of the ledger tables the
+   * incremental model step reads that older versions did not make, read from the catalog (no lock
+   * on stg_events when none is). With `songMatch` (songMatchSelect), also those that make the kept
+   * song match (keptSongMatch) where it is missing.
+   */
+  missingModelIndexes(db: Queryable, names: TableNames, songMatch?: string): Promise<string[]>;
   /** Drops the indexes of stg_events that a COPY would maintain row by row (the model step builds them again). */
   dropModelIndexes(names: TableNames): string[];
   /** DROP statements for every table the loader owns. */
@@ -88,8 +93,6 @@ export interface Dialect {
     create(names: TableNames, table: string, select: string): string[];
     /** In the swap's transaction: the table `from` (made by create) replaces the kept one. */
     swapIn(names: TableNames, from: string): string[];
-    /** Whether the kept table exists (tables made by an older version have none: the daily step makes it first, by create). */
-    exists(db: Queryable, names: TableNames): Promise<boolean>;
   };
   /**
    * A star table created under another name (`as`, a build table of the full

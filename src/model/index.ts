@@ -15,7 +15,7 @@ import { BACKEND_PID_SQL, CANCEL_BACKEND_SQL } from '../dialect/catalog.ts';
 import type { Warehouse } from '../warehouse/connect.ts';
 import { inTransaction } from '../warehouse/connect.ts';
 import { countRows } from '../warehouse/tables.ts';
-import { modelState, recordedStarCounts, recordStarCounts, SONG_MATCH_TABLE, type ModelState } from '../ledger/index.ts';
+import { modelState, recordedStarCounts, recordStarCounts, type ModelState } from '../ledger/index.ts';
 import { describeError, WarehouseError, pgFields } from '../common/errors.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { Logger } from '../common/log.ts';
@@ -76,9 +76,13 @@ const REBUILD_MIN_ROWS = 50_000;
 /** Staging changes above this share of the staged rows refresh the planner's statistics first. */
 const ANALYZE_SHARE = 0.2;
 
-/** Makes what the incremental step looks up: the staging indexes a bulk load dropped, and ledger tables older versions did not make. */
+/**
+ * Makes what the incremental step looks up: the staging indexes a bulk load dropped, and ledger
+ * tables older versions did not make (the kept song match among them, from staging as it is: the
+ * step then remakes the matches of the songs it changed).
+ */
 async function ensureModelIndexes(wh: Warehouse): Promise<void> {
-  const statements = await wh.dialect.missingModelIndexes(wh.pool, wh.names);
+  const statements = await wh.dialect.missingModelIndexes(wh.pool, wh.names, songMatchSelect({ names: wh.names, dialect: wh.dialect }));
   if (statements.length === 0) return;
   await inTransaction(wh.pool, async (client) => {
     for (const sql of [...wh.dialect.modelSettings(), ...statements]) await client.query(sql);
@@ -115,11 +119,7 @@ export async function buildStarSchema(wh: Warehouse, log: Logger, options: Model
   log.debug(`model: ${Date.now() - t} ms ensuring the lookup indexes`);
   const analyze = s.dirtyRows > ANALYZE_SHARE * s.stagedRows ? ['stg_events', 'stg_songs'].map((table) => wh.dialect.analyze(n.t(table))).filter((x): x is string => !!x) : [];
   const m = { names: n, dialect: wh.dialect };
-  // Tables made by an older version have no kept song match: the step makes it first, from staging as it is now.
-  const kept = wh.dialect.keptSongMatch;
-  const makeMatch = kept && !(await kept.exists(wh.pool, n)) ? kept.create(n, SONG_MATCH_TABLE, songMatchSelect(m)) : [];
-  if (makeMatch.length) log.info('model: making the song match the ledger keeps between runs (tables made by an older version)');
-  const statements: ModelStatement[] = [...analyze, ...makeMatch].map((sql) => ({ sql })).concat(incrementalBuildStatements(m, s.dirtySongs + s.dirtySongObjects > 0));
+  const statements: ModelStatement[] = [...analyze.map((sql) => ({ sql })), ...incrementalBuildStatements(m, s.dirtySongs + s.dirtySongObjects > 0)];
   const result = await withRetry(
     () =>
       inTransaction(wh.pool, async (client) => {
