@@ -13,7 +13,7 @@
  * collected far more rarely. So a load asks for a young collection after
  * every 16 MiB it reads and a full one after every 128 MiB (~5 ms each with
  * the loader's ~20 MB heap). A full refresh of 10M events from `s3rver`
- * (README, Performance: memory) peaked at 150–208 MB of RSS before (4 of 9
+ * (docs/performance.md, Memory) peaked at 150–208 MB of RSS before (4 of 9
  * runs over 180 MB), 139–187 MB with both (one of 4 over 150), at the same CPU;
  * 1M loads from a folder, paired with and without: +0.3 s of CPU at the median (~5 %).
  *
