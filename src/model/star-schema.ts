@@ -451,6 +451,8 @@ export function incrementalBuildStatements(m: ModelSql, songsChanged: boolean): 
   ].join('\nUNION ALL ');
   const songplays = n.t('songplays');
   const columns = STAR_COLUMNS.songplays.join(', ');
+  // The song match: kept by the ledger (brought up to date where songs changed), or ranked from the whole catalogue.
+  const songMatch = d.keptSongMatch ? n.t(SONG_MATCH_TABLE) : 'tmp_song_match';
   const count = (sql: string, table: StarTable, sign: 1 | -1): ModelStatement => ({ sql, counts: { table, sign } });
   return [
     ...d.modelSettings('incremental').map((sql) => ({ sql })),
@@ -490,10 +492,9 @@ UNION ALL SELECT s.title, s.artist_name, s.duration FROM ${n.t('stg_songs')} s W
           ...(d.keptSongMatch ? updateKeptSongMatch(m) : []),
         ]
       : []),
-    // The song match: kept by the ledger (brought up to date above), or ranked from the whole catalogue.
-    ...(d.keptSongMatch ? [] : tmp('tmp_song_match', songMatchSelect(m))),
+    ...(d.keptSongMatch ? [] : tmp(songMatch, songMatchSelect(m))),
     // What they will hold: their winning copies that are plays.
-    ...keysTmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, d.keptSongMatch ? n.t(SONG_MATCH_TABLE) : 'tmp_song_match', 'tmp_aff_keys', 'tmp_aff_sessions')}) p`),
+    ...keysTmp('tmp_new_songplays', `SELECT * FROM (${affectedSongplays(m, songMatch, 'tmp_aff_keys', 'tmp_aff_sessions')}) p`),
     count(`DELETE FROM ${songplays} WHERE ${d.anyOf('songplay_id', 'SELECT songplay_id FROM tmp_old_songplays')}`, 'songplays', -1),
     count(`INSERT INTO ${songplays} (${columns}) SELECT ${columns} FROM tmp_new_songplays`, 'songplays', 1),
     // The start times the affected songplays had before and no songplay has now go; theirs now come in.
